@@ -1,0 +1,171 @@
+// `psm import` and `psm admin …`: blocking tools that talk to the store directly.
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "auth/secret_hash.hpp"
+#include "auth/token.hpp"
+#include "roll/progress_printer.hpp"
+#include "roll/roll_import.hpp"
+
+namespace psm::app {
+
+std::unique_ptr<Store> OpenForCli(const std::string& url) {
+  auto store = OpenStore(url);
+  if (!store.ok()) {
+    std::fprintf(stderr, "psm: cannot open store %s: %s\n", url.c_str(),
+                 store.error().detail.c_str());
+    return nullptr;
+  }
+  if (Status st = store.value()->Migrate(); !st.ok()) {
+    std::fprintf(stderr, "psm: cannot migrate store %s: %s\n", url.c_str(),
+                 st.error().detail.c_str());
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
+int RunImport(const std::string& store_url, const std::string& dir, bool dry_run) {
+  auto store = OpenForCli(store_url);
+  if (!store) return 1;
+  roll::ImportOptions options;
+  options.dry_run = dry_run;
+  auto printer =
+      std::make_shared<roll::ProgressPrinter>(roll::ProgressPrinter::ForStderr("electors.csv"));
+  options.progress = [printer](std::uint64_t done, std::uint64_t total, std::uint64_t rows) {
+    (*printer)(done, total, rows);
+  };
+  const roll::ImportReport report = roll::ImportRoll(*store, dir, options);
+  for (const auto& e : report.errors)
+    std::fprintf(stderr, "%s/%s\n", dir.c_str(), e.c_str());
+  std::printf("%s", report.Summary().c_str());
+  if (!report.ok()) {
+    std::fprintf(stderr, "psm import: %s\n",
+                 report.errors.empty() ? report.status.error().detail.c_str()
+                                       : "refused; nothing from the failing file was imported");
+    return 1;
+  }
+  return 0;
+}
+
+int RunIssuePins(const std::string& store_url, const std::string& out, int ac) {
+  auto store = OpenForCli(store_url);
+  if (!store) return 1;
+  auto stations = store->LoadStations();
+  if (!stations.ok()) {
+    std::fprintf(stderr, "psm: %s\n", stations.error().detail.c_str());
+    return 1;
+  }
+  std::vector<Station> chosen;
+  for (const auto& s : *stations) {
+    if (ac == 0 || s.id.ac == ac) chosen.push_back(s);
+  }
+  if (chosen.empty()) {
+    std::fprintf(stderr, "psm: no stations%s in the store; run psm import first\n",
+                 ac ? (" of AC " + std::to_string(ac)).c_str() : "");
+    return 1;
+  }
+  // Write the PIN file first (owner-only), then store the hashes: a failure part-way leaves
+  // stations with old PINs, never a stored PIN that nobody has.
+  const std::string tmp = out + ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::trunc);
+    if (!file) {
+      std::fprintf(stderr, "psm: cannot write %s\n", tmp.c_str());
+      return 1;
+    }
+    ::chmod(tmp.c_str(), 0600);
+  }
+  std::ofstream file(tmp, std::ios::trunc);
+  file << "station_id,pin\n";
+  std::vector<std::pair<StationId, std::string>> pins;
+  for (const auto& s : chosen) {
+    pins.emplace_back(s.id, auth::NewPin());
+    file << s.id.ToString() << ',' << pins.back().second << '\n';
+  }
+  file.close();
+  if (!file) {
+    std::fprintf(stderr, "psm: cannot write %s\n", tmp.c_str());
+    return 1;
+  }
+  std::size_t done = 0;
+  for (const auto& [id, pin] : pins) {
+    auto hash = auth::HashSecret(pin, auth::HashCost::kPin);
+    if (!hash.ok()) {
+      std::fprintf(stderr, "psm: hashing failed: %s\n", hash.error().detail.c_str());
+      return 1;
+    }
+    if (Status st = store->SetStationPinHash(id, *hash); !st.ok()) {
+      std::fprintf(stderr,
+                   "psm: storing the PIN of %s failed: %s (%zu of %zu stored; %s is "
+                   "incomplete)\n",
+                   id.ToString().c_str(), st.error().detail.c_str(), done, pins.size(),
+                   tmp.c_str());
+      return 1;
+    }
+    ++done;
+  }
+  if (std::rename(tmp.c_str(), out.c_str()) != 0) {
+    std::fprintf(stderr, "psm: cannot rename %s to %s\n", tmp.c_str(), out.c_str());
+    return 1;
+  }
+  std::printf("issued %zu PINs; written to %s (keep it safe: the store holds only hashes)\n",
+              pins.size(), out.c_str());
+  return 0;
+}
+
+int RunAddUser(const std::string& store_url, const std::string& name, const std::string& role,
+               const std::string& stations) {
+  auto store = OpenForCli(store_url);
+  if (!store) return 1;
+  User user;
+  user.name = name;
+  user.role = *ParseRole(role);
+  std::string_view rest = stations;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    const auto id = StationId::Parse(item);
+    if (!id) {
+      std::fprintf(stderr, "psm: --stations: \"%.*s\" is not a station id like 34-112\n",
+                   static_cast<int>(item.size()), item.data());
+      return 2;
+    }
+    user.stations.push_back(*id);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (user.role == Role::kSector && user.stations.empty()) {
+    std::fprintf(stderr, "psm: a sector officer needs --stations\n");
+    return 2;
+  }
+  if (::isatty(STDIN_FILENO)) std::fprintf(stderr, "password: ");
+  std::string password;
+  std::getline(std::cin, password);
+  if (password.size() < 8) {
+    std::fprintf(stderr, "psm: the password (read from stdin) must have at least 8 characters\n");
+    return 2;
+  }
+  auto hash = auth::HashSecret(password, auth::HashCost::kPassword);
+  if (!hash.ok()) {
+    std::fprintf(stderr, "psm: hashing failed: %s\n", hash.error().detail.c_str());
+    return 1;
+  }
+  user.password_hash = *hash;
+  user.created_at = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  if (Status st = store->UpsertUser(user); !st.ok()) {
+    std::fprintf(stderr, "psm: %s\n", st.error().detail.c_str());
+    return 1;
+  }
+  AuditEntry audit{0,       user.created_at, "cli", "admin",
+                   "local", "user_added",    "",    name + " as " + role};
+  if (Status st = store->AppendAudit({audit}); !st.ok())
+    std::fprintf(stderr, "psm: warning: audit write failed: %s\n", st.error().detail.c_str());
+  std::printf("user %s saved as %s\n", name.c_str(), role.c_str());
+  return 0;
+}
+
+}  // namespace psm::app

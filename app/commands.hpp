@@ -1,0 +1,23 @@
+// The subcommands of the one `psm` binary; main.cpp only parses and dispatches.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/serve_config.hpp"
+#include "store/store.hpp"
+
+namespace psm::app {
+
+inline constexpr const char* kVersion = "0.1.0";
+
+int RunServe(ServeConfig config);
+int RunImport(const std::string& store_url, const std::string& dir, bool dry_run);
+int RunIssuePins(const std::string& store_url, const std::string& out, int ac);
+int RunAddUser(const std::string& store_url, const std::string& user, const std::string& role,
+               const std::string& stations);
+
+// Opens and migrates a store for a command-line tool; prints the error and returns null.
+std::unique_ptr<Store> OpenForCli(const std::string& url);
+
+}  // namespace psm::app

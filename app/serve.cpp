@@ -1,0 +1,195 @@
+// `psm serve`: loads the district from the store, wires Board, Writer, bus, auth and HTTP,
+// serves until SIGINT/SIGTERM, then drains in-flight requests and flushes the writer.
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+
+#include "api/rate_limit_hook.hpp"
+#include "api/routes.hpp"
+#include "app/commands.hpp"
+#include "app/logging.hpp"
+#include "app/writer_metrics.hpp"
+#include "bus/bus.hpp"
+#include "http/server.hpp"
+
+namespace psm::app {
+
+extern const std::string_view kOpenApiYaml;  // generated from docs/openapi.yaml
+
+namespace {
+
+// Blocks SIGINT and SIGTERM in every thread started after this, so sigwait() gets them.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+Result<ElectorIndex> LoadElectors(Store& store, const Board& board) {
+  ElectorIndex index;
+  std::size_t orphans = 0;
+  Status st = store.ForEachElector([&](const Elector& e) {
+    const auto packed = ElectorIndex::Pack(e.epic);
+    const auto station = board.IndexOf(e.station);
+    if (packed && station) {
+      index.Add(*packed, *station);
+    } else {
+      ++orphans;
+    }
+    return true;
+  });
+  if (!st.ok()) return st.error();
+  index.Finish();
+  if (orphans) spdlog::warn("{} electors skipped: unknown station or malformed EPIC", orphans);
+  return index;
+}
+
+}  // namespace
+
+int RunServe(ServeConfig config) {
+  SetUpLogging(config.log_level);
+  SystemClock system_clock;
+  if (Status st = ResolveServeConfig(config, system_clock.Now()); !st.ok()) {
+    spdlog::error("{}", st.error().detail);
+    return 2;
+  }
+  const sigset_t stop_signals = BlockStopSignals();
+
+  auto store = OpenForCli(config.store);
+  if (!store) return 1;
+  auto constituencies = store->LoadConstituencies();
+  auto stations = store->LoadStations();
+  if (!constituencies.ok() || !stations.ok()) {
+    spdlog::error("cannot load the district: {}",
+                  (!constituencies.ok() ? constituencies.error() : stations.error()).detail);
+    return 1;
+  }
+  if (stations->empty()) {
+    spdlog::error("no polling stations in {}; load a roll first: psm import --store {} DIR",
+                  config.store, config.store);
+    return 1;
+  }
+  Board board(std::move(constituencies).value(), std::move(stations).value());
+  auto electors = LoadElectors(*store, board);
+  if (!electors.ok()) {
+    spdlog::error("cannot load electors: {}", electors.error().detail);
+    return 1;
+  }
+
+  std::unique_ptr<Clock> clock;
+  if (config.clock_start_at) {
+    clock = std::make_unique<ScaledClock>(*config.clock_start_at, config.clock_speed);
+  } else {
+    clock = std::make_unique<SystemClock>();
+  }
+
+  http::Metrics metrics;
+  // Event ids start from the wall clock so they keep growing across restarts.
+  http::SseHubOptions hub_options;
+  hub_options.first_id = static_cast<std::uint64_t>(system_clock.Now().time_since_epoch().count());
+  http::SseHub hub(hub_options);
+  LocalBus bus;
+  bus.Subscribe([&hub](const BusEvent& e) { hub.Publish(e.type, e.station, e.ac, *e.data); });
+
+  StatusOptions status_options;
+  status_options.stale_after = std::chrono::minutes(config.stale_after_min);
+  WriterOptions writer_options;
+  writer_options.flush_interval = std::chrono::milliseconds(config.writer_flush_ms);
+  writer_options.max_batch = static_cast<std::size_t>(config.writer_max_batch);
+  WriterMetrics writer_metrics(metrics);
+  Writer writer(std::move(store), board, bus, *clock, config.day, status_options, writer_options,
+                &writer_metrics);
+  if (Status st = writer.Load(); !st.ok()) {
+    spdlog::error("cannot replay stored reports: {}", st.error().detail);
+    return 1;
+  }
+
+  auth::SessionCache sessions;
+  auth::LoginThrottle pin_throttle(system_clock);
+  auth::LoginThrottle password_throttle(system_clock, 5, std::chrono::minutes(5), "password");
+  api::BlockingPool pool(config.store, 2);
+  if (Status st = pool.Start(); !st.ok()) {
+    spdlog::error("cannot open the store for the worker pool: {}", st.error().detail);
+    return 1;
+  }
+
+  api::ApiOptions api_options;
+  api_options.session_ttl =
+      std::chrono::milliseconds(static_cast<long long>(config.session_ttl_h * 3600.0 * 1000.0));
+  api_options.web_root = config.web_root;
+  api_options.batch_body_limit = config.batch_body_limit;
+  api::ApiContext ctx{board,
+                      *electors,
+                      writer,
+                      *clock,
+                      system_clock,
+                      hub,
+                      metrics,
+                      sessions,
+                      pin_throttle,
+                      password_throttle,
+                      pool,
+                      api_options,
+                      std::string(kOpenApiYaml)};
+  metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
+                           [&writer] { return static_cast<double>(writer.queued()); });
+
+  http::Router router;
+  api::AddRoutes(router, ctx);
+
+  const bool limits_on = config.rate_limits == "on";
+  auth::RateLimiter general_limit(auth::RateLimit{config.rate_per_s, config.rate_burst}, limits_on);
+  auth::RateLimiter lookup_limit(auth::RateLimit{config.lookup_rate_per_s, config.lookup_burst},
+                                 limits_on);
+
+  http::ServerOptions server_options;
+  server_options.host = config.host;
+  server_options.port = config.port;
+  server_options.threads = static_cast<unsigned>(config.threads);
+  server_options.header_limit = config.header_limit;
+  server_options.default_body_limit = config.body_limit;
+  server_options.header_timeout = std::chrono::seconds(config.header_timeout_s);
+  server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
+  server_options.max_connections = static_cast<std::size_t>(config.max_connections);
+  for (const auto& cidr : config.trusted_proxy_list) {
+    auto parsed = http::Cidr::Parse(cidr);
+    if (!parsed) {
+      spdlog::error("bad --trusted-proxies entry \"{}\"", cidr);
+      return 2;
+    }
+    server_options.trusted_proxies.push_back(*parsed);
+  }
+  server_options.default_headers = {{"X-Content-Type-Options", "nosniff"},
+                                    {"Referrer-Policy", "no-referrer"}};
+  server_options.before_dispatch = api::MakeRateLimitHook(general_limit, lookup_limit);
+
+  writer.Start();
+  http::Server server(server_options, router, metrics);
+  if (Status st = server.Start(); !st.ok()) {
+    spdlog::error("cannot listen on {}: {}", config.listen, st.error().detail);
+    writer.Stop();
+    return 1;
+  }
+  ctx.ready = true;
+  spdlog::info(
+      "psm serve: listening on {}:{} — {} stations, {} electors, polling day {} ({}), "
+      "clock {}",
+      config.host, server.Port(), board.size(), electors->size(), FormatDate(config.day.date),
+      FormatUtcOffset(config.day.utc_offset),
+      config.clock_start_at ? "scaled x" + std::to_string(config.clock_speed) : "real");
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  spdlog::info("psm serve: signal {} received; draining", signal);
+  ctx.draining = true;
+  server.Stop(std::chrono::seconds(10));  // in-flight reports still reach the running writer
+  writer.Stop();                          // commits whatever is queued
+  pool.Stop();
+  spdlog::info("psm serve: stopped cleanly");
+  return 0;
+}
+
+}  // namespace psm::app

@@ -1,0 +1,37 @@
+// Tokens are looked up by their SHA-256, so the cache never holds a usable token.
+#include "api/authenticate.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "auth/token.hpp"
+
+namespace psm::api {
+
+Result<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req) {
+  const std::string_view header = req.Header("Authorization");
+  if (header.empty())
+    return MakeError(ErrorCode::kUnauthorized, "missing_token",
+                     "log in first: send Authorization: Bearer <token>");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() <= kScheme.size() || header.substr(0, kScheme.size()) != kScheme)
+    return MakeError(ErrorCode::kUnauthorized, "bad_token",
+                     "the Authorization header must be \"Bearer <token>\"");
+  const std::string_view token = header.substr(kScheme.size());
+  if (!auth::IsWellFormedToken(token))
+    return MakeError(ErrorCode::kUnauthorized, "bad_token", "the token is malformed");
+  auto principal = ctx.sessions.Find(auth::TokenHash(token), ctx.real_clock.Now());
+  if (!principal)
+    return MakeError(ErrorCode::kUnauthorized, "expired_token",
+                     "the token is unknown or has expired; log in again");
+  return *principal;
+}
+
+void Audit(Store& store, AuditEntry entry) {
+  Status st = store.AppendAudit({entry});
+  if (!st.ok()) {
+    spdlog::error("audit write failed: {} ({} {} {})", st.error().detail, entry.action, entry.actor,
+                  entry.station);
+  }
+}
+
+}  // namespace psm::api

@@ -1,0 +1,59 @@
+// A plain mutex + condition variable queue: the tasks take milliseconds, so this is never hot.
+#include "api/blocking_pool.hpp"
+
+namespace psm::api {
+
+BlockingPool::BlockingPool(std::string store_url, int threads, std::size_t max_queue)
+    : store_url_(std::move(store_url)), thread_count_(threads), max_queue_(max_queue) {}
+
+BlockingPool::~BlockingPool() {
+  Stop();
+}
+
+Status BlockingPool::Start() {
+  for (int i = 0; i < thread_count_; ++i) {
+    auto store = OpenStore(store_url_);
+    if (!store.ok()) return store.error();
+    stores_.push_back(std::move(store).value());
+  }
+  for (auto& s : stores_)
+    threads_.emplace_back([this, store = s.get()] { Run(*store); });
+  return Status();
+}
+
+bool BlockingPool::Post(Task task) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queue_.size() >= max_queue_ || threads_.empty()) return false;
+    queue_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void BlockingPool::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void BlockingPool::Run(Store& store) {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    task(store);
+  }
+}
+
+}  // namespace psm::api

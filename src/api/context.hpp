@@ -1,0 +1,47 @@
+// Everything the HTTP handlers need, wired once by `psm serve`. Handlers hold a reference; the
+// context outlives the server.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "api/blocking_pool.hpp"
+#include "auth/login_throttle.hpp"
+#include "auth/rate_limiter.hpp"
+#include "auth/session_cache.hpp"
+#include "board/board.hpp"
+#include "board/elector_index.hpp"
+#include "board/writer.hpp"
+#include "core/clock.hpp"
+#include "http/metrics.hpp"
+#include "http/sse.hpp"
+
+namespace psm::api {
+
+struct ApiOptions {
+  std::chrono::milliseconds session_ttl{std::chrono::hours(16)};
+  int station_cache_max_age_s = 10;
+  std::string web_root;  // folder of static pages; empty = none
+  std::size_t batch_body_limit = 1024 * 1024;
+};
+
+struct ApiContext {
+  Board& board;
+  const ElectorIndex& electors;
+  Writer& writer;
+  const Clock& clock;       // the polling day's clock (scaled in demos)
+  const Clock& real_clock;  // wall time, for security: sessions, lockouts
+  http::SseHub& hub;
+  http::Metrics& metrics;
+  auth::SessionCache& sessions;
+  auth::LoginThrottle& pin_throttle;
+  auth::LoginThrottle& password_throttle;
+  BlockingPool& pool;
+  ApiOptions options;
+  std::string openapi_yaml;
+  std::atomic<bool> ready{false};
+  std::atomic<bool> draining{false};
+};
+
+}  // namespace psm::api

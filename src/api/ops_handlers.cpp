@@ -1,0 +1,36 @@
+// Health, readiness, metrics and the OpenAPI document.
+#include "api/routes.hpp"
+#include "http/problem.hpp"
+
+namespace psm::api {
+namespace {
+
+using http::Reply;
+using http::Request;
+using http::Response;
+using verb = boost::beast::http::verb;
+
+}  // namespace
+
+void AddOpsRoutes(http::Router& router, ApiContext& ctx) {
+  // Liveness: the process answers. Readiness: the board is loaded and we are not draining.
+  router.Add(verb::get, "/healthz", [](Request&, Reply reply) {
+    reply(Response::Json(200, R"({"status":"ok"})").With("Cache-Control", "no-store"));
+  });
+  router.Add(verb::get, "/readyz", [&ctx](Request&, Reply reply) {
+    if (ctx.draining.load()) return reply(http::Unavailable("shutting down"));
+    if (!ctx.ready.load()) return reply(http::Unavailable("loading"));
+    reply(Response::Json(200, R"({"status":"ready"})").With("Cache-Control", "no-store"));
+  });
+  router.Add(verb::get, "/metrics", [&ctx](Request&, Reply reply) {
+    reply(Response::Text(200, ctx.metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+  });
+  router.Add(verb::get, "/api/v1/openapi.yaml", [&ctx](Request&, Reply reply) {
+    if (ctx.openapi_yaml.empty())
+      return reply(http::ProblemFor(
+          MakeError(ErrorCode::kNotFound, "no_openapi", "the OpenAPI document was not found")));
+    reply(Response::Text(200, ctx.openapi_yaml, "application/yaml; charset=utf-8"));
+  });
+}
+
+}  // namespace psm::api

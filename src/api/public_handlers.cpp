@@ -1,0 +1,286 @@
+// Public read endpoints. Each answers from the Board's pre-rendered views: no store, no lock.
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include "api/routes.hpp"
+#include "http/problem.hpp"
+
+namespace psm::api {
+namespace {
+
+using http::Reply;
+using http::Request;
+using http::Response;
+using verb = boost::beast::http::verb;
+
+constexpr std::size_t kDefaultListLimit = 50;
+constexpr std::size_t kMaxListLimit = 5000;
+
+Error Invalid(std::string reason, std::string detail) {
+  return MakeError(ErrorCode::kInvalid, std::move(reason), std::move(detail));
+}
+
+std::optional<double> ParseDouble(std::string_view s) {
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<int> ParseInt(std::string_view s) {
+  int v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+double DistanceKm(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kEarthKm = 6371.0, kRad = M_PI / 180.0;
+  const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
+  const double a =
+      std::sin(dlat / 2) * std::sin(dlat / 2) +
+      std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 2 * kEarthKm * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool Matches(const Station& s, const std::string& q) {
+  for (const std::string* field : {&s.name, &s.building, &s.locality}) {
+    if (Lower(*field).find(q) != std::string::npos) return true;
+  }
+  return s.id.ToString() == q;
+}
+
+// Inserts `"key":value,` at the front of a rendered JSON object.
+std::string WithLeadingField(const std::string& body, std::string_view key,
+                             std::string_view value) {
+  std::string out;
+  out.reserve(body.size() + key.size() + value.size() + 4);
+  out += "{\"";
+  out += key;
+  out += "\":";
+  out += value;
+  out += ',';
+  out.append(body, 1);
+  return out;
+}
+
+Response StationResponse(const StationView& view, const Request& req, int max_age) {
+  if (req.Header("If-None-Match") == view.etag) {
+    auto r = Response::NotModified(view.etag);
+    r.With("Cache-Control", "public, max-age=" + std::to_string(max_age));
+    return r;
+  }
+  auto r = Response::Shared(200, view.body, "application/json");
+  r.With("ETag", view.etag).With("Cache-Control", "public, max-age=" + std::to_string(max_age));
+  return r;
+}
+
+void District(ApiContext& ctx, Request&, Reply reply) {
+  const auto summary = ctx.board.summary();
+  if (!summary) return reply(http::Unavailable("the board is still loading"));
+  std::string now = "\"" + FormatRfc3339(ctx.clock.Now()) + "\"";
+  reply(Response::Json(200, WithLeadingField(*summary->district_json, "now", now)));
+}
+
+void Constituencies(ApiContext& ctx, Request&, Reply reply) {
+  const auto summary = ctx.board.summary();
+  if (!summary) return reply(http::Unavailable("the board is still loading"));
+  reply(Response::Shared(200, summary->constituencies_json, "application/json"));
+}
+
+void Turnout(ApiContext& ctx, Request&, Reply reply, bool csv) {
+  const auto summary = ctx.board.summary();
+  if (!summary) return reply(http::Unavailable("the board is still loading"));
+  if (csv) {
+    auto r = Response::Shared(200, summary->turnout_csv, "text/csv; charset=utf-8");
+    r.With("Content-Disposition", "attachment; filename=\"turnout.csv\"");
+    return reply(std::move(r));
+  }
+  reply(Response::Shared(200, summary->turnout_json, "application/json"));
+}
+
+void Stations(ApiContext& ctx, Request& req, Reply reply) {
+  int ac = 0;
+  if (auto v = req.Query("ac")) {
+    const auto parsed = ParseInt(*v);
+    if (!parsed || *parsed <= 0)
+      return reply(http::ProblemFor(Invalid("bad_ac", "ac must be a number")));
+    ac = *parsed;
+  }
+  std::string q = req.Query("q") ? Lower(*req.Query("q")) : "";
+  std::optional<std::pair<double, double>> near;
+  if (auto v = req.Query("near")) {
+    const auto comma = v->find(',');
+    const auto lat =
+        comma == std::string_view::npos ? std::nullopt : ParseDouble(v->substr(0, comma));
+    const auto lon =
+        comma == std::string_view::npos ? std::nullopt : ParseDouble(v->substr(comma + 1));
+    if (!lat || !lon || std::abs(*lat) > 90 || std::abs(*lon) > 180)
+      return reply(http::ProblemFor(Invalid("bad_near", "near must be lat,lon in degrees")));
+    near = std::make_pair(*lat, *lon);
+  }
+  std::size_t limit = kDefaultListLimit;
+  if (auto v = req.Query("limit")) {
+    const auto parsed = ParseInt(*v);
+    if (!parsed || *parsed <= 0)
+      return reply(http::ProblemFor(Invalid("bad_limit", "limit must be a positive number")));
+    limit = std::min<std::size_t>(static_cast<std::size_t>(*parsed), kMaxListLimit);
+  }
+  std::string sort =
+      req.Query("sort") ? std::string(*req.Query("sort")) : (near ? "distance" : "id");
+  static const std::vector<std::string> kSorts = {"id",      "name",        "wait",    "queue",
+                                                  "turnout", "last_report", "distance"};
+  if (std::find(kSorts.begin(), kSorts.end(), sort) == kSorts.end())
+    return reply(http::ProblemFor(Invalid(
+        "bad_sort", "sort must be one of id, name, wait, queue, turnout, last_report, distance")));
+  if (sort == "distance" && !near)
+    return reply(http::ProblemFor(Invalid("bad_sort", "sort=distance needs near=lat,lon")));
+
+  struct Item {
+    std::shared_ptr<const StationView> view;
+    double distance = 0;
+  };
+  std::vector<Item> items;
+  for (std::uint32_t i = 0; i < ctx.board.size(); ++i) {
+    auto view = ctx.board.Get(i);
+    if (!view) continue;
+    const Station& s = view->station;
+    if (ac != 0 && s.id.ac != ac) continue;
+    if (!q.empty() && !Matches(s, q)) continue;
+    Item item{std::move(view), 0};
+    if (near) item.distance = DistanceKm(near->first, near->second, s.lat, s.lon);
+    items.push_back(std::move(item));
+  }
+  // Descending for "worst first" sorts; unknown values go last.
+  auto key = [&](const Item& it) -> double {
+    const StationStatus& st = it.view->status;
+    if (sort == "wait") return st.wait ? -st.wait->high : 1e18;
+    if (sort == "queue") return st.queue ? -static_cast<double>(st.queue->Total()) : 1e18;
+    if (sort == "turnout") return st.turnout_pct ? -*st.turnout_pct : 1e18;
+    if (sort == "last_report")  // longest silence first
+      return it.view->last_report_at
+                 ? static_cast<double>(it.view->last_report_at->time_since_epoch().count())
+                 : -1e18;
+    if (sort == "distance") return it.distance;
+    return 0;
+  };
+  std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+    if (sort == "name") return a.view->station.name < b.view->station.name;
+    if (sort == "id") return a.view->station.id < b.view->station.id;
+    return key(a) < key(b);
+  });
+  const std::size_t total = items.size();
+  if (items.size() > limit) items.resize(limit);
+  std::string out = "{\"total\":" + std::to_string(total) + ",\"stations\":[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    if (near) {
+      char d[32];
+      std::snprintf(d, sizeof d, "%.2f", items[i].distance);
+      out += WithLeadingField(*items[i].view->body, "distance_km", d);
+    } else {
+      out += *items[i].view->body;
+    }
+  }
+  out += "]}";
+  reply(Response::Json(200, std::move(out)));
+}
+
+std::optional<std::uint32_t> StationIndex(ApiContext& ctx, Request& req, Reply& reply) {
+  const auto id = req.Param("id");
+  const auto index = ctx.board.IndexOf(id);
+  if (!index) {
+    reply(http::ProblemFor(MakeError(
+        ErrorCode::kNotFound, "unknown_station",
+        "no polling station \"" + std::string(id) + "\"; station ids look like 34-112 (AC-part)")));
+  }
+  return index;
+}
+
+void Station(ApiContext& ctx, Request& req, Reply reply) {
+  const auto index = StationIndex(ctx, req, reply);
+  if (!index) return;
+  reply(StationResponse(*ctx.board.Get(*index), req, ctx.options.station_cache_max_age_s));
+}
+
+void Timeline(ApiContext& ctx, Request& req, Reply reply) {
+  const auto index = StationIndex(ctx, req, reply);
+  if (!index) return;
+  reply(Response::Shared(200, ctx.board.Get(*index)->timeline, "application/json"));
+}
+
+void Lookup(ApiContext& ctx, Request& req, Reply reply) {
+  const auto epic = req.Query("epic");
+  if (!epic || epic->empty())
+    return reply(
+        http::ProblemFor(Invalid("missing_epic", "give your EPIC number: ?epic=ABC1234567")));
+  if (!IsEpic(*epic))
+    return reply(http::ProblemFor(Invalid(
+        "bad_epic", "an EPIC number is 3 letters and 7 digits, as printed on your voter ID card")));
+  const auto index = ctx.electors.Find(*epic);
+  if (!index)
+    return reply(http::ProblemFor(MakeError(
+        ErrorCode::kNotFound, "unknown_epic",
+        "this EPIC number is not on the roll of this district; check the number on your card, "
+        "or find your station by constituency and part number")));
+  const auto view = ctx.board.Get(*index);
+  std::string out = "{\"station\":" + *view->body + "}";
+  reply(Response::Json(200, std::move(out)).With("Cache-Control", "private, max-age=10"));
+}
+
+void Events(ApiContext& ctx, Request& req, Reply reply) {
+  http::SseFilter filter;
+  if (auto v = req.Query("station")) {
+    if (!ctx.board.IndexOf(*v))
+      return reply(http::ProblemFor(MakeError(ErrorCode::kNotFound, "unknown_station",
+                                              "no polling station " + std::string(*v))));
+    filter.station = std::string(*v);
+  }
+  if (auto v = req.Query("ac")) {
+    const auto ac = ParseInt(*v);
+    if (!ac || !ctx.board.FindConstituency(*ac))
+      return reply(http::ProblemFor(Invalid("bad_ac", "no constituency " + std::string(*v))));
+    filter.ac = *ac;
+  }
+  std::optional<std::uint64_t> last_id;
+  std::string_view last = req.Header("Last-Event-ID");
+  if (last.empty() && req.Query("last_event_id")) last = *req.Query("last_event_id");
+  if (!last.empty()) {
+    std::uint64_t v = 0;
+    auto [ptr, ec] = std::from_chars(last.data(), last.data() + last.size(), v);
+    if (ec != std::errc() || ptr != last.data() + last.size())
+      return reply(http::BadRequest("Last-Event-ID must be a number"));
+    last_id = v;
+  }
+  reply(Response::EventStream(ctx.hub.Subscribe(std::move(filter), last_id)));
+}
+
+}  // namespace
+
+void AddPublicRoutes(http::Router& router, ApiContext& ctx) {
+  auto bind = [&ctx](void (*fn)(ApiContext&, Request&, Reply)) {
+    return [&ctx, fn](Request& req, Reply reply) { fn(ctx, req, std::move(reply)); };
+  };
+  router.Add(verb::get, "/api/v1/district", bind(District));
+  router.Add(verb::get, "/api/v1/constituencies", bind(Constituencies));
+  router.Add(verb::get, "/api/v1/stations", bind(Stations));
+  router.Add(verb::get, "/api/v1/stations/{id}", bind(Station));
+  router.Add(verb::get, "/api/v1/stations/{id}/timeline", bind(Timeline));
+  router.Add(verb::get, "/api/v1/lookup", bind(Lookup));
+  router.Add(verb::get, "/api/v1/turnout",
+             [&ctx](Request& req, Reply reply) { Turnout(ctx, req, std::move(reply), false); });
+  router.Add(verb::get, "/api/v1/turnout.csv",
+             [&ctx](Request& req, Reply reply) { Turnout(ctx, req, std::move(reply), true); });
+  router.Add(verb::get, "/api/v1/events", bind(Events));
+}
+
+}  // namespace psm::api

@@ -1,0 +1,166 @@
+// Officer reports: parse, authorise, hand to the Writer, answer once the batch is durable.
+#include <atomic>
+
+#include "api/authenticate.hpp"
+#include "api/report_parse.hpp"
+#include "api/routes.hpp"
+#include "board/station_json.hpp"
+#include "http/problem.hpp"
+
+namespace psm::api {
+namespace {
+
+using http::Reply;
+using http::Request;
+using http::Response;
+using verb = boost::beast::http::verb;
+
+constexpr std::size_t kMaxBatch = 1000;
+
+bool IsJson(const Request& req) {
+  const std::string_view ct = req.Header("Content-Type");
+  return ct.substr(0, ct.find(';')) == "application/json";
+}
+
+Response UnsupportedType() {
+  return Response::Problem(415, "Unsupported Media Type",
+                           "send the report as Content-Type: application/json",
+                           "unsupported_media_type");
+}
+
+unsigned StatusOf(const SubmitOutcome& out) {
+  switch (out.kind) {
+    case SubmitOutcome::Kind::kCreated:
+      return 201;
+    case SubmitOutcome::Kind::kRepeated:
+      return 200;
+    case SubmitOutcome::Kind::kRejected:
+      return http::StatusFor(out.error.code);
+  }
+  return 500;
+}
+
+Json OutcomeJson(const SubmitOutcome& out) {
+  Json j{{"status", StatusOf(out)}};
+  if (out.kind == SubmitOutcome::Kind::kRejected) {
+    j["result"] = "rejected";
+    j["problem"] = Json{{"type", http::ProblemTypeUri(out.error.reason)},
+                        {"title", out.error.reason},
+                        {"status", StatusOf(out)},
+                        {"detail", out.error.detail}};
+  } else {
+    j["result"] = out.kind == SubmitOutcome::Kind::kCreated ? "created" : "repeated";
+    j["report"] = ReportJson(out.stored);
+  }
+  return j;
+}
+
+// Fills the server-side fields and checks the caller may report for the station.
+Status Prepare(ApiContext& ctx, const auth::Principal& who, Report& r) {
+  if (Status st = auth::MaySubmitFor(who, r.station); !st.ok()) return st;
+  if (!ctx.board.IndexOf(r.station))
+    return MakeError(ErrorCode::kNotFound, "unknown_station",
+                     "no polling station " + r.station.ToString());
+  r.received_at = ctx.clock.Now();
+  r.actor = auth::Actor(who);
+  return Status();
+}
+
+void PostReport(ApiContext& ctx, Request& req, Reply reply) {
+  auto who = Authenticate(ctx, req);
+  if (!who.ok()) return reply(http::ProblemFor(who.error()));
+  const auto station = StationId::Parse(req.Param("id"));
+  if (!station || !ctx.board.IndexOf(*station))
+    return reply(http::ProblemFor(MakeError(ErrorCode::kNotFound, "unknown_station",
+                                            "no polling station " + std::string(req.Param("id")))));
+  if (Status st = auth::MaySubmitFor(*who, *station); !st.ok())
+    return reply(http::ProblemFor(st.error()));
+  if (!IsJson(req)) return reply(UnsupportedType());
+  auto body = ParseJsonBody(req.body);
+  if (!body.ok()) return reply(http::BadRequest(body.error().detail));
+  auto report = ParseReport(*body, *station);
+  if (!report.ok()) return reply(http::ProblemFor(report.error()));
+  if (Status st = Prepare(ctx, *who, *report); !st.ok()) return reply(http::ProblemFor(st.error()));
+  auto done = [reply](SubmitOutcome out) {
+    if (out.kind == SubmitOutcome::Kind::kRejected) {
+      const auto retry = out.error.code == ErrorCode::kUnavailable ? std::chrono::seconds(1)
+                                                                   : std::chrono::seconds(0);
+      return reply(http::ProblemFor(out.error, retry));
+    }
+    reply(Response::Json(StatusOf(out), OutcomeJson(out).dump()));
+  };
+  if (!ctx.writer.Submit(std::move(report).value(), done))
+    reply(http::Unavailable("the server is not accepting reports right now; retry"));
+}
+
+void PostBatch(ApiContext& ctx, Request& req, Reply reply) {
+  auto who = Authenticate(ctx, req);
+  if (!who.ok()) return reply(http::ProblemFor(who.error()));
+  if (!IsJson(req)) return reply(UnsupportedType());
+  auto body = ParseJsonBody(req.body);
+  if (!body.ok()) return reply(http::BadRequest(body.error().detail));
+  if (!body->is_object() || !(*body)["reports"].is_array())
+    return reply(
+        http::ProblemFor(MakeError(ErrorCode::kInvalid, "bad_batch", "send {\"reports\":[…]}")));
+  const auto& items = (*body)["reports"];
+  if (items.empty() || items.size() > kMaxBatch)
+    return reply(http::ProblemFor(
+        MakeError(ErrorCode::kInvalid, "bad_batch",
+                  "a batch holds 1 to " + std::to_string(kMaxBatch) + " reports")));
+
+  // Results are filled in by index; the last completion sends the answer.
+  struct State {
+    std::vector<Json> results;
+    std::atomic<std::size_t> remaining;
+    Reply reply;
+  };
+  auto state = std::make_shared<State>();
+  state->results.resize(items.size());
+  state->remaining = items.size();
+  state->reply = std::move(reply);
+  auto finish_one = [state](std::size_t i, Json result) {
+    state->results[i] = std::move(result);
+    if (state->remaining.fetch_sub(1) == 1) {
+      Json out{{"results", std::move(state->results)}};
+      state->reply(Response::Json(200, out.dump()));
+    }
+  };
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto report = ParseReport(items[i], std::nullopt);
+    Status st = report.ok() ? Prepare(ctx, *who, *report) : Status(report.error());
+    if (!st.ok()) {
+      Json j = OutcomeJson(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, st.error()});
+      if (items[i].is_object() && items[i]["id"].is_string()) j["id"] = items[i]["id"];
+      finish_one(i, std::move(j));
+      continue;
+    }
+    const std::string id = report->id;
+    const bool queued =
+        ctx.writer.Submit(std::move(report).value(), [finish_one, i, id](SubmitOutcome out) {
+          Json j = OutcomeJson(out);
+          j["id"] = id;
+          finish_one(i, std::move(j));
+        });
+    if (!queued) {
+      Json j = OutcomeJson(SubmitOutcome{
+          SubmitOutcome::Kind::kRejected,
+          {},
+          MakeError(ErrorCode::kUnavailable, "busy", "not accepting reports right now; retry")});
+      j["id"] = id;
+      finish_one(i, std::move(j));
+    }
+  }
+}
+
+}  // namespace
+
+void AddOfficerRoutes(http::Router& router, ApiContext& ctx) {
+  router.Add(verb::post, "/api/v1/stations/{id}/reports",
+             [&ctx](Request& req, Reply reply) { PostReport(ctx, req, std::move(reply)); });
+  router.Add(
+      verb::post, "/api/v1/reports/batch",
+      [&ctx](Request& req, Reply reply) { PostBatch(ctx, req, std::move(reply)); },
+      http::RouteOptions{ctx.options.batch_body_limit});
+}
+
+}  // namespace psm::api

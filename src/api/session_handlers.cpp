@@ -1,0 +1,158 @@
+// Login and logout. Hash checks and store writes run on the blocking pool, never on a loop.
+#include <spdlog/spdlog.h>
+
+#include "api/authenticate.hpp"
+#include "api/report_parse.hpp"
+#include "api/routes.hpp"
+#include "auth/secret_hash.hpp"
+#include "auth/token.hpp"
+#include "http/problem.hpp"
+
+namespace psm::api {
+namespace {
+
+using http::Reply;
+using http::Request;
+using http::Response;
+using verb = boost::beast::http::verb;
+using Json = nlohmann::json;
+
+Response LockedResponse(const Error& e, Millis remaining) {
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(remaining).count() + 1;
+  return http::ProblemFor(e, std::chrono::seconds(secs));
+}
+
+// Issues a token for `principal`, stores its hash and caches the session.
+Result<Json> OpenSession(ApiContext& ctx, Store& store, auth::Principal principal) {
+  const std::string token = auth::NewToken();
+  const Instant now = ctx.real_clock.Now();
+  principal.expires_at = now + ctx.options.session_ttl;
+  SessionRecord record{
+      auth::TokenHash(token), principal.role, principal.station, principal.user, now,
+      principal.expires_at};
+  if (Status st = store.InsertSession(record); !st.ok()) return st.error();
+  ctx.sessions.Put(record.token_hash, principal);
+  Json out{{"token", token},
+           {"role", ToString(principal.role)},
+           {"expires_at", FormatRfc3339(principal.expires_at)}};
+  if (principal.station) out["station"] = principal.station->ToString();
+  if (!principal.user.empty()) out["user"] = principal.user;
+  return out;
+}
+
+void OfficerLogin(ApiContext& ctx, const std::string& client, const Json& body, Reply reply) {
+  if (!body["station"].is_string() || !body.contains("pin") || !body["pin"].is_string())
+    return reply(http::ProblemFor(MakeError(ErrorCode::kInvalid, "bad_login",
+                                            "send {\"station\":\"34-112\",\"pin\":\"123456\"}")));
+  const auto station = StationId::Parse(body["station"].get<std::string>());
+  if (!station || !ctx.board.IndexOf(*station))
+    return reply(http::ProblemFor(
+        MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong station or PIN")));
+  const std::string key = station->ToString();
+  if (Status st = ctx.pin_throttle.Check(key); !st.ok())
+    return reply(LockedResponse(st.error(), ctx.pin_throttle.Remaining(key)));
+  std::string pin = body["pin"].get<std::string>();
+  const bool posted = ctx.pool.Post(
+      [&ctx, key, station = *station, pin = std::move(pin), client, reply](Store& store) mutable {
+        AuditEntry audit{0, ctx.real_clock.Now(), "officer:" + key, "officer", client, "login", key,
+                         ""};
+        auto hash = store.StationPinHash(station);
+        if (!hash.ok()) {
+          spdlog::error("PIN lookup failed for {}: {}", key, hash.error().detail);
+          return reply(http::ProblemFor(hash.error()));
+        }
+        if (!hash.value() || !auth::VerifySecret(**hash, pin)) {
+          ctx.pin_throttle.RecordFailure(key);
+          audit.action = "login_failed";
+          audit.detail = hash.value() ? "wrong PIN" : "no PIN issued";
+          Audit(store, audit);
+          return reply(http::ProblemFor(
+              MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong station or PIN")));
+        }
+        ctx.pin_throttle.RecordSuccess(key);
+        auth::Principal p;
+        p.role = Role::kOfficer;
+        p.station = station;
+        auto session = OpenSession(ctx, store, std::move(p));
+        if (!session.ok()) return reply(http::ProblemFor(session.error()));
+        Audit(store, audit);
+        reply(Response::Json(201, session->dump()));
+      });
+  if (!posted) reply(http::Unavailable("the server is busy; try again"));
+}
+
+void UserLogin(ApiContext& ctx, const std::string& client, const Json& body, Reply reply) {
+  if (!body["user"].is_string() || !body.contains("password") || !body["password"].is_string())
+    return reply(http::ProblemFor(
+        MakeError(ErrorCode::kInvalid, "bad_login", "send {\"user\":\"…\",\"password\":\"…\"}")));
+  std::string user = body["user"].get<std::string>();
+  if (Status st = ctx.password_throttle.Check(user); !st.ok())
+    return reply(LockedResponse(st.error(), ctx.password_throttle.Remaining(user)));
+  std::string password = body["password"].get<std::string>();
+  const bool posted = ctx.pool.Post(
+      [&ctx, user, password = std::move(password), client, reply](Store& store) mutable {
+        AuditEntry audit{0, ctx.real_clock.Now(), "user:" + user, "", client, "login", "", ""};
+        auto found = store.FindUser(user);
+        if (!found.ok()) return reply(http::ProblemFor(found.error()));
+        const auto& u = found.value();
+        if (!u || u->disabled || !auth::VerifySecret(u->password_hash, password)) {
+          ctx.password_throttle.RecordFailure(user);
+          audit.action = "login_failed";
+          audit.detail = !u ? "unknown user" : (u->disabled ? "disabled user" : "wrong password");
+          Audit(store, audit);
+          return reply(http::ProblemFor(MakeError(ErrorCode::kUnauthorized, "bad_credentials",
+                                                  "wrong user name or password")));
+        }
+        ctx.password_throttle.RecordSuccess(user);
+        auth::Principal p;
+        p.role = u->role;
+        p.user = u->name;
+        p.stations = u->stations;
+        audit.role = std::string(ToString(u->role));
+        auto session = OpenSession(ctx, store, std::move(p));
+        if (!session.ok()) return reply(http::ProblemFor(session.error()));
+        Audit(store, audit);
+        reply(Response::Json(201, session->dump()));
+      });
+  if (!posted) reply(http::Unavailable("the server is busy; try again"));
+}
+
+void Login(ApiContext& ctx, Request& req, Reply reply) {
+  auto body = ParseJsonBody(req.body);
+  if (!body.ok()) return reply(http::BadRequest(body.error().detail));
+  if (!body->is_object()) return reply(http::BadRequest("the body must be a JSON object"));
+  if (body->contains("station")) return OfficerLogin(ctx, req.client_ip, *body, std::move(reply));
+  if (body->contains("user")) return UserLogin(ctx, req.client_ip, *body, std::move(reply));
+  reply(http::ProblemFor(MakeError(ErrorCode::kInvalid, "bad_login",
+                                   "send station + pin (officers) or user + password")));
+}
+
+void Logout(ApiContext& ctx, Request& req, Reply reply) {
+  auto principal = Authenticate(ctx, req);
+  if (!principal.ok()) return reply(http::ProblemFor(principal.error()));
+  const std::string hash =
+      auth::TokenHash(req.Header("Authorization").substr(std::string_view("Bearer ").size()));
+  ctx.sessions.Erase(hash);
+  const std::string actor = auth::Actor(*principal);
+  const std::string role(ToString(principal->role));
+  const bool posted = ctx.pool.Post([&ctx, hash, actor, role, client = req.client_ip,
+                                     station = principal->station](Store& store) {
+    if (Status st = store.DeleteSession(hash); !st.ok())
+      spdlog::error("session delete failed: {}", st.error().detail);
+    Audit(store, AuditEntry{0, ctx.real_clock.Now(), actor, role, client, "logout",
+                            station ? station->ToString() : "", ""});
+  });
+  if (!posted) spdlog::warn("logout of {} not persisted: pool busy", actor);
+  reply(Response{204, "", std::make_shared<const std::string>(), {}, nullptr, false});
+}
+
+}  // namespace
+
+void AddSessionRoutes(http::Router& router, ApiContext& ctx) {
+  router.Add(verb::post, "/api/v1/sessions",
+             [&ctx](Request& req, Reply reply) { Login(ctx, req, std::move(reply)); });
+  router.Add(verb::delete_, "/api/v1/sessions/current",
+             [&ctx](Request& req, Reply reply) { Logout(ctx, req, std::move(reply)); });
+}
+
+}  // namespace psm::api

@@ -1,0 +1,74 @@
+// Role rules. Station scope is checked here once so every handler refuses the same way.
+#include "auth/access.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+namespace psm::auth {
+namespace {
+
+// Local names so psm_auth needs no symbol from psm_store (where ToString(Role) lives).
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kOfficer:
+      return "officer";
+    case Role::kSector:
+      return "sector";
+    case Role::kAdmin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+// `verb` completes "... may not <verb> station X".
+Status InScope(const Principal& p, const StationId& station, std::string_view verb) {
+  switch (p.role) {
+    case Role::kAdmin:
+      return {};
+    case Role::kOfficer:
+      if (!p.station) {
+        return MakeError(ErrorCode::kForbidden, "no_station", "this token is for no station");
+      }
+      if (*p.station == station) return {};
+      return MakeError(ErrorCode::kForbidden, "wrong_station",
+                       "this token is for station " + p.station->ToString());
+    case Role::kSector:
+      if (std::find(p.stations.begin(), p.stations.end(), station) != p.stations.end()) return {};
+      return MakeError(ErrorCode::kForbidden, "wrong_station",
+                       "user " + p.user + " may not " + std::string(verb) + " station " +
+                           station.ToString() + ": it is not among their stations");
+  }
+  return MakeError(ErrorCode::kForbidden, "unknown_role", "unknown role");
+}
+
+}  // namespace
+
+Status MaySubmitFor(const Principal& p, const StationId& station) {
+  return InScope(p, station, "report for");
+}
+
+Status MayView(const Principal& p, const StationId& station) {
+  return InScope(p, station, "view");
+}
+
+Status RequireRole(const Principal& p, std::initializer_list<Role> roles) {
+  if (std::find(roles.begin(), roles.end(), p.role) != roles.end()) return {};
+  std::string names;
+  for (Role r : roles) {
+    if (!names.empty()) names += " or ";
+    names += RoleName(r);
+  }
+  if (names.empty()) names = "no role";  // an empty list admits nobody
+  return MakeError(
+      ErrorCode::kForbidden, "role_required",
+      "this needs role " + names + "; this token has role " + std::string(RoleName(p.role)));
+}
+
+std::string Actor(const Principal& p) {
+  if (p.role == Role::kOfficer) {
+    return "officer:" + (p.station ? p.station->ToString() : std::string("unknown"));
+  }
+  return "user:" + p.user;
+}
+
+}  // namespace psm::auth

@@ -1,0 +1,87 @@
+// Token-bucket rate limits per client key (normally the client address), checked on every
+// request from every event-loop thread: sharded so threads rarely meet on a lock.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string_view>
+
+#include "auth/string_map.hpp"
+#include "core/result.hpp"
+
+namespace psm::auth {
+
+struct RateLimit {
+  double rate_per_s = 50;  // sustained requests per second
+  double burst = 100;      // bucket size: requests allowed at once after an idle spell
+};
+
+// The limits `psm serve` applies. `lookup` guards /api/v1/lookup, which maps an EPIC to a
+// station, so it is far stricter to make enumerating the roll slow.
+struct RateLimits {
+  bool enabled = true;
+  RateLimit general{50, 100};
+  RateLimit lookup{5, 20};
+};
+
+// Ok when every limit has rate_per_s > 0 and burst >= 1; otherwise kInvalid saying which one.
+Status Validate(const RateLimits& limits);
+
+// Monotonic seconds from an arbitrary origin. Rate limits are about real time, so the default
+// reads std::chrono::steady_clock, never the (possibly simulated) polling-day Clock.
+using SecondsSource = std::function<double()>;
+SecondsSource SteadySeconds();
+
+class RateLimiter {
+ public:
+  struct Decision {
+    bool allowed = true;
+    double retry_after_s = 0;  // when refused: seconds until one request would be allowed
+  };
+
+  static constexpr std::size_t kShards = 64;
+  static constexpr std::size_t kDefaultMaxKeysPerShard = 4096;
+
+  // `now` must be thread-safe and monotonic (steps backwards are treated as no time passing).
+  // Memory is bounded by kShards * max_keys_per_shard buckets (about 260k clients by default).
+  explicit RateLimiter(RateLimit limit, bool enabled = true, SecondsSource now = SteadySeconds(),
+                       std::size_t max_keys_per_shard = kDefaultMaxKeysPerShard);
+
+  // Takes one token from `key`'s bucket if it has one. Disabled limiters allow everything and
+  // keep no state. Thread-safe; locks one of kShards mutexes for a hash lookup; never blocks
+  // on I/O; allocates only the first time a key is seen.
+  Decision Allow(std::string_view key);
+
+  // Buckets currently held, over all shards. For tests and metrics; locks each shard in turn.
+  std::size_t KeyCount() const;
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    double updated_s = 0;  // time `tokens` was last brought up to date
+  };
+  struct alignas(64) Shard {
+    mutable std::mutex mu;
+    StringMap<Bucket> buckets;  // guarded by mu
+    std::uint64_t ops = 0;      // guarded by mu; Allow() calls since the last sweep
+  };
+
+  // Tokens in `b` at time `now`, refilled and capped at the burst.
+  double Level(const Bucket& b, double now) const;
+  // Drops buckets that have refilled completely (they are the same as an absent key). If the
+  // shard is still full, drops the fullest eighth: those clients get a fresh burst, a bounded
+  // leak that only happens when more clients are active than the limiter can track.
+  void Sweep(Shard& shard, double now);
+  Shard& ShardFor(std::string_view key);
+
+  const RateLimit limit_;
+  const bool enabled_;
+  const SecondsSource now_;
+  const std::size_t max_keys_per_shard_;
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace psm::auth

@@ -1,0 +1,71 @@
+// Board: every station's current status as an immutable, pre-rendered view. A read is an
+// atomic pointer load; only the Writer replaces views. Readers never block the writer.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/model.hpp"
+
+namespace psm {
+
+// One station as last rendered by the writer. Immutable once published.
+struct StationView {
+  Station station;
+  StationStatus status;
+  std::optional<Instant> last_report_at;        // latest observed_at of any report
+  std::shared_ptr<const std::string> body;      // GET /stations/{id}
+  std::string etag;                             // strong ETag of `body`, quoted
+  std::shared_ptr<const std::string> timeline;  // GET /stations/{id}/timeline
+};
+
+// District-wide views, recomputed by the writer after each batch and on its timer.
+struct SummaryView {
+  std::shared_ptr<const std::string> district_json;  // without "now"; the handler adds it
+  std::shared_ptr<const std::string> constituencies_json;
+  std::shared_ptr<const std::string> turnout_json;
+  std::shared_ptr<const std::string> turnout_csv;
+};
+
+class Board {
+ public:
+  Board(std::vector<Constituency> constituencies, std::vector<Station> stations);
+
+  std::size_t size() const { return stations_.size(); }
+  // Dense index of a station, or nullopt. Thread-safe (the map never changes after start).
+  std::optional<std::uint32_t> IndexOf(const StationId& id) const;
+  std::optional<std::uint32_t> IndexOf(std::string_view id) const;
+  const Station& station(std::uint32_t index) const { return stations_[index]; }
+  const std::vector<Station>& stations() const { return stations_; }
+  const std::vector<Constituency>& constituencies() const { return constituencies_; }
+  const Constituency* FindConstituency(int ac) const;
+
+  // The latest view of a station; never null after the writer's first render. Thread-safe.
+  std::shared_ptr<const StationView> Get(std::uint32_t index) const {
+    return views_[index].load(std::memory_order_acquire);
+  }
+  // Replaces a station's view. Called by the writer thread only.
+  void Set(std::uint32_t index, std::shared_ptr<const StationView> view) {
+    views_[index].store(std::move(view), std::memory_order_release);
+  }
+  std::shared_ptr<const SummaryView> summary() const {
+    return summary_.load(std::memory_order_acquire);
+  }
+  void SetSummary(std::shared_ptr<const SummaryView> s) {
+    summary_.store(std::move(s), std::memory_order_release);
+  }
+
+ private:
+  std::vector<Constituency> constituencies_;
+  std::vector<Station> stations_;
+  std::unordered_map<std::string, std::uint32_t> index_;
+  std::vector<std::atomic<std::shared_ptr<const StationView>>> views_;
+  std::atomic<std::shared_ptr<const SummaryView>> summary_;
+};
+
+}  // namespace psm

@@ -1,0 +1,263 @@
+// Totals are sums over stations; a station with no value for a slot is counted as missing,
+// never as zero, so a silent station cannot drag a percentage down unseen.
+#include "board/summary.hpp"
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "board/station_json.hpp"
+#include "core/eci_slots.hpp"
+
+namespace psm {
+namespace {
+
+double Pct(std::int64_t part, std::int64_t whole) {
+  if (whole <= 0) return 0;
+  return std::round(static_cast<double>(part) * 10000.0 / static_cast<double>(whole)) / 100.0;
+}
+
+void Add(Counts& into, const Counts& c) {
+  into.men += c.men;
+  into.women += c.women;
+  into.others += c.others;
+}
+
+// Totals over a group of stations (the district or one AC).
+struct GroupTotals {
+  Counts electors;
+  int stations = 0;
+  int reporting = 0;  // a queue report that is not stale
+  int stale = 0;
+  int states[4] = {0, 0, 0, 0};
+  Counts queue;
+  Counts votes;
+  int still_polling_after_close = 0;
+  std::int64_t voters_waiting_after_close = 0;
+
+  struct Slot {
+    Counts votes;
+    std::int64_t electors_reported = 0;
+    int reported = 0, missing = 0, pending = 0;
+  };
+  std::vector<Slot> slots;
+};
+
+void AddStation(GroupTotals& g, const StationView& v, const std::vector<SlotValue>& slot_values,
+                bool after_close) {
+  Add(g.electors, v.station.electors);
+  ++g.stations;
+  const StationStatus& st = v.status;
+  ++g.states[static_cast<int>(st.state)];
+  if (st.queue) {
+    Add(g.queue, *st.queue);
+    if (st.stale) {
+      ++g.stale;
+    } else {
+      ++g.reporting;
+    }
+  } else if (st.stale) {
+    ++g.stale;
+  }
+  if (st.votes_polled) Add(g.votes, *st.votes_polled);
+  if (after_close && st.state != PollState::kClosed && st.state != PollState::kNotStarted) {
+    ++g.still_polling_after_close;
+    if (st.queue) g.voters_waiting_after_close += st.queue->Total();
+  }
+  g.slots.resize(slot_values.size());
+  for (std::size_t i = 0; i < slot_values.size(); ++i) {
+    auto& s = g.slots[i];
+    switch (slot_values[i].state) {
+      case SlotValueState::kReported:
+        ++s.reported;
+        Add(s.votes, slot_values[i].votes);
+        s.electors_reported += v.station.electors.Total();
+        break;
+      case SlotValueState::kMissing:
+        ++s.missing;
+        break;
+      case SlotValueState::kPending:
+        ++s.pending;
+        break;
+    }
+  }
+}
+
+Json GroupJson(const GroupTotals& g) {
+  return Json{{"electors", CountsJson(g.electors)},
+              {"stations", g.stations},
+              {"reporting_stations", g.reporting},
+              {"stale_stations", g.stale},
+              {"states",
+               {{"not_started", g.states[0]},
+                {"open", g.states[1]},
+                {"interrupted", g.states[2]},
+                {"closed", g.states[3]}}},
+              {"queue", CountsJson(g.queue)},
+              {"votes_polled", CountsJson(g.votes)},
+              {"turnout_pct", Pct(g.votes.Total(), g.electors.Total())},
+              {"still_polling_after_close",
+               {{"stations", g.still_polling_after_close},
+                {"voters_in_queue", g.voters_waiting_after_close}}}};
+}
+
+std::string_view SlotStateName(SlotValueState s) {
+  switch (s) {
+    case SlotValueState::kReported:
+      return "reported";
+    case SlotValueState::kMissing:
+      return "missing";
+    case SlotValueState::kPending:
+      return "pending";
+  }
+  return "pending";
+}
+
+Json GroupSlotsJson(const GroupTotals& g, const std::vector<EciSlot>& slots) {
+  Json out = Json::array();
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    const auto& s = i < g.slots.size() ? g.slots[i] : GroupTotals::Slot{};
+    out.push_back(Json{{"slot", slots[i].label},
+                       {"votes", CountsJson(s.votes)},
+                       // Percentage of the electors of the stations that reported, so a missing
+                       // station lowers coverage, not turnout.
+                       {"pct", Pct(s.votes.Total(), s.electors_reported)},
+                       {"reported", s.reported},
+                       {"missing", s.missing},
+                       {"pending", s.pending}});
+  }
+  return out;
+}
+
+void CsvCells(std::ostringstream& out, const SlotValue& v, std::int64_t electors) {
+  if (v.state == SlotValueState::kReported) {
+    out << ',' << v.votes.men << ',' << v.votes.women << ',' << v.votes.others << ','
+        << v.votes.Total() << ',' << Pct(v.votes.Total(), electors);
+  } else {
+    const std::string_view mark = v.state == SlotValueState::kMissing ? "missing" : "";
+    for (int k = 0; k < 5; ++k)
+      out << ',' << mark;
+  }
+}
+
+void CsvGroupCells(std::ostringstream& out, const GroupTotals& g) {
+  for (const auto& s : g.slots) {
+    out << ',' << s.votes.men << ',' << s.votes.women << ',' << s.votes.others << ','
+        << s.votes.Total() << ',' << Pct(s.votes.Total(), s.electors_reported);
+  }
+}
+
+std::string CsvQuote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::shared_ptr<const SummaryView> BuildSummary(const Board& board,
+                                                const std::vector<StationLedger>& ledgers,
+                                                const PollingDay& day, Instant now) {
+  const std::vector<EciSlot> slots = EciSlots(day);
+  const bool after_close = now >= day.ClosesAt();
+  GroupTotals district;
+  district.slots.resize(slots.size());
+  std::map<int, GroupTotals> by_ac;
+  for (const auto& c : board.constituencies())
+    by_ac[c.number].slots.resize(slots.size());
+
+  Json stations_turnout = Json::array();
+  std::ostringstream csv;
+  csv << "ac,station,name,electors";
+  for (const auto& s : slots) {
+    for (const char* part : {"men", "women", "others", "total", "pct"})
+      csv << ',' << s.label << '_' << part;
+  }
+  csv << '\n';
+
+  std::vector<SlotValue> values(slots.size());
+  for (std::uint32_t i = 0; i < board.size(); ++i) {
+    const auto view = board.Get(i);
+    if (!view) continue;
+    for (std::size_t k = 0; k < slots.size(); ++k)
+      values[k] = TurnoutForSlot(ledgers[i], slots[k], now);
+    AddStation(district, *view, values, after_close);
+    AddStation(by_ac[view->station.id.ac], *view, values, after_close);
+
+    Json station_slots = Json::array();
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      const bool reported = values[k].state == SlotValueState::kReported;
+      station_slots.push_back(
+          Json{{"slot", slots[k].label},
+               {"state", SlotStateName(values[k].state)},
+               {"votes", reported ? CountsJson(values[k].votes) : Json(nullptr)},
+               {"pct", reported ? Json(Pct(values[k].votes.Total(), view->station.electors.Total()))
+                                : Json(nullptr)}});
+    }
+    stations_turnout.push_back(Json{{"id", view->station.id.ToString()},
+                                    {"ac", view->station.id.ac},
+                                    {"slots", std::move(station_slots)}});
+    csv << view->station.id.ac << ',' << view->station.id.ToString() << ','
+        << CsvQuote(view->station.name) << ',' << view->station.electors.Total();
+    for (std::size_t k = 0; k < slots.size(); ++k)
+      CsvCells(csv, values[k], view->station.electors.Total());
+    csv << '\n';
+  }
+
+  Json acs = Json::array();
+  Json ac_turnout = Json::array();
+  for (const auto& [number, totals] : by_ac) {
+    const Constituency* c = board.FindConstituency(number);
+    Json j{{"ac", number},
+           {"name", c ? c->name : ""},
+           {"reserved", c && !c->reserved.empty() ? Json(c->reserved) : Json(nullptr)}};
+    j.update(GroupJson(totals));
+    acs.push_back(std::move(j));
+    ac_turnout.push_back(Json{{"ac", number},
+                              {"name", c ? c->name : ""},
+                              {"electors", totals.electors.Total()},
+                              {"slots", GroupSlotsJson(totals, slots)}});
+    csv << number << ",AC total," << CsvQuote(c ? c->name : "") << ',' << totals.electors.Total();
+    CsvGroupCells(csv, totals);
+    csv << '\n';
+  }
+  csv << ",District total,," << district.electors.Total();
+  CsvGroupCells(csv, district);
+  csv << '\n';
+
+  Json slot_defs = Json::array();
+  for (const auto& s : slots) {
+    slot_defs.push_back(Json{{"slot", s.label},
+                             {"at", FormatRfc3339(s.at)},
+                             {"counts_until", FormatRfc3339(s.counts_until)}});
+  }
+  std::string district_name =
+      board.constituencies().empty() ? "" : board.constituencies().front().district;
+  Json district_json{
+      {"district", district_name},
+      {"date", FormatDate(day.date)},
+      {"utc_offset", FormatUtcOffset(day.utc_offset)},
+      {"time_zone", "Asia/Kolkata"},
+      {"polling",
+       {{"opens", FormatRfc3339(day.OpensAt())}, {"closes", FormatRfc3339(day.ClosesAt())}}},
+      {"constituencies", board.constituencies().size()}};
+  district_json.update(GroupJson(district));
+  district_json["slots"] = GroupSlotsJson(district, slots);
+
+  auto view = std::make_shared<SummaryView>();
+  view->district_json = std::make_shared<std::string>(district_json.dump());
+  view->constituencies_json =
+      std::make_shared<std::string>(Json{{"constituencies", std::move(acs)}}.dump());
+  view->turnout_json = std::make_shared<std::string>(Json{
+      {"slots", std::move(slot_defs)},
+      {"district", GroupSlotsJson(district, slots)},
+      {"constituencies", std::move(ac_turnout)},
+      {"stations", std::move(stations_turnout)}}.dump());
+  view->turnout_csv = std::make_shared<std::string>(csv.str());
+  return view;
+}
+
+}  // namespace psm

@@ -1,0 +1,62 @@
+// Every setting of `psm serve`: its flag, its PSM_* environment variable and its default.
+// deploy/.env.example and `psm serve --help` list the same keys.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+
+namespace psm {
+
+struct ServeConfig {
+  std::string listen = "0.0.0.0:8080";
+  std::string store = "sqlite:var/psm.db";
+  std::string clock_start;  // "HH:MM": a scaled demo clock; empty = the real clock
+  double clock_speed = 1.0;
+  std::string poll_date;  // "YYYY-MM-DD"; empty = today in the district
+  std::string utc_offset = "+05:30";
+  std::string poll_opens = "07:00";
+  std::string poll_closes = "18:00";
+  int threads = 0;  // event-loop threads; 0 = one per core
+  int stale_after_min = 30;
+  std::string rate_limits = "on";
+  double rate_per_s = 50, rate_burst = 100;
+  double lookup_rate_per_s = 5, lookup_burst = 20;
+  std::string trusted_proxies;  // CIDR,CIDR,…
+  std::size_t header_limit = 8 * 1024;
+  std::size_t body_limit = 16 * 1024;
+  std::size_t batch_body_limit = 1024 * 1024;
+  int header_timeout_s = 10;
+  int idle_timeout_s = 60;
+  int max_connections = 20000;
+  double session_ttl_h = 16;
+  int writer_flush_ms = 5;
+  int writer_max_batch = 512;
+  std::string web_root = "web";
+  std::string log_level = "info";
+  bool access_log = false;
+
+  // Resolved by Resolve():
+  std::string host;
+  unsigned short port = 0;
+  PollingDay day;
+  std::optional<Instant> clock_start_at;
+  std::vector<std::string> trusted_proxy_list;
+};
+
+// Registers every option (flag + PSM_ environment variable) on `cmd`.
+void AddServeOptions(CLI::App& cmd, ServeConfig& config);
+
+// Checks and derives the resolved fields; `today_utc` decides the default polling date.
+Status ResolveServeConfig(ServeConfig& config, Instant now);
+
+// "HOST:PORT" (IPv6 as "[::1]:8080").
+Result<std::pair<std::string, unsigned short>> ParseListen(std::string_view text);
+
+}  // namespace psm

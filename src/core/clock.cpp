@@ -1,0 +1,19 @@
+// System and scaled clocks.
+#include "core/clock.hpp"
+
+namespace psm {
+
+Instant SystemClock::Now() const {
+  return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+}
+
+ScaledClock::ScaledClock(Instant start, double speed)
+    : start_(start), real_start_(std::chrono::steady_clock::now()), speed_(speed) {}
+
+Instant ScaledClock::Now() const {
+  const auto real = std::chrono::steady_clock::now() - real_start_;
+  const double scaled_ms = std::chrono::duration<double, std::milli>(real).count() * speed_;
+  return start_ + Millis(static_cast<long long>(scaled_ms));
+}
+
+}  // namespace psm

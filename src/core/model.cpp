@@ -1,0 +1,133 @@
+// Names, parsing and comparison for the domain types.
+#include "core/model.hpp"
+
+#include <array>
+#include <charconv>
+
+namespace psm {
+namespace {
+
+constexpr std::array<std::string_view, 3> kReportKinds = {"queue", "turnout", "event"};
+constexpr std::array<std::string_view, 6> kEventKinds = {
+    "party_arrived", "mock_poll_done", "poll_started", "interrupted", "resumed", "poll_closed"};
+
+bool ParseDigits(std::string_view s, std::size_t max_len, int& out) {
+  if (s.empty() || s.size() > max_len) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  std::from_chars(s.data(), s.data() + s.size(), out);
+  return true;
+}
+
+bool IsHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
+
+std::string StationId::ToString() const {
+  return std::to_string(ac) + "-" + std::to_string(part);
+}
+
+std::optional<StationId> StationId::Parse(std::string_view text) {
+  const auto dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  StationId id;
+  if (!ParseDigits(text.substr(0, dash), 3, id.ac) ||
+      !ParseDigits(text.substr(dash + 1), 4, id.part))
+    return std::nullopt;
+  if (id.ac <= 0 || id.part <= 0) return std::nullopt;
+  // Canonical form only ("34-112", not "034-0112"), so one station has one id string.
+  if (id.ToString() != text) return std::nullopt;
+  return id;
+}
+
+std::string_view ToString(ReportKind k) {
+  return kReportKinds[static_cast<std::size_t>(k)];
+}
+std::string_view ToString(EventKind k) {
+  return kEventKinds[static_cast<std::size_t>(k)];
+}
+
+std::optional<ReportKind> ParseReportKind(std::string_view s) {
+  for (std::size_t i = 0; i < kReportKinds.size(); ++i) {
+    if (kReportKinds[i] == s) return static_cast<ReportKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<EventKind> ParseEventKind(std::string_view s) {
+  for (std::size_t i = 0; i < kEventKinds.size(); ++i) {
+    if (kEventKinds[i] == s) return static_cast<EventKind>(i);
+  }
+  return std::nullopt;
+}
+
+bool Report::SameContent(const Report& o) const {
+  if (id != o.id || station != o.station || kind != o.kind || observed_at != o.observed_at)
+    return false;
+  switch (kind) {
+    case ReportKind::kQueue:
+    case ReportKind::kTurnout:
+      return counts == o.counts && reason == o.reason;
+    case ReportKind::kEvent:
+      return event == o.event && reason == o.reason &&
+             voters_in_queue_at_close == o.voters_in_queue_at_close;
+  }
+  return false;
+}
+
+std::string_view ToString(PollState s) {
+  switch (s) {
+    case PollState::kNotStarted:
+      return "not_started";
+    case PollState::kOpen:
+      return "open";
+    case PollState::kInterrupted:
+      return "interrupted";
+    case PollState::kClosed:
+      return "closed";
+  }
+  return "unknown";
+}
+
+std::string_view ToString(Trend t) {
+  switch (t) {
+    case Trend::kUnknown:
+      return "unknown";
+    case Trend::kRising:
+      return "rising";
+    case Trend::kSteady:
+      return "steady";
+    case Trend::kFalling:
+      return "falling";
+  }
+  return "unknown";
+}
+
+bool IsUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!IsHex(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsEpic(std::string_view s) {
+  if (s.size() != 10) return false;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const char c = s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+  }
+  for (std::size_t i = 3; i < 10; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace psm

@@ -1,0 +1,88 @@
+// Result<T>: a value or an Error that says what went wrong and how a caller should map it.
+// core/ and store/ return these instead of throwing; http/ maps ErrorCode to a status once.
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace psm {
+
+// What kind of failure happened; http/problem.cpp maps each to one HTTP status.
+enum class ErrorCode {
+  kInvalid,       // input is malformed or out of range (422 / 400)
+  kConflict,      // input contradicts stored state (409)
+  kNotFound,      // the thing named does not exist (404)
+  kUnauthorized,  // no or bad credentials (401)
+  kForbidden,     // credentials fine, action not allowed (403)
+  kLocked,        // temporarily refused, e.g. PIN lockout (429 / 423)
+  kUnavailable,   // a dependency is down or shutting down (503)
+  kInternal,      // a bug or an unexpected I/O failure (500)
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  // Short machine-readable reason, e.g. "turnout_decreased"; used in metrics and problem types.
+  std::string reason;
+  // Human-readable sentence for the problem+json `detail`.
+  std::string detail;
+};
+
+inline Error MakeError(ErrorCode code, std::string reason, std::string detail) {
+  return Error{code, std::move(reason), std::move(detail)};
+}
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Result<void>: success or an Error.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit by design
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
+
+ private:
+  Error error_;
+  bool ok_ = true;
+};
+
+using Status = Result<void>;
+
+}  // namespace psm

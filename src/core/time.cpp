@@ -1,0 +1,139 @@
+// Calendar arithmetic on a fixed UTC offset, and strict RFC 3339 parsing.
+#include "core/time.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace psm {
+namespace {
+
+using std::chrono::days;
+using std::chrono::minutes;
+using std::chrono::sys_days;
+
+bool ParseInt(std::string_view s, int& out) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+}  // namespace
+
+Instant PollingDay::LocalMidnight() const {
+  return std::chrono::time_point_cast<Millis>(sys_days(date) - utc_offset);
+}
+
+Instant PollingDay::At(minutes local_time_of_day) const {
+  return LocalMidnight() + local_time_of_day;
+}
+
+bool PollingDay::Contains(Instant t) const {
+  return t >= LocalMidnight() && t < LocalMidnight() + days(1);
+}
+
+std::chrono::year_month_day PollingDay::LocalDateOf(Instant t, minutes utc_offset) {
+  return std::chrono::year_month_day(std::chrono::floor<days>(t + utc_offset));
+}
+
+std::string FormatRfc3339(Instant t) {
+  const auto day = std::chrono::floor<days>(t);
+  const std::chrono::year_month_day ymd(day);
+  const std::chrono::hh_mm_ss<Millis> tod(t - day);
+  char buf[40];
+  const int ms = static_cast<int>(tod.subseconds().count());
+  if (ms == 0) {
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                  static_cast<int>(tod.seconds().count()));
+  } else {
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
+                  static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()),
+                  ms);
+  }
+  return buf;
+}
+
+std::optional<std::chrono::year_month_day> ParseDate(std::string_view s) {
+  int y = 0, m = 0, d = 0;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  if (!ParseInt(s.substr(0, 4), y) || !ParseInt(s.substr(5, 2), m) || !ParseInt(s.substr(8, 2), d))
+    return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m),
+                                        std::chrono::day(d)};
+  if (!ymd.ok()) return std::nullopt;
+  return ymd;
+}
+
+std::string FormatDate(std::chrono::year_month_day d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+std::optional<Instant> ParseRfc3339(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)
+  if (s.size() < 20) return std::nullopt;
+  const auto date = ParseDate(s.substr(0, 10));
+  if (!date || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')) return std::nullopt;
+  int hh = 0, mm = 0, ss = 0;
+  if (s[13] != ':' || s[16] != ':' || !ParseInt(s.substr(11, 2), hh) ||
+      !ParseInt(s.substr(14, 2), mm) || !ParseInt(s.substr(17, 2), ss))
+    return std::nullopt;
+  if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  std::size_t i = 19;
+  long long millis = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    int digits = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      if (digits < 3) millis = millis * 10 + (s[i] - '0');
+      ++digits;
+      ++i;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int k = digits; k < 3; ++k)
+      millis *= 10;
+  }
+  if (i >= s.size()) return std::nullopt;
+  minutes offset{0};
+  const std::string_view zone = s.substr(i);
+  if (zone == "Z" || zone == "z") {
+    // UTC
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int oh = 0, om = 0;
+    if (!ParseInt(zone.substr(1, 2), oh) || !ParseInt(zone.substr(4, 2), om) || oh > 23 || om > 59)
+      return std::nullopt;
+    offset = minutes(oh * 60 + om);
+    if (zone[0] == '-') offset = -offset;
+  } else {
+    return std::nullopt;
+  }
+  const auto local = sys_days(*date) + std::chrono::hours(hh) + minutes(mm) +
+                     std::chrono::seconds(ss) + Millis(millis);
+  return std::chrono::time_point_cast<Millis>(local - offset);
+}
+
+std::optional<minutes> ParseClockTime(std::string_view s) {
+  int hh = 0, mm = 0;
+  if (s.size() != 5 || s[2] != ':' || !ParseInt(s.substr(0, 2), hh) ||
+      !ParseInt(s.substr(3, 2), mm) || hh > 23 || mm > 59)
+    return std::nullopt;
+  return minutes(hh * 60 + mm);
+}
+
+std::string FormatUtcOffset(minutes offset) {
+  const char sign = offset.count() < 0 ? '-' : '+';
+  const long long total = offset.count() < 0 ? -offset.count() : offset.count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%c%02lld:%02lld", sign, total / 60 % 100, total % 60);
+  return buf;
+}
+
+}  // namespace psm

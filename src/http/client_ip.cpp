@@ -1,0 +1,46 @@
+// X-Forwarded-For resolution.
+#include "http/client_ip.hpp"
+
+#include <string>
+
+namespace psm::http {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool TrustedProxies::Contains(const boost::asio::ip::address& address) const {
+  for (const Cidr& c : networks_) {
+    if (c.Contains(address)) return true;
+  }
+  return false;
+}
+
+boost::asio::ip::address ResolveClientIp(const boost::asio::ip::address& peer,
+                                         std::string_view forwarded_for,
+                                         const TrustedProxies& trusted) {
+  boost::asio::ip::address current = Unmapped(peer);
+  if (forwarded_for.empty() || !trusted.Contains(current)) return current;
+  std::string_view rest = forwarded_for;
+  while (!rest.empty()) {
+    auto comma = rest.rfind(',');
+    std::string_view entry = Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+    if (entry.empty()) continue;
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(std::string(entry), ec);
+    if (ec) return current;
+    current = Unmapped(address);
+    if (!trusted.Contains(current)) return current;
+  }
+  return current;
+}
+
+}  // namespace psm::http

@@ -1,0 +1,34 @@
+// Resolves the client address of a request: the TCP peer, or, when the peer is a trusted proxy,
+// the right-most X-Forwarded-For entry that is not itself trusted. Pure functions; thread-safe.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "http/cidr.hpp"
+
+namespace psm::http {
+
+class TrustedProxies {
+ public:
+  TrustedProxies() = default;
+  explicit TrustedProxies(std::vector<Cidr> networks) : networks_(std::move(networks)) {}
+  bool Contains(const boost::asio::ip::address& address) const;
+  bool empty() const { return networks_.empty(); }
+
+ private:
+  std::vector<Cidr> networks_;
+};
+
+// `forwarded_for` is every X-Forwarded-For value joined with ',' in arrival order (empty if
+// none). Walking right to left, trusted hops are skipped; the first untrusted entry is the
+// client. An unparsable entry stops the walk and the last trusted hop is used instead, so a
+// forged entry can never pose as someone else's address. From an untrusted peer the header is
+// ignored. The result is never IPv4-mapped IPv6.
+boost::asio::ip::address ResolveClientIp(const boost::asio::ip::address& peer,
+                                         std::string_view forwarded_for,
+                                         const TrustedProxies& trusted);
+
+}  // namespace psm::http

@@ -1,0 +1,50 @@
+// The one mapping from psm::Error to HTTP status and RFC 7807 problem+json, plus the problems the
+// server itself produces (400, 404, 405, 413, 431, 429, 503).
+//
+// `type` URIs: "https://psm.invalid/problems/<reason>", where <reason> is the Error's machine
+// reason (e.g. "turnout_decreased") or, for server-made problems, a fixed word ("not_found",
+// "method_not_allowed", ...). ".invalid" is a reserved TLD, so the URI identifies the problem
+// kind without pretending a page exists. An empty suffix gives "about:blank" (RFC 7807 §4.2).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "http/response.hpp"
+
+namespace psm::http {
+
+inline constexpr std::string_view kProblemTypeBase = "https://psm.invalid/problems/";
+
+// "https://psm.invalid/problems/<suffix>", or "about:blank" when `suffix` is empty. Characters
+// outside [a-z0-9_-] (after lower-casing) become '_' so a reason can never break the URI.
+std::string ProblemTypeUri(std::string_view suffix);
+
+// The HTTP status for an error code: kInvalid→422, kConflict→409, kNotFound→404,
+// kUnauthorized→401, kForbidden→403, kLocked→429, kUnavailable→503, kInternal→500.
+unsigned StatusFor(ErrorCode code);
+
+// A problem response for `error`. 401 carries `WWW-Authenticate: Bearer`; 429 and 503 carry
+// `Retry-After` when `retry_after` is positive. A kInternal detail is replaced by a generic
+// sentence so internals never leak to clients (log the error before calling this).
+Response ProblemFor(const Error& error, std::chrono::seconds retry_after = std::chrono::seconds{0});
+
+// 400: the request is syntactically malformed (bad JSON, bad HTTP, bad escape).
+Response BadRequest(std::string detail);
+// 404: no route for this path.
+Response NotFoundProblem(std::string_view path);
+// 405 with `Allow: <allow>` (e.g. "GET, HEAD").
+Response MethodNotAllowed(std::string allow);
+// 413: the body exceeded the route's limit.
+Response PayloadTooLarge(std::size_t limit);
+// 431: the request header exceeded the server's limit.
+Response HeaderTooLarge();
+// 429 with Retry-After.
+Response TooManyRequests(std::chrono::seconds retry_after, std::string detail);
+// 503 with Retry-After, e.g. when shutting down or over the connection limit.
+Response Unavailable(std::string detail,
+                     std::chrono::seconds retry_after = std::chrono::seconds{1});
+
+}  // namespace psm::http

@@ -1,0 +1,92 @@
+// Target parsing and percent-decoding for Request.
+#include "http/request.hpp"
+
+namespace psm::http {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = HexValue(text[i + 1]);
+      int lo = HexValue(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      char decoded = static_cast<char>(hi * 16 + lo);
+      if (decoded == '\0') return std::nullopt;
+      out.push_back(decoded);
+      i += 2;
+    } else if (c == '+' && plus_as_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+bool Request::SetTarget(std::string_view target) {
+  target_.assign(target);
+  path_.clear();
+  query_.clear();
+  if (target.empty() || target.front() != '/') return false;
+  std::string_view raw_path = target;
+  std::string_view raw_query;
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    raw_path = target.substr(0, q);
+    raw_query = target.substr(q + 1);
+  }
+  if (auto hash = raw_query.find('#'); hash != std::string_view::npos) {
+    raw_query = raw_query.substr(0, hash);
+  }
+  auto path = PercentDecode(raw_path, /*plus_as_space=*/false);
+  if (!path) return false;
+  path_ = std::move(*path);
+  while (!raw_query.empty()) {
+    auto amp = raw_query.find('&');
+    std::string_view pair = raw_query.substr(0, amp);
+    raw_query = amp == std::string_view::npos ? std::string_view{} : raw_query.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto name = PercentDecode(pair.substr(0, eq), true);
+    auto value = PercentDecode(
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    if (!name || !value) return false;
+    query_.emplace_back(std::move(*name), std::move(*value));
+  }
+  return true;
+}
+
+std::optional<std::string_view> Request::Query(std::string_view name) const {
+  for (const auto& [key, value] : query_) {
+    if (key == name) return std::string_view(value);
+  }
+  return std::nullopt;
+}
+
+std::string_view Request::Header(std::string_view name) const {
+  auto it = headers.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == headers.end()) return {};
+  auto v = it->value();
+  return std::string_view(v.data(), v.size());
+}
+
+std::string_view Request::Param(std::string_view name) const {
+  for (const auto& [key, value] : params_) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+}  // namespace psm::http

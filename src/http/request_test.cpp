@@ -1,0 +1,61 @@
+// Request target parsing: percent-decoding, '+' in queries, malformed escapes, headers.
+#include "http/request.hpp"
+
+#include <gtest/gtest.h>
+
+namespace psm::http {
+namespace {
+
+TEST(HttpRequest, PercentDecode) {
+  EXPECT_EQ(PercentDecode("a%20b", false), "a b");
+  EXPECT_EQ(PercentDecode("a+b", false), "a+b");
+  EXPECT_EQ(PercentDecode("a+b", true), "a b");
+  EXPECT_EQ(PercentDecode("%E0%A8%9C", false), "\xE0\xA8\x9C");  // Gurmukhi JA
+  EXPECT_EQ(PercentDecode("%2b", true), "+");
+  EXPECT_FALSE(PercentDecode("%", false));
+  EXPECT_FALSE(PercentDecode("%2", false));
+  EXPECT_FALSE(PercentDecode("ab%", false));
+  EXPECT_FALSE(PercentDecode("%zz", false));
+  EXPECT_FALSE(PercentDecode("%00", false));
+}
+
+TEST(HttpRequest, SplitsPathAndQuery) {
+  Request r;
+  ASSERT_TRUE(r.SetTarget("/api/v1/stations?q=nak+odar&ac=31&near=31.1%2C75.4&flag&q=second"));
+  EXPECT_EQ(r.path(), "/api/v1/stations");
+  EXPECT_EQ(r.target(), "/api/v1/stations?q=nak+odar&ac=31&near=31.1%2C75.4&flag&q=second");
+  EXPECT_EQ(r.Query("q"), "nak odar");  // first wins
+  EXPECT_EQ(r.Query("ac"), "31");
+  EXPECT_EQ(r.Query("near"), "31.1,75.4");
+  EXPECT_EQ(r.Query("flag"), "");
+  EXPECT_FALSE(r.Query("missing"));
+  EXPECT_EQ(r.QueryParams().size(), 5u);
+}
+
+TEST(HttpRequest, DecodesPathButNotPlus) {
+  Request r;
+  ASSERT_TRUE(r.SetTarget("/files/a%20b+c"));
+  EXPECT_EQ(r.path(), "/files/a b+c");
+  EXPECT_TRUE(r.QueryParams().empty());
+}
+
+TEST(HttpRequest, RejectsMalformedTargets) {
+  Request r;
+  EXPECT_FALSE(r.SetTarget(""));
+  EXPECT_FALSE(r.SetTarget("http://example.com/"));
+  EXPECT_FALSE(r.SetTarget("*"));
+  EXPECT_FALSE(r.SetTarget("/a%zz"));
+  EXPECT_FALSE(r.SetTarget("/a?x=%"));
+  EXPECT_FALSE(r.SetTarget("/a%00b"));
+}
+
+TEST(HttpRequest, HeadersAreCaseInsensitive) {
+  Request r;
+  r.headers.set("If-None-Match", "\"abc\"");
+  EXPECT_EQ(r.Header("if-none-match"), "\"abc\"");
+  EXPECT_EQ(r.Header("IF-NONE-MATCH"), "\"abc\"");
+  EXPECT_EQ(r.Header("Authorization"), "");
+}
+
+}  // namespace
+}  // namespace psm::http

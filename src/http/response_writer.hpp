@@ -1,0 +1,29 @@
+// Internal: serialising a Response (plain or SSE stream) onto a session's stream.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+
+#include "http/response.hpp"
+#include "http/session.hpp"
+#include "http/wakeup.hpp"
+
+namespace psm::http::detail {
+
+struct WriteContext {
+  unsigned version = 11;   // 10 or 11
+  bool keep_alive = true;  // sets Connection: close when false
+  bool head_only = false;  // HEAD: headers (with Content-Length) but no body
+};
+
+// Writes `response` in one go. Returns the write error (empty on success).
+Awaitable<boost::system::error_code> WriteResponse(Stream& stream, const ServerOptions& options,
+                                                   const Response& response, WriteContext ctx);
+
+// Writes the SSE headers and then the subscription's events until the client goes away, the
+// subscription ends or overflows, or the server stops. Parks on `timer` between events;
+// `wakeup` is handed to the subscription so publishers can wake it. Always leaves the
+// subscription closed.
+Awaitable<> StreamEvents(Stream& stream, ServerShared& shared, const Response& response,
+                         WriteContext ctx, Timer& timer, const std::shared_ptr<Wakeup>& wakeup);
+
+}  // namespace psm::http::detail

@@ -1,0 +1,313 @@
+// In-process server on 127.0.0.1:0 driven by a real socket client.
+#include "http/server.hpp"
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "http/problem.hpp"
+#include "http/sse.hpp"
+#include "http/test_client.hpp"
+
+namespace psm::http {
+namespace {
+
+using boost::beast::http::verb;
+using testing::TestClient;
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Add(verb::get, "/hello", [](Request&, Reply reply) {
+      reply(Response::Text(200, "hello").With("ETag", "\"h1\""));
+    });
+    router_.Add(verb::get, "/stations/{id}", [](Request& req, Reply reply) {
+      reply(Response::Text(200, "station " + std::string(req.Param("id")) +
+                                    " q=" + std::string(req.Query("q").value_or("-"))));
+    });
+    router_.Add(verb::get, "/ip",
+                [](Request& req, Reply reply) { reply(Response::Text(200, req.client_ip)); });
+    router_.Add(verb::post, "/echo",
+                [](Request& req, Reply reply) { reply(Response::Text(200, req.body)); });
+    router_.Add(
+        verb::post, "/batch",
+        [](Request& req, Reply reply) {
+          reply(Response::Text(200, std::to_string(req.body.size())));
+        },
+        RouteOptions{1 << 20});
+    router_.Add(verb::get, "/async", [this](Request& req, Reply reply) {
+      std::string path = req.path();  // the request is not valid after return
+      std::lock_guard lock(mu_);
+      workers_.emplace_back([reply = std::move(reply), path] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        reply(Response::Text(200, "async " + path));
+      });
+    });
+    router_.Add(verb::get, "/slow", [this](Request&, Reply reply) {
+      std::lock_guard lock(mu_);
+      parked_ = std::move(reply);
+      cv_.notify_all();
+    });
+    router_.Add(verb::get, "/dropped", [](Request&, Reply) {});
+    router_.Add(verb::get, "/events", [this](Request& req, Reply reply) {
+      reply(Response::EventStream(
+          hub_.Subscribe({std::string(req.Query("station").value_or("")), 0}, std::nullopt)));
+    });
+    ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = 2;
+    options.trusted_proxies = {*Cidr::Parse("127.0.0.1")};
+    options.default_headers = {{"X-Content-Type-Options", "nosniff"}};
+    options.before_dispatch = [](Request& req) -> std::optional<Response> {
+      if (req.Header("X-Block") == "yes") return TooManyRequests(std::chrono::seconds(5), "no");
+      return std::nullopt;
+    };
+    server_ = std::make_unique<Server>(std::move(options), router_, metrics_);
+    ASSERT_TRUE(server_->Start().ok());
+    ASSERT_NE(server_->Port(), 0);
+  }
+
+  void TearDown() override {
+    server_->Stop(std::chrono::seconds(5));
+    std::lock_guard lock(mu_);
+    for (auto& t : workers_)
+      t.join();
+  }
+
+  Reply WaitParked() {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return parked_ != nullptr; });
+    return std::exchange(parked_, nullptr);
+  }
+
+  Router router_;
+  Metrics metrics_;
+  SseHub hub_;
+  std::unique_ptr<Server> server_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::thread> workers_;
+  Reply parked_;
+};
+
+TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.connected());
+  auto a = c.Get("/hello");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result_int(), 200u);
+  EXPECT_EQ(a->body(), "hello");
+  EXPECT_EQ((*a)["Server"], "psm");
+  EXPECT_EQ((*a)["ETag"], "\"h1\"");
+  EXPECT_EQ((*a)["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ((*a)["Content-Type"], "text/plain; charset=utf-8");
+  EXPECT_TRUE(a->keep_alive());
+  auto b = c.Get("/stations/34-112?q=a+b");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->body(), "station 34-112 q=a b");
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAnsweredInOrder) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(
+      c.Send("GET /async HTTP/1.1\r\nHost: t\r\n\r\n"
+             "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nfirst"
+             "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r1 = c.Read();
+  auto r2 = c.Read();
+  auto r3 = c.Read();
+  ASSERT_TRUE(r1 && r2 && r3);
+  EXPECT_EQ(r1->body(), "async /async");
+  EXPECT_EQ(r2->body(), "first");
+  EXPECT_EQ(r3->body(), "hello");
+}
+
+TEST_F(HttpServerTest, AsyncHandlerRepliesFromAnotherThread) {
+  TestClient c(server_->Port());
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.Get("/async");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body(), "async /async");
+  }
+}
+
+TEST_F(HttpServerTest, DroppedReplyBecomes500) {
+  TestClient c(server_->Port());
+  auto r = c.Get("/dropped");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 500u);
+  EXPECT_EQ((*r)["Content-Type"], "application/problem+json");
+}
+
+TEST_F(HttpServerTest, NotFoundAndMethodNotAllowed) {
+  TestClient c(server_->Port());
+  auto nf = c.Get("/nope");
+  ASSERT_TRUE(nf);
+  EXPECT_EQ(nf->result_int(), 404u);
+  EXPECT_EQ((*nf)["Content-Type"], "application/problem+json");
+  ASSERT_TRUE(c.Send("DELETE /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto na = c.Read();
+  ASSERT_TRUE(na);
+  EXPECT_EQ(na->result_int(), 405u);
+  EXPECT_EQ((*na)["Allow"], "GET, HEAD");
+  EXPECT_TRUE(na->keep_alive());
+}
+
+TEST_F(HttpServerTest, HeadHasHeadersButNoBody) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.Send("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = c.Read(/*head=*/true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200u);
+  EXPECT_EQ((*r)["Content-Length"], "5");
+  EXPECT_TRUE(r->body().empty());
+  auto next = c.Get("/hello");  // the stream is still in sync: no stray body bytes
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body(), "hello");
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413AndCloses) {
+  TestClient c(server_->Port());
+  std::string body(20000, 'x');  // default limit is 16 KiB
+  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 20000\r\n\r\n" + body));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 413u);
+  EXPECT_FALSE(r->keep_alive());
+  EXPECT_TRUE(c.WaitClosed());
+
+  TestClient chunked(server_->Port());  // no Content-Length: the limit applies while reading
+  ASSERT_TRUE(
+      chunked.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "4e20\r\n" +
+                   body + "\r\n0\r\n\r\n"));
+  auto rc = chunked.Read();
+  ASSERT_TRUE(rc);
+  EXPECT_EQ(rc->result_int(), 413u);
+
+  TestClient batch(server_->Port());  // the route's own larger limit
+  ASSERT_TRUE(
+      batch.Send("POST /batch HTTP/1.1\r\nHost: t\r\nContent-Length: 20000\r\n\r\n" + body));
+  auto rb = batch.Read();
+  ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->result_int(), 200u);
+  EXPECT_EQ(rb->body(), "20000");
+}
+
+TEST_F(HttpServerTest, MalformedRequestIs400AndCloses) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHost: t\r\nBad Header Line\r\n\r\n"));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 400u);
+  EXPECT_EQ((*r)["Content-Type"], "application/problem+json");
+  EXPECT_TRUE(c.WaitClosed());
+
+  TestClient bad_target(server_->Port());
+  auto t = bad_target.Get("/a%zz");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->result_int(), 400u);
+}
+
+TEST_F(HttpServerTest, OversizedHeaderIs431) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(
+      c.Send("GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n"));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 431u);
+}
+
+TEST_F(HttpServerTest, ConnectionCloseHonoured) {
+  TestClient c(server_->Port());
+  auto r = c.Get("/hello", "Connection: close\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->keep_alive());
+  EXPECT_TRUE(c.WaitClosed());
+}
+
+TEST_F(HttpServerTest, ForwardedForFromTrustedProxy) {
+  TestClient c(server_->Port());
+  auto direct = c.Get("/ip");
+  ASSERT_TRUE(direct);
+  EXPECT_EQ(direct->body(), "127.0.0.1");
+  auto proxied = c.Get("/ip", "X-Forwarded-For: 6.6.6.6, 203.0.113.9\r\n");
+  ASSERT_TRUE(proxied);
+  EXPECT_EQ(proxied->body(), "203.0.113.9");
+}
+
+TEST_F(HttpServerTest, BeforeDispatchCanShortCircuit) {
+  TestClient c(server_->Port());
+  auto r = c.Get("/hello", "X-Block: yes\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 429u);
+  EXPECT_EQ((*r)["Retry-After"], "5");
+}
+
+TEST_F(HttpServerTest, RecordsMetrics) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.Get("/hello"));
+  ASSERT_TRUE(c.Get("/stations/1-1"));
+  ASSERT_TRUE(c.Get("/nope"));
+  std::string text = metrics_.Render();
+  EXPECT_NE(text.find("psm_http_requests_total{route=\"/hello\",method=\"GET\",status=\"200\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("psm_http_requests_total{route=\"/stations/{id}\",method=\"GET\","
+                      "status=\"200\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("route=\"unmatched\",method=\"GET\",status=\"404\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("psm_http_request_duration_seconds_count{route=\"/hello\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("psm_http_connections 1"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, SseStreamReceivesPublishedEvent) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.Send("GET /events?station=34-1 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  std::string seen;
+  ASSERT_TRUE(c.ReadUntil("\r\n\r\n", &seen));
+  EXPECT_NE(seen.find("Content-Type: text/event-stream"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("Cache-Control: no-cache"), std::string::npos);
+  EXPECT_NE(seen.find("X-Accel-Buffering: no"), std::string::npos);
+  // The handler subscribed before the headers were written.
+  EXPECT_EQ(hub_.SubscriberCount(), 1u);
+  hub_.Publish("status", "99-9", 99, R"({"other":true})");  // filtered out
+  auto id = hub_.Publish("status", "34-1", 34, R"({"queue":12})");
+  ASSERT_TRUE(c.ReadUntil("data: {\"queue\":12}\n\n", &seen)) << seen;
+  EXPECT_NE(seen.find("id: " + std::to_string(id) + "\nevent: status\n"), std::string::npos);
+  EXPECT_EQ(seen.find("other"), std::string::npos);
+  EXPECT_NE(metrics_.Render().find("psm_sse_subscribers 1"), std::string::npos);
+  // Stop ends the stream with the final chunk and closes the connection.
+  server_->Stop(std::chrono::seconds(10));
+  EXPECT_TRUE(c.WaitClosed());
+  EXPECT_EQ(hub_.SubscriberCount(), 0u);
+}
+
+TEST_F(HttpServerTest, StopFinishesInFlightRequest) {
+  TestClient idle(server_->Port());
+  ASSERT_TRUE(idle.Get("/hello"));  // a keep-alive connection with nothing in flight
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"));
+  Reply reply = WaitParked();
+  ASSERT_TRUE(reply);
+  auto stopped = std::async(std::launch::async, [&] { server_->Stop(std::chrono::seconds(30)); });
+  // Stop has begun once the idle connection is closed; the slow request is still waiting.
+  EXPECT_TRUE(idle.WaitClosed());
+  EXPECT_EQ(stopped.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  reply(Response::Text(200, "finally"));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "finally");
+  EXPECT_FALSE(r->keep_alive());
+  EXPECT_EQ(stopped.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_FALSE(TestClient(server_->Port()).connected());
+  server_->Stop();  // idempotent
+}
+
+}  // namespace
+}  // namespace psm::http

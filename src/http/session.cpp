@@ -1,0 +1,322 @@
+// One connection: read a request with a fresh parser, dispatch it, wait for its reply (from any
+// thread), write the response, repeat while keep-alive. Pipelined requests are answered in
+// order simply because they are handled one at a time from the same buffer.
+#include "http/session.hpp"
+
+#include <optional>
+#include <string>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "http/problem.hpp"
+#include "http/response_writer.hpp"
+#include "http/sse.hpp"
+#include "http/wakeup.hpp"
+
+namespace psm::http::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using boost::system::error_code;
+
+// Where a handler's reply lands. One per session, reused for each request in turn.
+struct ReplySlot {
+  std::shared_ptr<Wakeup> wakeup;
+  std::mutex mu;
+  std::optional<Response> response;
+  bool waiting = false;  // the session is parked on its timer and needs a Wake()
+};
+
+// Shared by all copies of one request's Reply. The first call wins; if every copy is dropped
+// without a call, the client gets a 500 instead of a hung connection.
+class Replier {
+ public:
+  explicit Replier(std::shared_ptr<ReplySlot> slot) : slot_(std::move(slot)) {}
+  ~Replier() {
+    if (!done_.exchange(true)) {
+      spdlog::error("http: handler dropped its reply; answering 500");
+      Store(ProblemFor(MakeError(ErrorCode::kInternal, "internal", "")));
+    }
+  }
+  void operator()(Response response) {
+    if (done_.exchange(true)) {
+      spdlog::error("http: handler replied twice; second reply ignored");
+      return;
+    }
+    Store(std::move(response));
+  }
+
+ private:
+  void Store(Response response) {
+    bool wake;
+    {
+      std::lock_guard lock(slot_->mu);
+      slot_->response = std::move(response);
+      wake = slot_->waiting;
+      slot_->waiting = false;
+    }
+    if (wake) slot_->wakeup->Wake();
+  }
+  std::shared_ptr<ReplySlot> slot_;
+  std::atomic<bool> done_{false};
+};
+
+// Registers the connection for Stop() and undoes everything when the frame goes away, including
+// when an io_context is destroyed with the session still suspended.
+class SessionGuard {
+ public:
+  SessionGuard(ServerShared& shared, Loop& loop, Connection& conn, std::shared_ptr<Wakeup> wakeup)
+      : shared_(shared), loop_(loop), conn_(conn), wakeup_(std::move(wakeup)) {
+    loop_.connections.insert(&conn_);
+    shared_.connections_gauge->Add(1);
+  }
+  ~SessionGuard() {
+    wakeup_->Detach();
+    loop_.connections.erase(&conn_);
+    shared_.connections_gauge->Add(-1);
+    std::lock_guard lock(shared_.mu);
+    shared_.connections.fetch_sub(1);
+    shared_.cv.notify_all();
+  }
+
+ private:
+  ServerShared& shared_;
+  Loop& loop_;
+  Connection& conn_;
+  std::shared_ptr<Wakeup> wakeup_;
+};
+
+bool IsHttpSyntaxError(const error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+std::string_view MethodLabel(bhttp::verb v) {
+  if (v == bhttp::verb::unknown) return "OTHER";
+  auto s = bhttp::to_string(v);
+  return std::string_view(s.data(), s.size());
+}
+
+// Calls the handler and waits (without blocking the loop) for its reply.
+Awaitable<Response> Dispatch(const Handler& handler, Request& request,
+                             const std::shared_ptr<ReplySlot>& slot, Timer& timer) {
+  {
+    Reply reply = [replier = std::make_shared<Replier>(slot)](Response r) {
+      (*replier)(std::move(r));
+    };
+    try {
+      handler(request, std::move(reply));
+    } catch (const std::exception& e) {
+      spdlog::error("http: handler for {} threw: {}", request.path(), e.what());
+    }
+  }
+  for (;;) {
+    {
+      std::lock_guard lock(slot->mu);
+      if (slot->response) {
+        Response r = std::move(*slot->response);
+        slot->response.reset();
+        co_return r;
+      }
+      slot->waiting = true;
+    }
+    error_code ec;
+    timer.expires_at(Timer::time_point::max());
+    co_await timer.async_wait(asio::redirect_error(kAwait, ec));
+  }
+}
+
+// After an error response the client may still be sending; reading it out briefly before the
+// close avoids a TCP reset that would destroy the response in flight.
+Awaitable<> LingeringClose(Stream& stream) {
+  error_code ec;
+  stream.socket().shutdown(Tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  char scratch[4096];
+  std::size_t drained = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (drained < (1u << 20)) {
+    std::size_t n =
+        co_await stream.async_read_some(asio::buffer(scratch), asio::redirect_error(kAwait, ec));
+    if (ec) break;
+    drained += n;
+  }
+}
+
+std::string ForwardedFor(const bhttp::fields& fields) {
+  std::string joined;
+  auto range = fields.equal_range("X-Forwarded-For");
+  for (auto it = range.first; it != range.second; ++it) {
+    if (!joined.empty()) joined += ',';
+    joined.append(it->value().data(), it->value().size());
+  }
+  return joined;
+}
+
+}  // namespace
+
+Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop) {
+  const ServerOptions& opt = shared.options;
+  Stream stream(std::move(socket));
+  Timer timer(stream.get_executor());
+  auto wakeup = std::make_shared<Wakeup>(stream.get_executor(), &timer);
+  Connection conn{Connection::Phase::kIdle, &stream, &timer};
+  SessionGuard guard(shared, loop, conn, wakeup);
+  auto slot = std::make_shared<ReplySlot>();
+  slot->wakeup = wakeup;
+
+  error_code ec;
+  auto peer = stream.socket().remote_endpoint(ec).address();
+  beast::flat_buffer buffer;
+  bool first = true;
+  bool linger = false;  // unread request bytes may remain: drain before closing
+  try {
+    while (!shared.stopping.load()) {
+      conn.phase = Connection::Phase::kIdle;
+      if (buffer.size() == 0) {
+        // Waiting for the next request: the idle timeout, or the header timeout for a new one.
+        stream.expires_after(first ? opt.header_timeout : opt.idle_timeout);
+        std::size_t n =
+            co_await stream.async_read_some(buffer.prepare(4096), asio::redirect_error(kAwait, ec));
+        if (ec) break;
+        buffer.commit(n);
+      }
+      first = false;
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
+      parser.body_limit(shared.header_phase_body_limit);
+      stream.expires_after(opt.header_timeout);
+      co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(kAwait, ec));
+      conn.phase = Connection::Phase::kBusy;
+      WriteContext wctx;
+      std::optional<Response> early;
+      if (ec == bhttp::error::header_limit) {
+        early = HeaderTooLarge();
+      } else if (ec == bhttp::error::body_limit) {
+        early = PayloadTooLarge(shared.header_phase_body_limit);
+      } else if (ec && IsHttpSyntaxError(ec)) {
+        early = BadRequest("Malformed HTTP request: " + ec.message() + ".");
+      } else if (ec) {
+        break;  // closed, reset or timed out: nobody to answer
+      }
+      if (early) {
+        wctx.keep_alive = false;
+        co_await WriteResponse(stream, opt, *early, wctx);
+        linger = true;
+        break;
+      }
+
+      auto start = std::chrono::steady_clock::now();
+      auto& header = parser.get();
+      Request req;
+      req.received_at = start;
+      req.method = header.method();
+      wctx.version = header.version();
+      wctx.keep_alive = header.keep_alive();
+      wctx.head_only = req.method == bhttp::verb::head;
+      std::string_view route_label = "unmatched";
+      std::optional<Response> res;
+      RouteMatch match;
+      std::size_t limit = opt.default_body_limit;
+      if (!req.SetTarget(std::string_view(header.target().data(), header.target().size()))) {
+        res = BadRequest("The request target is not a valid origin-form path.");
+      } else {
+        match = shared.router.Match(req.method, req.path());
+        if (match.kind == RouteMatch::Kind::kFound) {
+          route_label = match.route_name;
+          if (match.options->body_limit != 0) limit = match.options->body_limit;
+        }
+      }
+      if (!res && parser.content_length() && *parser.content_length() > limit) {
+        res = PayloadTooLarge(limit);
+      }
+      if (res) {
+        // Answer without reading the body; the connection cannot be reused.
+        wctx.keep_alive = false;
+        co_await WriteResponse(stream, opt, *res, wctx);
+        linger = true;
+        break;
+      }
+      parser.body_limit(limit);
+      if (!parser.is_done()) {
+        if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          stream.expires_after(opt.write_timeout);
+          co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                     asio::redirect_error(kAwait, ec));
+          if (ec) break;
+        }
+        stream.expires_after(opt.body_timeout);
+        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(kAwait, ec));
+        if (ec == bhttp::error::body_limit) {
+          res = PayloadTooLarge(limit);
+        } else if (ec && IsHttpSyntaxError(ec)) {
+          res = BadRequest("Malformed HTTP request body: " + ec.message() + ".");
+        } else if (ec) {
+          break;
+        }
+        if (res) {
+          wctx.keep_alive = false;
+          co_await WriteResponse(stream, opt, *res, wctx);
+          linger = true;
+          break;
+        }
+      }
+      auto message = parser.release();
+      req.body = std::move(message.body());
+      req.headers = std::move(static_cast<bhttp::fields&>(message.base()));
+      req.client_ip = ResolveClientIp(peer, ForwardedFor(req.headers), shared.trusted).to_string();
+
+      if (opt.before_dispatch) res = opt.before_dispatch(req);
+      if (!res) {
+        switch (match.kind) {
+          case RouteMatch::Kind::kNotFound:
+            res = NotFoundProblem(req.path());
+            break;
+          case RouteMatch::Kind::kMethodNotAllowed:
+            res = MethodNotAllowed(match.allow);
+            break;
+          case RouteMatch::Kind::kFound:
+            req.SetParams(std::move(match.params));
+            res = co_await Dispatch(*match.handler, req, slot, timer);
+            break;
+        }
+      }
+      if (res->close || shared.stopping.load()) wctx.keep_alive = false;
+
+      shared.requests->With({route_label, MethodLabel(req.method), std::to_string(res->status)})
+          .Inc();
+      if (res->stream && res->status == 200 && !wctx.head_only) {
+        conn.phase = Connection::Phase::kStreaming;
+        shared.durations->With({route_label})
+            .Observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        co_await StreamEvents(stream, shared, *res, wctx, timer, wakeup);
+        break;
+      }
+      if (res->stream) res->stream->Close();
+      ec = co_await WriteResponse(stream, opt, *res, wctx);
+      shared.durations->With({route_label})
+          .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (ec || !wctx.keep_alive) break;
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("http: session ended by exception: {}", e.what());
+  }
+  if (linger) {
+    co_await LingeringClose(stream);
+  } else {
+    stream.socket().shutdown(Tcp::socket::shutdown_send, ec);
+  }
+  stream.socket().close(ec);
+}
+
+}  // namespace psm::http::detail

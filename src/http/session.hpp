@@ -1,0 +1,76 @@
+// Internal to psm_http: the per-connection coroutine and the state it shares with the Server.
+// Everything in detail::Loop is touched only from that loop's thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <unordered_set>
+#include <utility>  // boost/asio/awaitable.hpp (1.74) uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "http/client_ip.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+
+namespace psm::http::detail {
+
+using Executor = boost::asio::io_context::executor_type;
+using Tcp = boost::asio::ip::tcp;
+using Socket = boost::asio::basic_stream_socket<Tcp, Executor>;
+using Acceptor = boost::asio::basic_socket_acceptor<Tcp, Executor>;
+using Stream = boost::beast::basic_stream<Tcp, Executor>;
+using Timer = boost::asio::basic_waitable_timer<
+    std::chrono::steady_clock, boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
+template <class T = void>
+using Awaitable = boost::asio::awaitable<T, Executor>;
+inline constexpr boost::asio::use_awaitable_t<Executor> kAwait{};
+
+// State shared by every session of one server. Outlives all sessions.
+struct ServerShared {
+  const ServerOptions& options;
+  const Router& router;
+  TrustedProxies trusted;
+  std::size_t header_phase_body_limit = 0;  // largest route limit, before the route is known
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> connections{0};
+  std::mutex mu;  // with cv: Stop() waits for connections to reach zero
+  std::condition_variable cv;
+  Family<Counter>* requests = nullptr;
+  Family<Histogram>* durations = nullptr;
+  Gauge* connections_gauge = nullptr;
+  Gauge* sse_gauge = nullptr;
+};
+
+// What Stop() needs to know about a live connection.
+struct Connection {
+  enum class Phase { kIdle, kBusy, kStreaming };
+  Phase phase = Phase::kIdle;
+  Stream* stream = nullptr;
+  Timer* wake = nullptr;
+};
+
+// One event loop. Member order matters: destroyed acceptor, then io_context (which destroys
+// unfinished session frames that unregister from `connections`), then `connections`.
+struct Loop {
+  std::unordered_set<Connection*> connections;
+  boost::asio::io_context ioc{1};
+  Acceptor acceptor{ioc.get_executor()};
+};
+
+// Serves one connection until it closes; registers itself in `loop` while alive.
+Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop);
+
+// Accepts on loop.acceptor until it is closed.
+Awaitable<> RunAcceptor(ServerShared& shared, Loop& loop);
+
+}  // namespace psm::http::detail

@@ -1,0 +1,75 @@
+// An in-memory Store for fast tests of other modules (like leveldb's memenv). Same semantics
+// as the SQLite backend, checked by the same suite, plus a switch to inject failures.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/store.hpp"
+
+namespace psm {
+
+// Thread-safe (one mutex), unlike the Store contract requires, so a test may share one instance
+// between a writer thread and its own checks. Never blocks except on that mutex. Callbacks of
+// ForEach* run on a snapshot without the lock held, so they may call back into the store.
+// Like the SQLite backend it refuses every call but Migrate/SchemaVersion until migrated, and
+// it enforces the same references (a station's constituency, a report's station, ...).
+class MemoryStore final : public Store {
+ public:
+  // Makes the next `n` writing calls (Migrate, Upsert*, InsertReports, SetStationPinHash,
+  // InsertSession, Delete*, AppendAudit) fail with kUnavailable without changing anything,
+  // as an unreachable database would. Reads are unaffected.
+  void FailNextWrites(int n);
+
+  Status Migrate() override;
+  Result<int> SchemaVersion() override;
+
+  Status UpsertConstituencies(const std::vector<Constituency>& rows) override;
+  Status UpsertStations(const std::vector<Station>& rows) override;
+  Status UpsertElectors(const std::vector<Elector>& rows) override;
+  Result<std::vector<Constituency>> LoadConstituencies() override;
+  Result<std::vector<Station>> LoadStations() override;
+  Status ForEachElector(const std::function<bool(const Elector&)>& fn) override;
+  Result<std::int64_t> CountElectors() override;
+
+  Result<std::vector<InsertOutcome>> InsertReports(const std::vector<Report>& batch) override;
+  Status ForEachReport(const std::function<bool(const Report&)>& fn) override;
+  Result<std::optional<Report>> FindReport(std::string_view id) override;
+
+  Status SetStationPinHash(const StationId& station, const std::string& hash) override;
+  Result<std::optional<std::string>> StationPinHash(const StationId& station) override;
+
+  Status UpsertUser(const User& user) override;
+  Result<std::optional<User>> FindUser(std::string_view name) override;
+  Result<std::vector<User>> ListUsers() override;
+
+  Status InsertSession(const SessionRecord& session) override;
+  Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override;
+  Status DeleteSession(std::string_view token_hash) override;
+  Status DeleteExpiredSessions(Instant now) override;
+
+  Status AppendAudit(const std::vector<AuditEntry>& entries) override;
+  Result<std::vector<AuditEntry>> QueryAudit(const AuditFilter& filter) override;
+
+ private:
+  // Each returns an Error when the call must not proceed; callers hold mu_.
+  Status CheckRead() const;
+  Status CheckWrite();
+  Status CheckStation(const StationId& id) const;
+
+  mutable std::mutex mu_;
+  bool migrated_ = false;
+  int fail_writes_ = 0;
+  std::map<int, Constituency> constituencies_;
+  std::map<StationId, Station> stations_;
+  std::map<std::string, StationId, std::less<>> electors_;
+  std::vector<Report> reports_;  // insertion order
+  std::unordered_map<std::string, std::size_t> report_index_;
+  std::map<StationId, std::string> pins_;
+  std::map<std::string, User, std::less<>> users_;
+  std::map<std::string, SessionRecord, std::less<>> sessions_;
+  std::vector<AuditEntry> audit_;
+};
+
+}  // namespace psm

@@ -1,0 +1,237 @@
+// SQLite store: officer PINs, control-room users, login sessions and the audit log.
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace psm {
+namespace {
+
+using sqlite::Statement;
+
+Result<Role> RoleColumn(const Statement& stmt, int col, std::string_view table) {
+  const std::string text = stmt.Text(col);
+  auto role = ParseRole(text);
+  if (!role) return sqlite::CorruptRow(table, "bad role '" + text + "'");
+  return *role;
+}
+
+}  // namespace
+
+Status SqliteStore::SetStationPinHash(const StationId& station, const std::string& hash) {
+  auto stmt = conn_.Prepare(
+      "INSERT INTO station_pins (station, pin_hash, updated_at) VALUES (?1, ?2, "
+      "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) ON CONFLICT (station) "
+      "DO UPDATE SET pin_hash = excluded.pin_hash, updated_at = excluded.updated_at");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, station.ToString());
+  stmt->BindText(2, hash, false);
+  return stmt->Run();
+}
+
+Result<std::optional<std::string>> SqliteStore::StationPinHash(const StationId& station) {
+  auto stmt = conn_.Prepare("SELECT pin_hash FROM station_pins WHERE station = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, station.ToString());
+  auto row = stmt->Step();
+  if (!row.ok()) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt->Text(0));
+}
+
+Status SqliteStore::UpsertUser(const User& user) {
+  auto tx = sqlite::Transaction::Begin(conn_);
+  if (!tx.ok()) return tx.error();
+  // created_at is kept from the first insert: an update changes the account, not its age.
+  auto stmt = conn_.Prepare(
+      "INSERT INTO users (name, role, password_hash, disabled, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
+      "password_hash = excluded.password_hash, disabled = excluded.disabled");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, user.name, false);
+  stmt->BindText(2, ToString(user.role), false);
+  stmt->BindText(3, user.password_hash, false);
+  stmt->BindInt(4, user.disabled ? 1 : 0);
+  stmt->BindInt(5, sqlite::ToMillis(user.created_at));
+  if (auto s = stmt->Run(); !s.ok()) return s;
+
+  auto clear = conn_.Prepare("DELETE FROM user_stations WHERE user_name = ?1");
+  if (!clear.ok()) return clear.error();
+  clear->BindText(1, user.name, false);
+  if (auto s = clear->Run(); !s.ok()) return s;
+  auto add = conn_.Prepare(
+      "INSERT INTO user_stations (user_name, station) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+  if (!add.ok()) return add.error();
+  for (const StationId& st : user.stations) {
+    add->BindText(1, user.name, false);
+    add->BindText(2, st.ToString());
+    if (auto s = add->Run(); !s.ok()) return s;
+    add->Reset();
+  }
+  return tx->Commit();
+}
+
+Result<std::vector<StationId>> SqliteStore::UserStations(const std::string& name) {
+  auto stmt = conn_.Prepare("SELECT station FROM user_stations WHERE user_name = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, name, false);
+  std::vector<StationId> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    auto id = sqlite::StationColumn(*stmt, 0);
+    if (!id.ok()) return id.error();
+    out.push_back(*id);
+  }
+  std::sort(out.begin(), out.end());  // numeric (ac, part) order, not text order
+  return out;
+}
+
+Result<std::vector<User>> SqliteStore::QueryUsers(std::optional<std::string_view> name) {
+  std::string sql = "SELECT name, role, password_hash, disabled, created_at FROM users";
+  sql += name ? " WHERE name = ?1" : " ORDER BY name";
+  auto stmt = conn_.Prepare(sql);
+  if (!stmt.ok()) return stmt.error();
+  if (name) stmt->BindText(1, *name, false);
+  std::vector<User> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    User u;
+    u.name = stmt->Text(0);
+    auto role = RoleColumn(*stmt, 1, "users");
+    if (!role.ok()) return role.error();
+    u.role = *role;
+    u.password_hash = stmt->Text(2);
+    u.disabled = stmt->Int(3) != 0;
+    u.created_at = sqlite::FromMillis(stmt->Int(4));
+    out.push_back(std::move(u));
+  }
+  for (User& u : out) {
+    auto stations = UserStations(u.name);
+    if (!stations.ok()) return stations.error();
+    u.stations = std::move(*stations);
+  }
+  return out;
+}
+
+Result<std::optional<User>> SqliteStore::FindUser(std::string_view name) {
+  auto users = QueryUsers(name);
+  if (!users.ok()) return users.error();
+  if (users->empty()) return std::optional<User>();
+  return std::optional<User>(std::move(users->front()));
+}
+
+Result<std::vector<User>> SqliteStore::ListUsers() {
+  return QueryUsers(std::nullopt);
+}
+
+Status SqliteStore::InsertSession(const SessionRecord& s) {
+  auto stmt = conn_.Prepare(
+      "INSERT INTO sessions (token_hash, role, station, user_name, created_at, expires_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, s.token_hash, false);
+  stmt->BindText(2, ToString(s.role), false);
+  if (s.station) {
+    stmt->BindText(3, s.station->ToString());
+  } else {
+    stmt->BindNull(3);
+  }
+  stmt->BindText(4, s.user, false);
+  stmt->BindInt(5, sqlite::ToMillis(s.created_at));
+  stmt->BindInt(6, sqlite::ToMillis(s.expires_at));
+  return stmt->Run();
+}
+
+Result<std::optional<SessionRecord>> SqliteStore::FindSession(std::string_view token_hash) {
+  auto stmt = conn_.Prepare(
+      "SELECT token_hash, role, station, user_name, created_at, expires_at FROM sessions "
+      "WHERE token_hash = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, token_hash, false);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.error();
+  if (!*row) return std::optional<SessionRecord>();
+  SessionRecord s;
+  s.token_hash = stmt->Text(0);
+  auto role = RoleColumn(*stmt, 1, "sessions");
+  if (!role.ok()) return role.error();
+  s.role = *role;
+  if (!stmt->IsNull(2)) {
+    auto id = sqlite::StationColumn(*stmt, 2);
+    if (!id.ok()) return id.error();
+    s.station = *id;
+  }
+  s.user = stmt->Text(3);
+  s.created_at = sqlite::FromMillis(stmt->Int(4));
+  s.expires_at = sqlite::FromMillis(stmt->Int(5));
+  return std::optional<SessionRecord>(std::move(s));
+}
+
+Status SqliteStore::DeleteSession(std::string_view token_hash) {
+  auto stmt = conn_.Prepare("DELETE FROM sessions WHERE token_hash = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, token_hash, false);
+  return stmt->Run();
+}
+
+Status SqliteStore::DeleteExpiredSessions(Instant now) {
+  auto stmt = conn_.Prepare("DELETE FROM sessions WHERE expires_at <= ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindInt(1, sqlite::ToMillis(now));
+  return stmt->Run();
+}
+
+Status SqliteStore::AppendAudit(const std::vector<AuditEntry>& entries) {
+  auto tx = sqlite::Transaction::Begin(conn_);
+  if (!tx.ok()) return tx.error();
+  auto stmt = conn_.Prepare(
+      "INSERT INTO audit (at, actor, role, client, action, station, detail) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!stmt.ok()) return stmt.error();
+  for (const AuditEntry& e : entries) {
+    stmt->BindInt(1, sqlite::ToMillis(e.at));
+    stmt->BindText(2, e.actor, false);
+    stmt->BindText(3, e.role, false);
+    stmt->BindText(4, e.client, false);
+    stmt->BindText(5, e.action, false);
+    stmt->BindText(6, e.station, false);
+    stmt->BindText(7, e.detail, false);
+    if (auto s = stmt->Run(); !s.ok()) return s;
+    stmt->Reset();
+  }
+  return tx->Commit();
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::QueryAudit(const AuditFilter& filter) {
+  // Only the filters in use go into the WHERE clause, so SQLite can pick the matching index.
+  std::string sql =
+      "SELECT seq, at, actor, role, client, action, station, detail FROM audit WHERE 1";
+  if (!filter.actor.empty()) sql += " AND actor = ?1";
+  if (!filter.station.empty()) sql += " AND station = ?2";
+  if (filter.since) sql += " AND at >= ?3";
+  sql += " ORDER BY seq DESC LIMIT ?4";
+  auto stmt = conn_.Prepare(sql);
+  if (!stmt.ok()) return stmt.error();
+  if (!filter.actor.empty()) stmt->BindText(1, filter.actor, false);
+  if (!filter.station.empty()) stmt->BindText(2, filter.station, false);
+  if (filter.since) stmt->BindInt(3, sqlite::ToMillis(*filter.since));
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  stmt->BindInt(4, static_cast<std::int64_t>(std::min(filter.limit, kMax)));
+  std::vector<AuditEntry> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    out.push_back(AuditEntry{stmt->Int(0), sqlite::FromMillis(stmt->Int(1)), stmt->Text(2),
+                             stmt->Text(3), stmt->Text(4), stmt->Text(5), stmt->Text(6),
+                             stmt->Text(7)});
+  }
+  return out;
+}
+
+}  // namespace psm

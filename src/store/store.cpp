@@ -1,0 +1,55 @@
+// OpenStore: picks a backend by the URL's scheme. Adding a backend is one row in kBackends.
+#include <array>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
+
+namespace psm {
+namespace {
+
+Result<std::unique_ptr<Store>> OpenSqlite(std::string_view location) {
+  if (location.empty()) {
+    return MakeError(ErrorCode::kInvalid, "store_url", "sqlite: URL needs a file path");
+  }
+  const std::string path(location);
+  if (path != ":memory:") {
+    const auto parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kUnavailable, "store_io",
+                       "cannot create directory " + parent.string() + ": " + ec.message());
+    }
+  }
+  auto store = SqliteStore::Open(path);
+  if (!store.ok()) return store.error();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+struct Backend {
+  std::string_view scheme;
+  Result<std::unique_ptr<Store>> (*open)(std::string_view location);
+};
+
+constexpr std::array kBackends = {
+    Backend{"sqlite", &OpenSqlite},
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
+  const auto colon = url.find(':');
+  if (colon != std::string_view::npos) {
+    const auto scheme = url.substr(0, colon);
+    for (const Backend& b : kBackends) {
+      if (b.scheme == scheme) return b.open(url.substr(colon + 1));
+    }
+  }
+  return MakeError(ErrorCode::kInvalid, "store_url",
+                   "unknown store URL '" + std::string(url) + "' (expected sqlite:PATH)");
+}
+
+}  // namespace psm
