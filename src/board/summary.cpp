@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "board/station_json.hpp"
+#include "core/aggregate.hpp"
 #include "core/eci_slots.hpp"
 
 namespace psm {
@@ -32,15 +33,11 @@ struct GroupTotals {
   int states[4] = {0, 0, 0, 0};
   Counts queue;
   Counts votes;
+  std::int64_t electors_with_votes = 0;  // electors of the stations that reported turnout
+  int turnout_stations = 0;
   int still_polling_after_close = 0;
   std::int64_t voters_waiting_after_close = 0;
-
-  struct Slot {
-    Counts votes;
-    std::int64_t electors_reported = 0;
-    int reported = 0, missing = 0, pending = 0;
-  };
-  std::vector<Slot> slots;
+  std::vector<SlotTotal> slots;
 };
 
 void AddStation(GroupTotals& g, const StationView& v, const std::vector<SlotValue>& slot_values,
@@ -59,28 +56,18 @@ void AddStation(GroupTotals& g, const StationView& v, const std::vector<SlotValu
   } else if (st.stale) {
     ++g.stale;
   }
-  if (st.votes_polled) Add(g.votes, *st.votes_polled);
+  if (st.votes_polled) {
+    Add(g.votes, *st.votes_polled);
+    g.electors_with_votes += v.station.electors.Total();
+    ++g.turnout_stations;
+  }
   if (after_close && st.state != PollState::kClosed && st.state != PollState::kNotStarted) {
     ++g.still_polling_after_close;
     if (st.queue) g.voters_waiting_after_close += st.queue->Total();
   }
   g.slots.resize(slot_values.size());
-  for (std::size_t i = 0; i < slot_values.size(); ++i) {
-    auto& s = g.slots[i];
-    switch (slot_values[i].state) {
-      case SlotValueState::kReported:
-        ++s.reported;
-        Add(s.votes, slot_values[i].votes);
-        s.electors_reported += v.station.electors.Total();
-        break;
-      case SlotValueState::kMissing:
-        ++s.missing;
-        break;
-      case SlotValueState::kPending:
-        ++s.pending;
-        break;
-    }
-  }
+  for (std::size_t i = 0; i < slot_values.size(); ++i)
+    AddStation(g.slots[i], slot_values[i], v.station.electors);
 }
 
 Json GroupJson(const GroupTotals& g) {
@@ -95,7 +82,10 @@ Json GroupJson(const GroupTotals& g) {
                 {"closed", g.states[3]}}},
               {"queue", CountsJson(g.queue)},
               {"votes_polled", CountsJson(g.votes)},
-              {"turnout_pct", Pct(g.votes.Total(), g.electors.Total())},
+              // Over the stations that reported turnout: a silent station is unknown, not zero.
+              {"turnout_pct", g.turnout_stations ? Json(Pct(g.votes.Total(), g.electors_with_votes))
+                                                 : Json(nullptr)},
+              {"turnout_stations", g.turnout_stations},
               {"still_polling_after_close",
                {{"stations", g.still_polling_after_close},
                 {"voters_in_queue", g.voters_waiting_after_close}}}};
@@ -116,12 +106,11 @@ std::string_view SlotStateName(SlotValueState s) {
 Json GroupSlotsJson(const GroupTotals& g, const std::vector<EciSlot>& slots) {
   Json out = Json::array();
   for (std::size_t i = 0; i < slots.size(); ++i) {
-    const auto& s = i < g.slots.size() ? g.slots[i] : GroupTotals::Slot{};
+    const SlotTotal s = i < g.slots.size() ? g.slots[i] : SlotTotal{};
+    const auto pct = s.TurnoutPct();
     out.push_back(Json{{"slot", slots[i].label},
-                       {"votes", CountsJson(s.votes)},
-                       // Percentage of the electors of the stations that reported, so a missing
-                       // station lowers coverage, not turnout.
-                       {"pct", Pct(s.votes.Total(), s.electors_reported)},
+                       {"votes", pct ? CountsJson(s.votes) : Json(nullptr)},
+                       {"pct", pct ? Json(*pct) : Json(nullptr)},
                        {"reported", s.reported},
                        {"missing", s.missing},
                        {"pending", s.pending}});
@@ -142,8 +131,14 @@ void CsvCells(std::ostringstream& out, const SlotValue& v, std::int64_t electors
 
 void CsvGroupCells(std::ostringstream& out, const GroupTotals& g) {
   for (const auto& s : g.slots) {
+    if (s.reported == 0) {
+      const std::string_view mark = s.missing > 0 ? "missing" : "";
+      for (int k = 0; k < 5; ++k)
+        out << ',' << mark;
+      continue;
+    }
     out << ',' << s.votes.men << ',' << s.votes.women << ',' << s.votes.others << ','
-        << s.votes.Total() << ',' << Pct(s.votes.Total(), s.electors_reported);
+        << s.votes.Total() << ',' << *s.TurnoutPct();
   }
 }
 

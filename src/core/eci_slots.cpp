@@ -1,6 +1,8 @@
 // ECI slot times and a station's turnout value at each slot.
 #include "core/eci_slots.hpp"
 
+#include <cstdio>
+
 #include <string>
 
 namespace psm {
@@ -20,7 +22,8 @@ std::vector<EciSlot> EciSlots(const PollingDay& day) {
   std::vector<EciSlot> slots;
   for (int hour : kSlotHours) {
     const Instant at = day.At(std::chrono::hours(hour));
-    const std::string label = (hour < 10 ? "0" : "") + std::to_string(hour) + ":00";
+    char label[8];
+    std::snprintf(label, sizeof label, "%02d:00", hour % 100);
     slots.push_back(EciSlot{label, at, at + kSlotGrace});
   }
   const Instant close = day.ClosesAt();
@@ -35,6 +38,8 @@ SlotValue TurnoutForSlot(const StationLedger& ledger, const EciSlot& slot, Insta
     const Report& last = turnout.back();
     return SlotValue{SlotValueState::kReported, last.counts, last.observed_at};
   }
+  // A slot still ahead has no value yet, whatever was reported earlier in the day.
+  if (now < slot.at) return SlotValue{SlotValueState::kPending, {}, {}};
   // The latest report observed at or before counts_until.
   const Report* best = nullptr;
   for (const Report& r : turnout) {

@@ -42,8 +42,9 @@ TEST(EciSlots, PendingUntilHalfPastThenMissing) {
   EXPECT_EQ(v.state, SlotValueState::kMissing);
   EXPECT_EQ(v.votes, Counts{});
   EXPECT_FALSE(v.observed_at);
-  // It does fill the next slot.
-  EXPECT_EQ(TurnoutForSlot(ledger, Slot("11:00"), Ist(9, 35)).state, SlotValueState::kReported);
+  // A slot still ahead is pending even though a report exists; once due, the report fills it.
+  EXPECT_EQ(TurnoutForSlot(ledger, Slot("11:00"), Ist(9, 35)).state, SlotValueState::kPending);
+  EXPECT_EQ(TurnoutForSlot(ledger, Slot("11:00"), Ist(11, 0)).state, SlotValueState::kReported);
 }
 
 TEST(EciSlots, LatestReportUpToHalfPastCounts) {

@@ -1,0 +1,207 @@
+#include "board/writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "store/memory/memory_store.hpp"
+
+namespace psm {
+namespace {
+
+using namespace std::chrono_literals;
+
+const StationId kStation{34, 1};
+
+class RecordingBus final : public Bus {
+ public:
+  void Publish(const BusEvent& e) override {
+    std::lock_guard lock(mu_);
+    events_.push_back(e);
+  }
+  void Subscribe(Handler) override {}
+  int Count(const std::string& type) {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    for (const auto& e : events_)
+      n += e.type == type;
+    return n;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<BusEvent> events_;
+};
+
+class CountingObserver final : public WriterObserver {
+ public:
+  void OnBatch(std::size_t size, std::chrono::microseconds) override { batches.push_back(size); }
+  void OnAccepted(const Report&) override { ++accepted; }
+  void OnRejected(const Report&, const Error&) override { ++rejected; }
+  std::vector<std::size_t> batches;
+  int accepted = 0;
+  int rejected = 0;
+};
+
+class WriterTest : public ::testing::Test {
+ protected:
+  WriterTest() : clock_(*ParseRfc3339("2026-11-30T10:00:00+05:30")) {
+    day_.date = *ParseDate("2026-11-30");
+    auto store = std::make_unique<MemoryStore>();
+    store_ = store.get();
+    EXPECT_TRUE(store_->Migrate().ok());
+    EXPECT_TRUE(store_->UpsertConstituencies({{34, "Jalandhar West", "SC", "Jalandhar"}}).ok());
+    station_ = Station{kStation, "School, Room 1", "School", "Basti", 31.3, 75.5, {500, 480, 0}};
+    EXPECT_TRUE(store_->UpsertStations({station_}).ok());
+    owned_store_ = std::move(store);
+  }
+
+  void MakeWriter() {
+    board_ = std::make_unique<Board>(
+        std::vector<Constituency>{{34, "Jalandhar West", "SC", "Jalandhar"}},
+        std::vector<Station>{station_});
+    writer_ = std::make_unique<Writer>(std::move(owned_store_), *board_, bus_, clock_, day_,
+                                       StatusOptions{}, WriterOptions{}, &observer_);
+    ASSERT_TRUE(writer_->Load().ok());
+  }
+
+  Report Queue(std::string id, int men) {
+    Report r;
+    r.id = std::move(id);
+    r.station = kStation;
+    r.kind = ReportKind::kQueue;
+    r.observed_at = clock_.Now();
+    r.counts = {men, 0, 0};
+    return r;
+  }
+
+  std::future<SubmitOutcome> Submit(Report r) {
+    auto promise = std::make_shared<std::promise<SubmitOutcome>>();
+    auto future = promise->get_future();
+    EXPECT_TRUE(
+        writer_->Submit(std::move(r), [promise](SubmitOutcome o) { promise->set_value(o); }));
+    return future;
+  }
+
+  FakeClock clock_;
+  PollingDay day_;
+  Station station_;
+  MemoryStore* store_ = nullptr;
+  std::unique_ptr<Store> owned_store_;
+  RecordingBus bus_;
+  CountingObserver observer_;
+  std::unique_ptr<Board> board_;
+  std::unique_ptr<Writer> writer_;
+};
+
+std::size_t StoredReports(Store& store) {
+  std::size_t n = 0;
+  EXPECT_TRUE(store.ForEachReport([&](const Report&) { return ++n, true; }).ok());
+  return n;
+}
+
+TEST_F(WriterTest, AcceptedReportIsStoredRenderedAndPublished) {
+  MakeWriter();
+  writer_->Start();
+  auto out = Submit(Queue("00000000-0000-0000-0000-000000000001", 12)).get();
+  EXPECT_EQ(out.kind, SubmitOutcome::Kind::kCreated);
+  EXPECT_EQ(StoredReports(*store_), 1u);
+  const auto view = board_->Get(0);
+  ASSERT_TRUE(view->status.queue);
+  EXPECT_EQ(view->status.queue->Total(), 12);
+  EXPECT_NE(view->body->find("\"total\":12"), std::string::npos);
+  EXPECT_GE(bus_.Count("status"), 1);
+  ASSERT_TRUE(board_->summary());
+  writer_->Stop();
+}
+
+TEST_F(WriterTest, RetriesAreAnsweredNeverStoredTwice) {
+  MakeWriter();
+  writer_->Start();
+  const Report r = Queue("00000000-0000-0000-0000-000000000002", 5);
+  EXPECT_EQ(Submit(r).get().kind, SubmitOutcome::Kind::kCreated);
+  auto again = Submit(r).get();
+  EXPECT_EQ(again.kind, SubmitOutcome::Kind::kRepeated);
+  EXPECT_EQ(again.stored.counts.men, 5);
+  Report changed = r;
+  changed.counts.men = 6;
+  auto conflict = Submit(changed).get();
+  EXPECT_EQ(conflict.kind, SubmitOutcome::Kind::kRejected);
+  EXPECT_EQ(conflict.error.code, ErrorCode::kConflict);
+  EXPECT_EQ(conflict.error.reason, "id_reused");
+  EXPECT_EQ(StoredReports(*store_), 1u);
+  EXPECT_EQ(board_->Get(0)->status.queue->men, 5);
+  writer_->Stop();
+}
+
+TEST_F(WriterTest, DuplicateIdsInsideOneBatchStoreOnce) {
+  MakeWriter();
+  const Report r = Queue("00000000-0000-0000-0000-000000000003", 5);
+  auto first = Submit(r);  // queued before Start: both land in the first batch
+  auto second = Submit(r);
+  writer_->Start();
+  EXPECT_EQ(first.get().kind, SubmitOutcome::Kind::kCreated);
+  EXPECT_EQ(second.get().kind, SubmitOutcome::Kind::kRepeated);
+  EXPECT_EQ(StoredReports(*store_), 1u);
+  writer_->Stop();
+}
+
+TEST_F(WriterTest, InvalidReportIsRefusedWithItsReason) {
+  MakeWriter();
+  writer_->Start();
+  auto out = Submit(Queue("00000000-0000-0000-0000-000000000004", 5000)).get();
+  EXPECT_EQ(out.kind, SubmitOutcome::Kind::kRejected);
+  EXPECT_EQ(out.error.reason, "queue_exceeds_electors");
+  EXPECT_EQ(StoredReports(*store_), 0u);
+  EXPECT_EQ(observer_.rejected, 1);
+  writer_->Stop();
+}
+
+TEST_F(WriterTest, FailedCommitRefusesTheBatchAndChangesNothing) {
+  MakeWriter();
+  store_->FailNextWrites(1);
+  writer_->Start();
+  auto out = Submit(Queue("00000000-0000-0000-0000-000000000005", 7)).get();
+  EXPECT_EQ(out.kind, SubmitOutcome::Kind::kRejected);
+  EXPECT_EQ(out.error.code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(board_->Get(0)->status.queue);  // the ledger copy was discarded
+  // The client's retry of the same id succeeds once the store is back.
+  auto retry = Submit(Queue("00000000-0000-0000-0000-000000000005", 7)).get();
+  EXPECT_EQ(retry.kind, SubmitOutcome::Kind::kCreated);
+  EXPECT_EQ(StoredReports(*store_), 1u);
+  writer_->Stop();
+}
+
+TEST_F(WriterTest, QueuedReportsAreGroupCommittedAndFlushedOnStop) {
+  MakeWriter();
+  std::vector<std::future<SubmitOutcome>> futures;
+  for (int i = 0; i < 100; ++i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", 100 + i);
+    Report r = Queue(id, i % 20);
+    r.observed_at = clock_.Now() - std::chrono::minutes(100 - i);
+    futures.push_back(Submit(r));
+  }
+  writer_->Start();
+  writer_->Stop();  // Stop commits what is queued before returning
+  for (auto& f : futures)
+    EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  EXPECT_EQ(StoredReports(*store_), 100u);
+  ASSERT_FALSE(observer_.batches.empty());
+  EXPECT_EQ(observer_.batches.front(), 100u);  // one transaction for the whole queue
+  EXPECT_FALSE(writer_->Submit(Queue("00000000-0000-0000-0000-000000000999", 1), [](auto) {}));
+}
+
+TEST_F(WriterTest, LoadReplaysStoredReports) {
+  Report stored = Queue("00000000-0000-0000-0000-000000000006", 9);
+  ASSERT_TRUE(owned_store_->InsertReports({stored}).ok());
+  MakeWriter();
+  ASSERT_TRUE(board_->Get(0)->status.queue);
+  EXPECT_EQ(board_->Get(0)->status.queue->Total(), 9);
+  writer_->Start();
+  EXPECT_EQ(Submit(stored).get().kind, SubmitOutcome::Kind::kRepeated);
+  writer_->Stop();
+}
+
+}  // namespace
+}  // namespace psm
