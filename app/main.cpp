@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   auto* help = cli.add_subcommand("help", "show this help");
 
   ServeConfig serve_config;
-  auto* serve = cli.add_subcommand("serve", "run the HTTP API, live events and web pages");
+  auto* serve = cli.add_subcommand("serve", "run the HTTP API and the live event stream");
   AddServeOptions(*serve, serve_config);
 
   std::string store_url = "sqlite:var/psm.db";
@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
   }
 
   if (help->parsed()) {
-    std::cout << cli.help();
+    // cli.help() would describe the selected `help` subcommand itself; format the top level.
+    std::cout << cli.get_formatter()->make_help(&cli, "psm", CLI::AppFormatMode::Normal);
     return 0;
   }
   if (serve->parsed()) return app::RunServe(serve_config);

@@ -47,6 +47,29 @@ Result<ElectorIndex> LoadElectors(Store& store, const Board& board) {
   return index;
 }
 
+// Officers and control-room users stay logged in across a restart.
+Result<std::size_t> WarmSessions(Store& store, auth::SessionCache& cache, Instant now) {
+  auto live = store.LiveSessions(now);
+  if (!live.ok()) return live.error();
+  std::size_t loaded = 0;
+  for (const SessionRecord& s : *live) {
+    auth::Principal p;
+    p.role = s.role;
+    p.station = s.station;
+    p.user = s.user;
+    p.expires_at = s.expires_at;
+    if (s.role != Role::kOfficer) {
+      auto user = store.FindUser(s.user);
+      if (!user.ok()) return user.error();
+      if (!user.value() || user.value()->disabled) continue;  // revoked since the login
+      p.stations = user.value()->stations;
+    }
+    cache.Put(s.token_hash, std::move(p));
+    ++loaded;
+  }
+  return loaded;
+}
+
 }  // namespace
 
 int RunServe(ServeConfig config) {
@@ -79,6 +102,13 @@ int RunServe(ServeConfig config) {
     return 1;
   }
 
+  auth::SessionCache sessions;
+  auto warmed = WarmSessions(*store, sessions, system_clock.Now());
+  if (!warmed.ok()) {
+    spdlog::error("cannot load sessions: {}", warmed.error().detail);
+    return 1;
+  }
+
   std::unique_ptr<Clock> clock;
   if (config.clock_start_at) {
     clock = std::make_unique<ScaledClock>(*config.clock_start_at, config.clock_speed);
@@ -107,7 +137,6 @@ int RunServe(ServeConfig config) {
     return 1;
   }
 
-  auth::SessionCache sessions;
   auth::LoginThrottle pin_throttle(system_clock);
   auth::LoginThrottle password_throttle(system_clock, 5, std::chrono::minutes(5), "password");
   api::BlockingPool pool(config.store, 2);
@@ -119,7 +148,6 @@ int RunServe(ServeConfig config) {
   api::ApiOptions api_options;
   api_options.session_ttl =
       std::chrono::milliseconds(static_cast<long long>(config.session_ttl_h * 3600.0 * 1000.0));
-  api_options.web_root = config.web_root;
   api_options.batch_body_limit = config.batch_body_limit;
   api::ApiContext ctx{board,
                       *electors,
@@ -165,6 +193,7 @@ int RunServe(ServeConfig config) {
   server_options.default_headers = {{"X-Content-Type-Options", "nosniff"},
                                     {"Referrer-Policy", "no-referrer"}};
   server_options.before_dispatch = api::MakeRateLimitHook(general_limit, lookup_limit);
+  server_options.access_log = config.access_log;
 
   writer.Start();
   http::Server server(server_options, router, metrics);
@@ -181,8 +210,17 @@ int RunServe(ServeConfig config) {
       FormatUtcOffset(config.day.utc_offset),
       config.clock_start_at ? "scaled x" + std::to_string(config.clock_speed) : "real");
 
+  // The main thread waits for a stop signal and, once a minute, forgets expired sessions.
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  const timespec tick{60, 0};
+  while ((signal = sigtimedwait(&stop_signals, nullptr, &tick)) < 0) {
+    const Instant now = system_clock.Now();
+    sessions.PurgeExpired(now);
+    pool.Post([now](Store& s) {
+      if (Status st = s.DeleteExpiredSessions(now); !st.ok())
+        spdlog::warn("purging expired sessions failed: {}", st.error().detail);
+    });
+  }
   spdlog::info("psm serve: signal {} received; draining", signal);
   ctx.draining = true;
   server.Stop(std::chrono::seconds(10));  // in-flight reports still reach the running writer

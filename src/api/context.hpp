@@ -22,7 +22,6 @@ namespace psm::api {
 struct ApiOptions {
   std::chrono::milliseconds session_ttl{std::chrono::hours(16)};
   int station_cache_max_age_s = 10;
-  std::string web_root;  // folder of static pages; empty = none
   std::size_t batch_body_limit = 1024 * 1024;
 };
 

@@ -73,8 +73,25 @@ std::string WithLeadingField(const std::string& body, std::string_view key,
   return out;
 }
 
+// If-None-Match may list several ETags, weak ones ("W/…") or "*" (RFC 9110 §13.1.2).
+bool EtagMatches(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ')
+      item.remove_suffix(1);
+    if (item.substr(0, 2) == "W/") item.remove_prefix(2);
+    if (item == "*" || item == etag) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 Response StationResponse(const StationView& view, const Request& req, int max_age) {
-  if (req.Header("If-None-Match") == view.etag) {
+  if (EtagMatches(req.Header("If-None-Match"), view.etag)) {
     auto r = Response::NotModified(view.etag);
     r.With("Cache-Control", "public, max-age=" + std::to_string(max_age));
     return r;

@@ -40,6 +40,8 @@ struct ServerOptions {
   // Runs on the event-loop thread after the request is read and before the handler; a returned
   // Response is sent instead of calling the handler (e.g. rate limiting). Must not block.
   std::function<std::optional<Response>(Request&)> before_dispatch;
+  // Log one line per request (client, method, target, status, latency) through spdlog.
+  bool access_log = false;
 };
 
 namespace detail {

@@ -294,6 +294,13 @@ Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop) {
 
       shared.requests->With({route_label, MethodLabel(req.method), std::to_string(res->status)})
           .Inc();
+      if (opt.access_log) {
+        spdlog::info(
+            "access {} {} {} {} {:.3f}ms", req.client_ip, MethodLabel(req.method), req.target(),
+            res->status,
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
+      }
       if (res->stream && res->status == 200 && !wctx.head_only) {
         conn.phase = Connection::Phase::kStreaming;
         shared.durations->With({route_label})

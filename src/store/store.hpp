@@ -112,6 +112,8 @@ class Store {
   virtual Status InsertSession(const SessionRecord& session) = 0;
   virtual Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) = 0;
   virtual Status DeleteSession(std::string_view token_hash) = 0;
+  // Every session with expires_at > now (used to warm the session cache at start-up).
+  virtual Result<std::vector<SessionRecord>> LiveSessions(Instant now) = 0;
   virtual Status DeleteExpiredSessions(Instant now) = 0;
 
   // Audit log: append-only.

@@ -1,4 +1,5 @@
 // The storage suite, part 3: officer PINs, users, sessions and the audit log.
+#include <algorithm>
 #include <string>
 
 #include "store/store_suite.hpp"
@@ -132,6 +133,18 @@ TEST_P(StoreSuite, SessionsFindDeleteAndExpire) {
   EXPECT_EQ((*got_admin)->role, Role::kAdmin);
   EXPECT_FALSE((*got_admin)->station.has_value());
   EXPECT_EQ((*got_admin)->user, "admin");
+
+  // Live sessions are those not yet expired at `now`, for warming the cache at start-up.
+  auto live = store().LiveSessions(TestTime(1'000));
+  ASSERT_TRUE(live.ok());
+  ASSERT_EQ(live->size(), 2u);
+  for (const auto& s : *live)
+    EXPECT_NE(s.token_hash, "aa01");
+  auto live_admin = std::find_if(live->begin(), live->end(),
+                                 [](const SessionRecord& s) { return s.token_hash == "bb02"; });
+  ASSERT_NE(live_admin, live->end());
+  EXPECT_EQ(live_admin->user, "admin");
+  EXPECT_EQ(live_admin->expires_at, admin.expires_at);
 
   ASSERT_TRUE(store().DeleteSession("cc03").ok());
   ASSERT_TRUE(store().DeleteSession("cc03").ok());  // deleting twice is fine

@@ -64,8 +64,7 @@ class Psm:
         self.port = free_port()
         today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
         cmd = [self.binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--store", self.store,
-               "--poll-date", today.strftime("%Y-%m-%d"), "--threads", "2",
-               "--web-root", os.path.join(ROOT, "web")]
+               "--poll-date", today.strftime("%Y-%m-%d"), "--threads", "2"]
         if clock_start:
             cmd += ["--clock-start", clock_start, "--clock-speed", "1"]
         cmd += self.extra_args + list(args)
@@ -98,6 +97,9 @@ class Psm:
                 self.proc.wait()
         code = self.proc.returncode if self.proc else None
         self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
         return code
 
     def close(self):

@@ -74,6 +74,12 @@ class ApiTest(unittest.TestCase):
                                                  headers={"If-None-Match": etag})
         self.assertEqual(status, 304)
         self.assertEqual(body, b"")
+        status, _, _ = self.psm.request("GET", "/api/v1/stations/34-2",
+                                        headers={"If-None-Match": f'"other", W/{etag}'})
+        self.assertEqual(status, 304)
+        status, _, _ = self.psm.request("GET", "/api/v1/stations/34-2",
+                                        headers={"If-None-Match": '"stale"'})
+        self.assertEqual(status, 200)
 
     def test_unknown_paths_and_methods(self):
         status, headers, body = self.psm.request("GET", "/api/v1/nothing-here")

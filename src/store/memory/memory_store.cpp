@@ -252,6 +252,19 @@ Result<std::optional<SessionRecord>> MemoryStore::FindSession(std::string_view t
   return std::optional<SessionRecord>(it->second);
 }
 
+Result<std::vector<SessionRecord>> MemoryStore::LiveSessions(Instant now) {
+  std::lock_guard lock(mu_);
+  if (auto s = CheckRead(); !s.ok()) return s.error();
+  std::vector<SessionRecord> out;
+  for (const auto& [hash, session] : sessions_) {
+    if (session.expires_at > now) out.push_back(session);
+  }
+  std::sort(out.begin(), out.end(), [](const SessionRecord& a, const SessionRecord& b) {
+    return a.created_at < b.created_at;
+  });
+  return out;
+}
+
 Status MemoryStore::DeleteSession(std::string_view token_hash) {
   std::lock_guard lock(mu_);
   if (auto s = CheckWrite(); !s.ok()) return s;

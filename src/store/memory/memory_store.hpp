@@ -47,6 +47,7 @@ class MemoryStore final : public Store {
   Status InsertSession(const SessionRecord& session) override;
   Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override;
   Status DeleteSession(std::string_view token_hash) override;
+  Result<std::vector<SessionRecord>> LiveSessions(Instant now) override;
   Status DeleteExpiredSessions(Instant now) override;
 
   Status AppendAudit(const std::vector<AuditEntry>& entries) override;

@@ -147,6 +147,27 @@ Status SqliteStore::InsertSession(const SessionRecord& s) {
   return stmt->Run();
 }
 
+namespace {
+
+Result<SessionRecord> SessionRow(sqlite::Statement& stmt) {
+  SessionRecord s;
+  s.token_hash = stmt.Text(0);
+  auto role = RoleColumn(stmt, 1, "sessions");
+  if (!role.ok()) return role.error();
+  s.role = *role;
+  if (!stmt.IsNull(2)) {
+    auto id = sqlite::StationColumn(stmt, 2);
+    if (!id.ok()) return id.error();
+    s.station = *id;
+  }
+  s.user = stmt.Text(3);
+  s.created_at = sqlite::FromMillis(stmt.Int(4));
+  s.expires_at = sqlite::FromMillis(stmt.Int(5));
+  return s;
+}
+
+}  // namespace
+
 Result<std::optional<SessionRecord>> SqliteStore::FindSession(std::string_view token_hash) {
   auto stmt = conn_.Prepare(
       "SELECT token_hash, role, station, user_name, created_at, expires_at FROM sessions "
@@ -156,20 +177,27 @@ Result<std::optional<SessionRecord>> SqliteStore::FindSession(std::string_view t
   auto row = stmt->Step();
   if (!row.ok()) return row.error();
   if (!*row) return std::optional<SessionRecord>();
-  SessionRecord s;
-  s.token_hash = stmt->Text(0);
-  auto role = RoleColumn(*stmt, 1, "sessions");
-  if (!role.ok()) return role.error();
-  s.role = *role;
-  if (!stmt->IsNull(2)) {
-    auto id = sqlite::StationColumn(*stmt, 2);
-    if (!id.ok()) return id.error();
-    s.station = *id;
+  auto s = SessionRow(*stmt);
+  if (!s.ok()) return s.error();
+  return std::optional<SessionRecord>(std::move(s).value());
+}
+
+Result<std::vector<SessionRecord>> SqliteStore::LiveSessions(Instant now) {
+  auto stmt = conn_.Prepare(
+      "SELECT token_hash, role, station, user_name, created_at, expires_at FROM sessions "
+      "WHERE expires_at > ?1 ORDER BY created_at");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindInt(1, sqlite::ToMillis(now));
+  std::vector<SessionRecord> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    auto s = SessionRow(*stmt);
+    if (!s.ok()) return s.error();
+    out.push_back(std::move(s).value());
   }
-  s.user = stmt->Text(3);
-  s.created_at = sqlite::FromMillis(stmt->Int(4));
-  s.expires_at = sqlite::FromMillis(stmt->Int(5));
-  return std::optional<SessionRecord>(std::move(s));
+  return out;
 }
 
 Status SqliteStore::DeleteSession(std::string_view token_hash) {

@@ -1,0 +1,97 @@
+"""Login lockout, token expiry, rate limits and the trusted-proxy rule, end to end."""
+
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Psm, queue_report  # noqa: E402
+
+BINARY = os.environ.get("PSM_BIN", os.path.join(os.path.dirname(__file__), "../../build/psm"))
+
+
+class SecurityTest(unittest.TestCase):
+    def test_five_wrong_pins_lock_the_station(self):
+        psm = Psm(BINARY)
+        try:
+            psm.start()
+            right = psm.pins["34-3"]
+            wrong = "000000" if right != "000000" else "111111"
+            for _ in range(5):
+                status, _, _ = psm.request("POST", "/api/v1/sessions",
+                                           {"station": "34-3", "pin": wrong})
+                self.assertEqual(status, 401)
+            status, headers, body = psm.request("POST", "/api/v1/sessions",
+                                                {"station": "34-3", "pin": right})
+            self.assertEqual(status, 429, body)
+            self.assertGreater(int(headers["retry-after"]), 0)
+            # Another station is not affected.
+            psm.login("34-4")
+            # Every failure is audited (read from the store).
+            import sqlite3
+            con = sqlite3.connect(f"file:{psm.db}?mode=ro", uri=True)
+            failures = con.execute("SELECT COUNT(*) FROM audit WHERE action='login_failed' "
+                                   "AND station='34-3'").fetchone()[0]
+            logins = con.execute("SELECT COUNT(*) FROM audit WHERE action='login' "
+                                 "AND station='34-4'").fetchone()[0]
+            con.close()
+            self.assertEqual(failures, 5)
+            self.assertEqual(logins, 1)
+        finally:
+            psm.close()
+
+    def test_expired_token_is_refused(self):
+        psm = Psm(BINARY, extra_args=["--session-ttl-hours", "0.0003"])  # about one second
+        try:
+            psm.start()
+            token = psm.login("35-1")
+            time.sleep(1.5)
+            status, _, body = psm.request("POST", "/api/v1/stations/35-1/reports",
+                                          queue_report(psm.now()), token=token)
+            self.assertEqual(status, 401)
+            self.assertIn("expired", json.loads(body)["detail"])
+        finally:
+            psm.close()
+
+    def test_lookup_rate_limit_and_trusted_proxy(self):
+        psm = Psm(BINARY, extra_args=["--lookup-rate", "1", "--lookup-burst", "3",
+                                      "--trusted-proxies", "127.0.0.1/32"])
+        try:
+            psm.start()
+            conn = psm.connect()
+            statuses = [psm.request("GET", "/api/v1/lookup?epic=JLW0000001", conn=conn)[0]
+                        for _ in range(5)]
+            self.assertEqual(statuses[:3], [200, 200, 200])
+            status, headers, body = psm.request("GET", "/api/v1/lookup?epic=JLW0000001",
+                                                conn=conn)
+            self.assertEqual(status, 429)
+            self.assertGreaterEqual(int(headers["retry-after"]), 1)
+            self.assertEqual(json.loads(body)["status"], 429)
+            # Station reads use the general limit, not the look-up one.
+            self.assertEqual(psm.request("GET", "/api/v1/stations/34-1", conn=conn)[0], 200)
+            conn.close()
+            # Behind the trusted proxy, each forwarded client has its own bucket.
+            fwd = {"X-Forwarded-For": "203.0.113.9"}
+            self.assertEqual(psm.request("GET", "/api/v1/lookup?epic=JLW0000001",
+                                         headers=fwd)[0], 200)
+        finally:
+            psm.close()
+
+    def test_forwarded_header_ignored_from_untrusted_peer(self):
+        psm = Psm(BINARY, extra_args=["--lookup-rate", "1", "--lookup-burst", "2"])
+        try:
+            psm.start()
+            for i in range(2):
+                psm.request("GET", "/api/v1/lookup?epic=JLW0000001",
+                            headers={"X-Forwarded-For": f"198.51.100.{i}"})
+            status, _, _ = psm.request("GET", "/api/v1/lookup?epic=JLW0000001",
+                                       headers={"X-Forwarded-For": "198.51.100.77"})
+            self.assertEqual(status, 429)  # a spoofed header cannot buy a fresh bucket
+        finally:
+            psm.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
