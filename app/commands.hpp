@@ -1,8 +1,11 @@
 // The subcommands of the one `psm` binary; main.cpp only parses and dispatches.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "config/serve_config.hpp"
 #include "store/store.hpp"
@@ -10,6 +13,13 @@
 namespace psm::app {
 
 inline constexpr const char* kVersion = "0.1.0";
+
+// A subcommand module: registers its options on the command line and returns the subcommand
+// and the function to run when it was chosen (options live in state the function captures).
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
 
 int RunServe(ServeConfig config);
 int RunImport(const std::string& store_url, const std::string& dir, bool dry_run);

@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"admin", "sector"}));
   add_user->add_option("--stations", stations, "for sector officers: station ids, comma-separated");
 
+  // Further subcommands register here; each returns the runner to call when it was chosen.
+  std::vector<app::Command> commands;
+  // (commands.push_back(app::AddXxxCommand(cli)); one line per command module)
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -72,6 +76,9 @@ int main(int argc, char** argv) {
   if (import->parsed()) return app::RunImport(store_url, dir, dry_run);
   if (pins->parsed()) return app::RunIssuePins(store_url, pins_out, pins_ac);
   if (add_user->parsed()) return app::RunAddUser(store_url, user, role, stations);
+  for (const auto& c : commands) {
+    if (c.app->parsed()) return c.run();
+  }
   std::cerr << cli.help();
   return 2;
 }

@@ -6,6 +6,7 @@
 
 #include "api/rate_limit_hook.hpp"
 #include "api/routes.hpp"
+#include "api/static_files.hpp"
 #include "app/commands.hpp"
 #include "app/logging.hpp"
 #include "app/writer_metrics.hpp"
@@ -136,6 +137,10 @@ int RunServe(ServeConfig config) {
     spdlog::error("cannot replay stored reports: {}", st.error().detail);
     return 1;
   }
+  if (writer.orphan_reports() > 0) {
+    spdlog::warn("{} stored reports belong to stations no longer on the roll; kept, not shown",
+                 writer.orphan_reports());
+  }
 
   auth::LoginThrottle pin_throttle(system_clock);
   auth::LoginThrottle password_throttle(system_clock, 5, std::chrono::minutes(5), "password");
@@ -167,6 +172,13 @@ int RunServe(ServeConfig config) {
 
   http::Router router;
   api::AddRoutes(router, ctx);
+  auto pages = api::LoadStaticFiles(config.web_root);
+  if (!pages.ok()) {
+    spdlog::error("cannot load the web pages: {}", pages.error().detail);
+    return 1;
+  }
+  if (pages->empty()) spdlog::warn("no web pages under {}; serving the API only", config.web_root);
+  api::AddStaticRoutes(router, std::move(pages).value());
 
   const bool limits_on = config.rate_limits == "on";
   auth::RateLimiter general_limit(auth::RateLimit{config.rate_per_s, config.rate_burst}, limits_on);

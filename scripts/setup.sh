@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config make git
   libboost1.74-dev libsqlite3-dev libsodium-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
-  clang-format python3 sqlite3 curl
+  clang-format python3 sqlite3 curl ccache
 )
 
 missing=()

@@ -46,13 +46,12 @@ Writer::~Writer() {
 }
 
 Status Writer::Load() {
-  std::size_t unknown_station = 0;
   Status st = store_->ForEachReport([&](const Report& r) {
     ids_.insert(r.id);
     if (const auto idx = board_.IndexOf(r.station)) {
       ledgers_[*idx].Apply(r);
     } else {
-      ++unknown_station;  // a station removed from the roll after it reported; kept in the store
+      ++orphan_reports_;  // a station removed from the roll after it reported; kept in the store
     }
     return true;
   });

@@ -67,6 +67,8 @@ class Writer {
   bool Submit(Report report, SubmitCallback done);
 
   std::size_t queued() const;
+  // Stored reports Load() skipped because their station is no longer on the roll.
+  std::size_t orphan_reports() const { return orphan_reports_; }
 
  private:
   struct Pending {
@@ -91,6 +93,7 @@ class Writer {
   std::vector<StationLedger> ledgers_;   // writer thread only (and Load before Start)
   std::unordered_set<std::string> ids_;  // every stored report id
   std::chrono::steady_clock::time_point last_summary_publish_{};
+  std::size_t orphan_reports_ = 0;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -38,6 +38,7 @@ struct ServeConfig {
   double session_ttl_h = 16;
   int writer_flush_ms = 5;
   int writer_max_batch = 512;
+  std::string web_root = "web";
   std::string log_level = "info";
   bool access_log = false;
 
