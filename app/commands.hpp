@@ -27,6 +27,9 @@ int RunIssuePins(const std::string& store_url, const std::string& out, int ac);
 int RunAddUser(const std::string& store_url, const std::string& user, const std::string& role,
                const std::string& stations);
 
+// `psm demo-data --out DIR [--seed N] [--scale F]`: writes the synthetic Jalandhar roll.
+Command AddDemoDataCommand(CLI::App& cli);
+
 // Opens and migrates a store for a command-line tool; prints the error and returns null.
 std::unique_ptr<Store> OpenForCli(const std::string& url);
 

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   // Further subcommands register here; each returns the runner to call when it was chosen.
   std::vector<app::Command> commands;
   // (commands.push_back(app::AddXxxCommand(cli)); one line per command module)
+  commands.push_back(app::AddDemoDataCommand(cli));
 
   try {
     cli.parse(argc, argv);

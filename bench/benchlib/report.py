@@ -1,0 +1,160 @@
+"""Ratios against the nginx reference, the issue's targets (PASS/MISS), the table and the chart."""
+
+import os
+import platform
+import subprocess
+
+KIB_PER_SUBSCRIBER = 10.0
+
+
+def _version(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (out.stdout + out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return None
+
+
+def machine_facts(binary):
+    return {
+        "date": subprocess.run(["date", "-u", "+%Y-%m-%dT%H:%M:%SZ"], capture_output=True,
+                               text=True).stdout.strip(),
+        "cpus": os.cpu_count(),
+        "kernel": platform.release(),
+        "load_before": os.getloadavg(),
+        "psm": _version([binary, "--version"]),
+        "wrk": _version(["wrk", "-v"]),
+        "nginx": _version(["nginx", "-v"]),
+        "redis": _version(["redis-server", "--version"]),
+        "node": _version(["node", "--version"]),
+    }
+
+
+def _find(rows, name):
+    return next((r for r in rows if r.get("name") == name), None)
+
+
+def _ratio(a, b):
+    return round(a / b, 3) if a is not None and b else None
+
+
+def build_summary(cfg, rows, facts):
+    nginx = {r["connections"]: r for r in rows if r.get("server") == "nginx"}
+    for r in rows:
+        ref = nginx.get(r.get("connections"))
+        if "requests_per_s" in r and ref:
+            r["nginx_requests_per_s"] = ref["requests_per_s"]
+            r["ratio_vs_nginx"] = _ratio(r["requests_per_s"], ref["requests_per_s"])
+    c, hi = cfg.conns, cfg.conns_high
+    get = lambda name, key: (_find(rows, name) or {}).get(key)  # noqa: E731
+    express = get(f"express-{c}", "requests_per_s")
+    group = get("writes-group", "durable_reports_per_s")
+    single = get("writes-1", "durable_reports_per_s")
+    sse = _find(rows, "sse-subscribers") or {}
+    start = _find(rows, "startup-import") or {}
+    full = facts.get("electors", 0) >= 1_600_000
+    scale = "" if full else f" (only {facts.get('electors', 0):,} electors here)"
+    targets = [
+        ("station status c%d ≥ 0.9× nginx" % cfg.conns_low,
+         get(f"station-{cfg.conns_low}", "ratio_vs_nginx"), 0.9, ">="),
+        ("station status c%d ≥ 0.9× nginx" % c, get(f"station-{c}", "ratio_vs_nginx"), 0.9, ">="),
+        ("EPIC lookup ≥ 0.85× nginx", get(f"lookup-{c}", "ratio_vs_nginx"), 0.85, ">="),
+        ("mix ≥ 0.8× nginx", get(f"mix-{c}", "ratio_vs_nginx"), 0.8, ">="),
+        ("%d connections ≥ 0.85× nginx" % hi, get(f"station-{hi}", "ratio_vs_nginx"), 0.85,
+         ">="),
+        ("station status ≥ 10× the Express peer",
+         _ratio(get(f"station-{c}", "requests_per_s"), express), 10.0, ">="),
+        ("p99 ≤ 10 ms at %d connections (ms)" % c, get(f"station-{c}", "p99_ms"), 10.0, "<="),
+        ("≥ 20,000 durable reports/s (group commit)", group, 20000.0, ">="),
+        ("SSE subscribers held ≥ 100,000", sse.get("connections"), 100000, ">="),
+        ("SSE memory ≤ 10 KiB per subscriber", sse.get("kib_per_subscriber"),
+         KIB_PER_SUBSCRIBER, "<="),
+        ("one update reaches every subscriber ≤ 1 s (ms)",
+         sse.get("fanout_all_ms") if sse.get("reached") == sse.get("connections") else None,
+         1000.0, "<="),
+        ("ready ≤ 3 s" + scale, start.get("ready_s"), 3.0, "<="),
+        ("RSS after start ≤ 300 MiB" + scale, start.get("rss_after_start_mib"), 300.0, "<="),
+        ("import ≤ 20 s" + scale, start.get("import_s"), 20.0, "<="),
+    ]
+    out = []
+    for name, value, bound, op in targets:
+        if value is None:
+            verdict = "n/a"
+        else:
+            verdict = "PASS" if (value >= bound if op == ">=" else value <= bound) else "MISS"
+        out.append({"target": name, "value": value, "bound": bound, "op": op,
+                    "verdict": verdict})
+    extras = {"group_commit_vs_one_per_transaction": _ratio(group, single)}
+    return {"facts": facts, "settings": {
+        "duration": cfg.duration, "connections": [cfg.conns_low, cfg.conns, cfg.conns_high],
+        "write_connections": cfg.write_conns, "officers": cfg.officers,
+        "mix_subscribers": cfg.mix_subscribers, "quick": cfg.quick},
+        "scenarios": rows, "targets": out, "ratios": extras}
+
+
+def _fmt(v, spec="{:,.0f}"):
+    return "-" if v is None else spec.format(v)
+
+
+def print_table(summary):
+    print()
+    head = (f"{'#':<2} {'scenario':<30} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+            f"{'cpu µs/req':>10} {'peak MiB':>9} {'×nginx':>7} {'errors':>7}")
+    print(head)
+    print("-" * len(head))
+    for r in summary["scenarios"]:
+        if "requests_per_s" not in r:
+            continue
+        print(f"{r['scenario']:<2} {r['label'][:30]:<30} {_fmt(r['requests_per_s']):>10} "
+              f"{_fmt(r['p50_ms'], '{:.2f}'):>8} {_fmt(r['p99_ms'], '{:.2f}'):>8} "
+              f"{_fmt(r['max_ms'], '{:.1f}'):>8} "
+              f"{_fmt(r['server_cpu_us_per_request'], '{:.1f}'):>10} "
+              f"{_fmt(r['peak_rss_mib'], '{:.1f}'):>9} "
+              f"{_fmt(r.get('ratio_vs_nginx'), '{:.2f}'):>7} {r['error_total']:>7}")
+    for r in summary["scenarios"]:
+        if r.get("name") == "sse-subscribers":
+            print(f"8  SSE: {r['connections']:,} held (asked {r['requested_subscribers']:,}, "
+                  f"open-files limit {r['nofile_limit']:,}), {r['kib_per_subscriber']} KiB each, "
+                  f"fan-out to all {r['fanout_all_ms']} ms (first {r['fanout_first_ms']} ms)")
+        if r.get("name") == "startup-import":
+            print(f"9  import {r['import_s']} s, ready {r['ready_s']} s, RSS after start "
+                  f"{r['rss_after_start_mib']} MiB ({r['electors']:,} electors, "
+                  f"{r['stations']:,} stations)")
+    g = summary["ratios"]["group_commit_vs_one_per_transaction"]
+    print(f"7  group commit / one report per transaction: {_fmt(g, '{:.1f}')}×")
+    print()
+    for t in summary["targets"]:
+        v = t["value"]
+        shown = "-" if v is None else (f"{v:,.3f}" if isinstance(v, float) else f"{v:,}")
+        print(f"{t['verdict']:<5} {t['target']:<52} {shown}")
+    print()
+
+
+def chart(summary, out_dir):
+    """A two-panel PNG (requests/s and p99) of psm, nginx and the peer; None without gnuplot."""
+    rows = summary["scenarios"]
+    c_lo, c, hi = summary["settings"]["connections"]
+    by = {r["name"]: r for r in rows if "requests_per_s" in r}
+    groups = [(f"station c{c_lo}", f"nginx-{c_lo}", f"station-{c_lo}", f"express-{c_lo}"),
+              (f"station c{c}", f"nginx-{c}", f"station-{c}", f"express-{c}"),
+              (f"lookup c{c}", f"nginx-{c}", f"lookup-{c}", None),
+              (f"mix c{c}", f"nginx-{c}", f"mix-{c}", None),
+              (f"station c{hi}", f"nginx-{hi}", f"station-{hi}", None)]
+    dat = os.path.join(out_dir, "chart.dat")
+    with open(dat, "w") as f:
+        f.write("# group nginx psm express nginx_p99 psm_p99 express_p99\n")
+        for label, n, p, e in groups:
+            vals = [by.get(k) if k else None for k in (n, p, e)]
+            rps = [_fmt(v["requests_per_s"], "{:.0f}") if v else "?" for v in vals]
+            p99 = [_fmt(v["p99_ms"], "{:.3f}") if v else "?" for v in vals]
+            f.write(f'"{label}" ' + " ".join(rps + p99) + "\n")
+    png = os.path.join(out_dir, "benchmarks.png")
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "chart.gp")
+    try:
+        subprocess.run(["gnuplot", "-e", f"datafile='{dat}'; outfile='{png}'", script],
+                       check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"chart: gnuplot failed: {getattr(e, 'stderr', e)}")
+        return None
+    return png

@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""`make bench`: every scenario of the benchmark issue in one sitting on this machine.
+
+psm, the nginx reference and the Express + Redis peer are started one after the other on free
+127.0.0.1 ports, loaded with wrk from the same cores, and stopped by PID. Prints a table and the
+targets (PASS/MISS, from ratios measured in this sitting), and writes BENCH_OUT/summary.json and
+BENCH_OUT/benchmarks.png. Settings (environment): see docs/benchmarks.md or `--help`.
+"""
+
+import concurrent.futures
+import datetime
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from benchlib import data, load, procs, report, servers, sse  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    def __init__(self):
+        quick = os.environ.get("BENCH_QUICK") == "1"
+        self.quick = quick
+        self.binary = os.path.abspath(os.environ.get("PSM_BIN", os.path.join(ROOT, "build", "psm")))
+        self.out = os.path.abspath(os.environ.get("BENCH_OUT", os.path.join(ROOT, "build", "bench")))
+        self.data = os.environ.get("BENCH_DATA", "auto")
+        self.duration = os.environ.get("BENCH_DURATION", "3s" if quick else "10s")
+        self.conns_low = env_int("BENCH_CONNS_LOW", 64)
+        self.conns = env_int("BENCH_CONNS", 256)
+        self.conns_high = env_int("BENCH_CONNS_HIGH", 2000 if quick else 10000)
+        self.write_conns = env_int("BENCH_WRITE_CONNS", 256)
+        self.officers = env_int("BENCH_OFFICERS", 16 if quick else 64)
+        self.mix_subscribers = env_int("BENCH_MIX_SUBSCRIBERS", 1000)
+        self.subscribers = env_int("BENCH_SSE_SUBSCRIBERS", 2000 if quick else 100000)
+        self.epics = env_int("BENCH_EPICS", 20000)
+        self.only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+        self.keep = os.environ.get("BENCH_KEEP") == "1"
+        self.update_docs = os.environ.get("BENCH_UPDATE_DOCS") == "1"
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+class Bench:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.rows = []
+        self.facts = {}
+        os.makedirs(cfg.out, exist_ok=True)
+        self.work = tempfile.mkdtemp(prefix="psm-bench-")
+        self.nofile = procs.raise_nofile()
+        self.running = []  # servers to stop if anything fails
+
+    def wanted(self, key):
+        return not self.cfg.only or key in self.cfg.only
+
+    def add(self, scenario, server, row):
+        row = dict(row, scenario=scenario, server=server)
+        self.rows.append(row)
+        errs = f"  errors {row['error_total']}" if row.get("error_total") else ""
+        log(f"  {row['label']:<28} {row['requests_per_s']:>10,.0f} req/s  p99 "
+            f"{row['p99_ms']:.2f} ms  cpu {row['server_cpu_us_per_request']} µs/req{errs}")
+        return row
+
+    def start(self, server):
+        self.running.append(server)
+        return server.start()
+
+    def stop(self, server):
+        code = server.stop()
+        self.running.remove(server)
+        return code
+
+    # --- preparation ------------------------------------------------------------------------
+    def prepare(self):
+        cfg = self.cfg
+        if not os.access(cfg.binary, os.X_OK):
+            raise RuntimeError(f"no psm binary at {cfg.binary} (make build, or set PSM_BIN)")
+        self.roll, self.facts["district"] = data.roll_dir(cfg.binary, cfg.data, cfg.out, log)
+        self.stations = data.station_ids(self.roll)
+        self.electors, epics = data.count_and_sample_epics(self.roll, cfg.epics)
+        self.facts.update(stations=len(self.stations), electors=self.electors)
+        log(f"district: {self.facts['district']}: {len(self.stations):,} stations, "
+            f"{self.electors:,} electors")
+        self.stations_file = self._write_lines("stations.txt", self.stations)
+        self.epics_file = self._write_lines("epics.txt", epics)
+        log("importing …")
+        self.db, self.pins, self.import_s = data.prepare_store(cfg.binary, self.roll, self.work)
+        log(f"  psm import: {self.import_s:.2f} s")
+        self.sse_exe = sse.build(cfg.out)
+
+    def _write_lines(self, name, lines):
+        path = os.path.join(self.work, name)
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def psm(self, name, *extra):
+        return servers.Psm(self.cfg.binary, self.db, self.work, name, extra)
+
+    def officers_file(self, psm, n):
+        """Logs in officers of the first n stations (Argon2id makes each login slow on purpose)."""
+        stations = self.stations[:n]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            tokens = list(pool.map(lambda s: psm.login(s, self.pins[s]), stations))
+        return self._write_lines(f"officers-{psm.port}.txt",
+                                 [f"{s} {t}" for s, t in zip(stations, tokens)])
+
+    def observed_at(self, psm):
+        # The server's now minus a minute: inside the ±2 min the server accepts, never future.
+        now = datetime.datetime.fromisoformat(psm.now().replace("Z", "+00:00"))
+        return (now - datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def read_env(self):
+        return {"BENCH_STATIONS": self.stations_file, "BENCH_EPICS": self.epics_file}
+
+    def report_env(self, officers, psm, mix):
+        return dict(self.read_env(), BENCH_OFFICERS=officers, BENCH_OBSERVED=self.observed_at(psm),
+                    BENCH_NONCE=uuid.uuid4().hex[:8], BENCH_MIX="1" if mix else "0")
+
+    # --- scenarios --------------------------------------------------------------------------
+    def reads(self):
+        """2, 3, 5 and 9 (start-up): psm alone on a fresh copy of the district."""
+        cfg = self.cfg
+        psm = self.start(self.psm("reads"))
+        pids = psm.pids()
+        self.startup = {"ready_s": round(psm.ready_s, 3),
+                        "rss_after_start_mib": round(procs.rss_kib(pids) / 1024.0, 1)}
+        log(f"  psm serve ready in {psm.ready_s:.2f} s, RSS "
+            f"{self.startup['rss_after_start_mib']} MiB")
+        # Every station's body, for nginx (one) and Redis (all).
+        self.bodies = {}
+        for sid in self.stations:
+            status, headers, body = servers.request(psm.port, "GET", f"/api/v1/stations/{sid}")
+            if status != 200:
+                raise RuntimeError(f"GET station {sid}: {status}")
+            self.bodies[sid] = body
+            if len(self.bodies) == 1:
+                self.reference = (body, headers.get("etag", '"bench"'))
+        env = self.read_env()
+        if self.wanted("station"):
+            for c in (cfg.conns_low, cfg.conns):
+                self.add(2, "psm", load.measure(f"station-{c}", psm, "stations.lua", c,
+                                                cfg.duration, env, f"station status c{c}"))
+        if self.wanted("lookup"):
+            self.add(3, "psm", load.measure(f"lookup-{cfg.conns}", psm, "lookup.lua", cfg.conns,
+                                            cfg.duration, env, f"EPIC lookup c{cfg.conns}"))
+        if self.wanted("10k"):
+            self.add(5, "psm", load.measure(f"station-{cfg.conns_high}", psm, "stations.lua",
+                                            cfg.conns_high, cfg.duration, env,
+                                            f"station status c{cfg.conns_high}"))
+        self.stop(psm)
+
+    def nginx(self):
+        cfg = self.cfg
+        body, etag = self.reference
+        ng = self.start(servers.Nginx(self.work, body.decode(), etag))
+        env = self.read_env()
+        for c in sorted({cfg.conns_low, cfg.conns, cfg.conns_high}):
+            self.add(1, "nginx", load.measure(f"nginx-{c}", ng, "stations.lua", c, cfg.duration,
+                                              env, f"nginx reference c{c}",
+                                              body_bytes=len(body)))
+        self.stop(ng)
+
+    def express(self):
+        cfg = self.cfg
+        peer = self.start(servers.ExpressPeer(self.work, self.bodies))
+        env = self.read_env()
+        for c in (cfg.conns_low, cfg.conns):
+            self.add(6, "express", load.measure(f"express-{c}", peer, "stations.lua", c,
+                                                cfg.duration, env, f"express peer c{c}"))
+        self.stop(peer)
+
+    def mix(self):
+        cfg = self.cfg
+        psm = self.start(self.psm("mix"))
+        officers = self.officers_file(psm, cfg.officers)
+        subs = sse.Subscribers(self.sse_exe, psm.port, cfg.mix_subscribers,
+                               os.path.join(self.work, "sse-mix.log"))
+        try:
+            ready = subs.wait_ready()
+            env = self.report_env(officers, psm, mix=True)
+            row = load.measure(f"mix-{cfg.conns}", psm, "reports.lua", cfg.conns, cfg.duration,
+                               env, f"mix 95/4/1 c{cfg.conns}+{ready['streaming']} SSE")
+            after = subs.stats()
+        finally:
+            subs.close()
+        self.stop(psm)
+        row.update(sse_subscribers=ready["streaming"], sse_still_open=after["streaming"],
+                   sse_events_received=after["events"], reports_stored=psm.stored_reports())
+        self.add(4, "psm", row)
+        log(f"    SSE: {after['streaming']}/{ready['streaming']} still open, "
+            f"{after['events']:,} status events delivered; reports stored "
+            f"{row['reports_stored']:,} of {row.get('reports_sent', 0):,} sent")
+
+    def writes(self):
+        cfg = self.cfg
+        for mode, extra in (("group commit", ()),
+                            ("1 per transaction", ("--writer-max-batch", "1",
+                                                   "--writer-flush-ms", "0"))):
+            psm = self.start(self.psm("writes-" + mode.split()[0], *extra))
+            officers = self.officers_file(psm, cfg.officers)
+            env = self.report_env(officers, psm, mix=False)
+            row = load.measure(f"writes-{mode.split()[0]}", psm, "reports.lua", cfg.write_conns,
+                               cfg.duration, env, f"reports, {mode}", write_mode=mode,
+                               officers=cfg.officers)
+            self.stop(psm)
+            row["reports_stored"] = psm.stored_reports()
+            row["durable_reports_per_s"] = row["ok_per_s"]
+            self.add(7, "psm", row)
+
+    def subscribers(self):
+        cfg = self.cfg
+        # psm and the client each hold one descriptor per subscriber: the hard limit caps both.
+        n = min(cfg.subscribers, self.nofile - 500)
+        if n < cfg.subscribers:
+            log(f"  open-files hard limit {self.nofile}: {n:,} subscribers instead of "
+                f"{cfg.subscribers:,}")
+        psm = self.start(self.psm("sse", "--max-connections", str(n + 1000), "--idle-timeout",
+                                  "3600"))
+        officers = self.officers_file(psm, 1)
+        station, token = open(officers).read().split()
+        time.sleep(0.5)
+        pids = psm.pids()
+        rss0 = procs.rss_kib(pids)
+        subs = sse.Subscribers(self.sse_exe, psm.port, n, os.path.join(self.work, "sse-max.log"))
+        try:
+            ready = subs.wait_ready()
+            time.sleep(0.5)
+            rss1 = procs.rss_kib(pids)
+            held = ready["streaming"]
+            body = {"id": str(uuid.uuid4()), "kind": "queue", "observed_at": self.observed_at(psm),
+                    "queue": {"men": 7, "women": 5, "others": 0}}
+            subs.mark()
+            t_send = time.monotonic_ns()
+            status, _, _ = servers.request(psm.port, "POST", f"/api/v1/stations/{station}/reports",
+                                           body, {"Authorization": "Bearer " + token})
+            t_ack = time.monotonic_ns()
+            got = subs.wait_reached(held, timeout=30)
+        finally:
+            subs.close()
+        self.stop(psm)
+        row = {
+            "name": "sse-subscribers", "label": f"SSE subscribers ({held:,})", "connections": held,
+            "requested_subscribers": cfg.subscribers, "nofile_limit": self.nofile,
+            "connect_s": round(ready["connect_ms"] / 1000.0, 2), "failed": ready["failed"],
+            "report_status": status, "report_ack_ms": round((t_ack - t_send) / 1e6, 2),
+            "reached": got["reached"],
+            "fanout_first_ms": round((got["first_ns"] - t_send) / 1e6, 2) if got["reached"] else None,
+            "fanout_all_ms": round((got["last_ns"] - t_send) / 1e6, 2) if got["reached"] else None,
+            "rss_before_mib": round(rss0 / 1024.0, 1), "rss_held_mib": round(rss1 / 1024.0, 1),
+            "kib_per_subscriber": round((rss1 - rss0) / held, 2) if held else None,
+        }
+        self.rows.append(dict(row, scenario=8, server="psm"))
+        log(f"  {held:,} subscribers held ({ready['failed']} failed), "
+            f"{row['kib_per_subscriber']} KiB each; report {status} acked in "
+            f"{row['report_ack_ms']} ms; reached {got['reached']:,} in {row['fanout_all_ms']} ms")
+
+    def startup_row(self):
+        row = {"name": "startup-import", "label": "start-up and import", "scenario": 9,
+               "server": "psm", "import_s": round(self.import_s, 2), **self.startup,
+               "electors": self.electors, "stations": len(self.stations)}
+        self.rows.append(row)
+
+    # --- the sitting ------------------------------------------------------------------------
+    def run(self):
+        cfg = self.cfg
+        t0 = time.monotonic()
+        self.facts.update(report.machine_facts(cfg.binary))
+        log(f"bench: {cfg.duration} per run, c{cfg.conns_low}/c{cfg.conns}/c{cfg.conns_high}, "
+            f"open-files limit {self.nofile}; work in {self.work}")
+        self.prepare()
+        steps = [("reads", "psm: station status, EPIC lookup, 10k connections, start-up",
+                  self.reads),
+                 ("nginx", "nginx reference", self.nginx),
+                 ("express", "Express + Redis peer", self.express),
+                 ("mix", "psm: mix with SSE subscribers", self.mix),
+                 ("writes", "psm: durable writes", self.writes),
+                 ("sse", "psm: live subscribers", self.subscribers)]
+        for key, title, fn in steps:
+            # The reads step always runs: it measures start-up and fetches the bodies that
+            # nginx and the Express peer serve.
+            if key != "reads" and not self.wanted(key):
+                continue
+            log(f"[{key}] {title}")
+            fn()
+        self.startup_row()
+        self.facts["load_after"] = os.getloadavg()
+        self.facts["elapsed_s"] = round(time.monotonic() - t0, 1)
+        summary = report.build_summary(self.cfg, self.rows, self.facts)
+        report.print_table(summary)
+        path = os.path.join(cfg.out, "summary.json")
+        with open(path, "w") as f:
+            json.dump(summary, f, indent=2)
+        chart = report.chart(summary, cfg.out)
+        log(f"wrote {path}" + (f" and {chart}" if chart else ""))
+        if cfg.update_docs and chart:
+            shutil.copyfile(chart, os.path.join(ROOT, "docs", "benchmarks.png"))
+        return summary
+
+    def cleanup(self):
+        for server in list(self.running):
+            try:
+                server.stop()
+            except Exception as e:  # noqa: BLE001 - best effort while failing anyway
+                log(f"stopping {type(server).__name__}: {e}")
+        if not self.cfg.keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    bench = Bench(Config())
+    try:
+        bench.run()
+    finally:
+        bench.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
