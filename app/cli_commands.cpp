@@ -1,9 +1,12 @@
 // `psm import` and `psm admin …`: blocking tools that talk to the store directly.
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "app/commands.hpp"
 #include "auth/secret_hash.hpp"
@@ -68,18 +71,14 @@ int RunIssuePins(const std::string& store_url, const std::string& out, int ac) {
                  ac ? (" of AC " + std::to_string(ac)).c_str() : "");
     return 1;
   }
-  // Write the PIN file first (owner-only), then store the hashes: a failure part-way leaves
-  // stations with old PINs, never a stored PIN that nobody has.
+  // Write the PIN file first (owner-only), then store all hashes in one transaction: a failure
+  // leaves every station with its old PIN, never a stored PIN that nobody has.
   const std::string tmp = out + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::trunc);
-    if (!file) {
-      std::fprintf(stderr, "psm: cannot write %s\n", tmp.c_str());
-      return 1;
-    }
-    ::chmod(tmp.c_str(), 0600);
-  }
   std::ofstream file(tmp, std::ios::trunc);
+  if (!file || ::chmod(tmp.c_str(), 0600) != 0) {  // owner-only before any PIN is written
+    std::fprintf(stderr, "psm: cannot write %s\n", tmp.c_str());
+    return 1;
+  }
   file << "station_id,pin\n";
   std::vector<std::pair<StationId, std::string>> pins;
   for (const auto& s : chosen) {
@@ -91,22 +90,37 @@ int RunIssuePins(const std::string& store_url, const std::string& out, int ac) {
     std::fprintf(stderr, "psm: cannot write %s\n", tmp.c_str());
     return 1;
   }
-  std::size_t done = 0;
-  for (const auto& [id, pin] : pins) {
-    auto hash = auth::HashSecret(pin, auth::HashCost::kPin);
-    if (!hash.ok()) {
-      std::fprintf(stderr, "psm: hashing failed: %s\n", hash.error().detail.c_str());
-      return 1;
-    }
-    if (Status st = store->SetStationPinHash(id, *hash); !st.ok()) {
-      std::fprintf(stderr,
-                   "psm: storing the PIN of %s failed: %s (%zu of %zu stored; %s is "
-                   "incomplete)\n",
-                   id.ToString().c_str(), st.error().detail.c_str(), done, pins.size(),
-                   tmp.c_str());
-      return 1;
-    }
-    ++done;
+  // Hashing is deliberately slow (Argon2id); spread it over the cores, then store every hash
+  // in one transaction.
+  std::vector<std::pair<StationId, std::string>> hashes(pins.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> workers;
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < pins.size() && !failed;) {
+        auto hash = auth::HashSecret(pins[i].second, auth::HashCost::kPin);
+        if (!hash.ok()) {
+          failed = true;
+          return;
+        }
+        hashes[i] = {pins[i].first, std::move(hash).value()};
+      }
+    });
+  }
+  for (auto& w : workers)
+    w.join();
+  if (failed) {
+    std::fprintf(stderr, "psm: hashing a PIN failed; nothing was stored\n");
+    std::remove(tmp.c_str());
+    return 1;
+  }
+  if (Status st = store->SetStationPinHashes(hashes); !st.ok()) {
+    std::fprintf(stderr, "psm: storing the PINs failed: %s; nothing was stored\n",
+                 st.error().detail.c_str());
+    std::remove(tmp.c_str());
+    return 1;
   }
   if (std::rename(tmp.c_str(), out.c_str()) != 0) {
     std::fprintf(stderr, "psm: cannot rename %s to %s\n", tmp.c_str(), out.c_str());
@@ -165,6 +179,60 @@ int RunAddUser(const std::string& store_url, const std::string& name, const std:
   if (Status st = store->AppendAudit({audit}); !st.ok())
     std::fprintf(stderr, "psm: warning: audit write failed: %s\n", st.error().detail.c_str());
   std::printf("user %s saved as %s\n", name.c_str(), role.c_str());
+  return 0;
+}
+
+}  // namespace psm::app
+
+namespace psm::app {
+
+int RunListUsers(const std::string& store_url) {
+  auto store = OpenForCli(store_url);
+  if (!store) return 1;
+  auto users = store->ListUsers();
+  if (!users.ok()) {
+    std::fprintf(stderr, "psm: %s\n", users.error().detail.c_str());
+    return 1;
+  }
+  std::printf("%-20s %-7s %-8s %-20s %s\n", "user", "role", "status", "created_at", "stations");
+  for (const User& u : *users) {
+    std::string stations;
+    for (const StationId& id : u.stations)
+      stations += (stations.empty() ? "" : ",") + id.ToString();
+    std::printf("%-20s %-7s %-8s %-20s %s\n", u.name.c_str(), std::string(ToString(u.role)).c_str(),
+                u.disabled ? "disabled" : "active", FormatRfc3339(u.created_at).c_str(),
+                u.role == Role::kAdmin ? "(all)" : stations.c_str());
+  }
+  return 0;
+}
+
+int RunDisableUser(const std::string& store_url, const std::string& name) {
+  auto store = OpenForCli(store_url);
+  if (!store) return 1;
+  auto found = store->FindUser(name);
+  if (!found.ok()) {
+    std::fprintf(stderr, "psm: %s\n", found.error().detail.c_str());
+    return 1;
+  }
+  if (!found.value()) {
+    std::fprintf(stderr, "psm: no user %s (see psm admin list-users)\n", name.c_str());
+    return 1;
+  }
+  User user = std::move(*found.value());
+  user.disabled = true;
+  if (Status st = store->UpsertUser(user); !st.ok()) {
+    std::fprintf(stderr, "psm: %s\n", st.error().detail.c_str());
+    return 1;
+  }
+  // A running server drops the cached sessions within seconds (it re-reads users every 5 s).
+  if (Status st = store->DeleteUserSessions(name); !st.ok())
+    std::fprintf(stderr, "psm: warning: ending sessions failed: %s\n", st.error().detail.c_str());
+  const Instant now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  AuditEntry audit{0, now, "cli", "admin", "local", "user_disabled", "", name};
+  if (Status st = store->AppendAudit({audit}); !st.ok())
+    std::fprintf(stderr, "psm: warning: audit write failed: %s\n", st.error().detail.c_str());
+  std::printf("user %s disabled; their sessions are ended (add-user enables them again)\n",
+              name.c_str());
   return 0;
 }
 

@@ -3,9 +3,9 @@
 
 #include <functional>
 #include <string>
-#include <vector>
 
 #include <CLI/CLI.hpp>
+#include <vector>
 
 #include "config/serve_config.hpp"
 #include "store/store.hpp"
@@ -26,9 +26,14 @@ int RunImport(const std::string& store_url, const std::string& dir, bool dry_run
 int RunIssuePins(const std::string& store_url, const std::string& out, int ac);
 int RunAddUser(const std::string& store_url, const std::string& user, const std::string& role,
                const std::string& stations);
+// `psm admin list-users`: every control-room user, their role, status and stations.
+int RunListUsers(const std::string& store_url);
+// `psm admin disable-user --user NAME`: refuses their logins and ends their sessions (audited).
+int RunDisableUser(const std::string& store_url, const std::string& user);
 
 // `psm demo-data --out DIR [--seed N] [--scale F]`: writes the synthetic Jalandhar roll.
 Command AddDemoDataCommand(CLI::App& cli);
+Command AddSimulateCommand(CLI::App& cli);
 
 // Opens and migrates a store for a command-line tool; prints the error and returns null.
 std::unique_ptr<Store> OpenForCli(const std::string& url);

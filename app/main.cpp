@@ -56,11 +56,22 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"admin", "sector"}));
   add_user->add_option("--stations", stations, "for sector officers: station ids, comma-separated");
+  auto* list_users = admin->add_subcommand("list-users", "list the control-room users");
+  list_users->add_option("--store", store_url, "store URL")
+      ->envname("PSM_STORE")
+      ->capture_default_str();
+  auto* disable_user = admin->add_subcommand(
+      "disable-user", "refuse a control-room user's logins and end their sessions");
+  disable_user->add_option("--store", store_url, "store URL")
+      ->envname("PSM_STORE")
+      ->capture_default_str();
+  disable_user->add_option("--user", user, "user name")->required();
 
   // Further subcommands register here; each returns the runner to call when it was chosen.
   std::vector<app::Command> commands;
   // (commands.push_back(app::AddXxxCommand(cli)); one line per command module)
   commands.push_back(app::AddDemoDataCommand(cli));
+  commands.push_back(app::AddSimulateCommand(cli));
 
   try {
     cli.parse(argc, argv);
@@ -77,6 +88,8 @@ int main(int argc, char** argv) {
   if (import->parsed()) return app::RunImport(store_url, dir, dry_run);
   if (pins->parsed()) return app::RunIssuePins(store_url, pins_out, pins_ac);
   if (add_user->parsed()) return app::RunAddUser(store_url, user, role, stations);
+  if (list_users->parsed()) return app::RunListUsers(store_url);
+  if (disable_user->parsed()) return app::RunDisableUser(store_url, user);
   for (const auto& c : commands) {
     if (c.app->parsed()) return c.run();
   }

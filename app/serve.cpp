@@ -1,5 +1,6 @@
 // `psm serve`: loads the district from the store, wires Board, Writer, bus, auth and HTTP,
 // serves until SIGINT/SIGTERM, then drains in-flight requests and flushes the writer.
+#include <algorithm>
 #include <csignal>
 
 #include <spdlog/spdlog.h>
@@ -71,6 +72,23 @@ Result<std::size_t> WarmSessions(Store& store, auth::SessionCache& cache, Instan
   return loaded;
 }
 
+// Ends the cached sessions of control-room users who were disabled, removed or given another
+// set of stations since they logged in (by `psm admin` in another process). Pool thread.
+void RevokeChangedUsers(Store& store, auth::SessionCache& sessions) {
+  auto users = store.ListUsers();
+  if (!users.ok()) {
+    spdlog::warn("re-reading users failed: {}", users.error().detail);
+    return;
+  }
+  const std::size_t revoked = sessions.EraseIf([&](const auth::Principal& p) {
+    if (p.role == Role::kOfficer) return false;
+    const auto u =
+        std::find_if(users->begin(), users->end(), [&](const User& x) { return x.name == p.user; });
+    return u == users->end() || u->disabled || u->role != p.role || u->stations != p.stations;
+  });
+  if (revoked) spdlog::info("{} sessions of changed or disabled users ended", revoked);
+}
+
 }  // namespace
 
 int RunServe(ServeConfig config) {
@@ -130,6 +148,13 @@ int RunServe(ServeConfig config) {
   WriterOptions writer_options;
   writer_options.flush_interval = std::chrono::milliseconds(config.writer_flush_ms);
   writer_options.max_batch = static_cast<std::size_t>(config.writer_max_batch);
+  writer_options.alerts.no_report_after = std::chrono::minutes(config.no_report_after_min);
+  // Alerts are evaluated every 30 s of the server's clock: 0.5 s of real time at 60×. Below a
+  // quarter second the pass over every station would cost more than it tells.
+  const double alert_speed = config.clock_start_at ? config.clock_speed : 1.0;
+  writer_options.alert_interval =
+      std::max(std::chrono::milliseconds(250),
+               std::chrono::milliseconds(static_cast<long long>(30000.0 / alert_speed)));
   WriterMetrics writer_metrics(metrics);
   Writer writer(std::move(store), board, bus, *clock, config.day, status_options, writer_options,
                 &writer_metrics);
@@ -154,6 +179,14 @@ int RunServe(ServeConfig config) {
   api_options.session_ttl =
       std::chrono::milliseconds(static_cast<long long>(config.session_ttl_h * 3600.0 * 1000.0));
   api_options.batch_body_limit = config.batch_body_limit;
+  for (const auto& cidr : config.admin_cidr_list) {
+    auto parsed = http::Cidr::Parse(cidr);
+    if (!parsed) {
+      spdlog::error("bad --admin-cidrs entry \"{}\"", cidr);
+      return 2;
+    }
+    api_options.admin_cidrs.push_back(*parsed);
+  }
   api::ApiContext ctx{board,
                       *electors,
                       writer,
@@ -222,10 +255,14 @@ int RunServe(ServeConfig config) {
       FormatUtcOffset(config.day.utc_offset),
       config.clock_start_at ? "scaled x" + std::to_string(config.clock_speed) : "real");
 
-  // The main thread waits for a stop signal and, once a minute, forgets expired sessions.
+  // The main thread waits for a stop signal. Every 5 s it has the pool re-read the users, so a
+  // user disabled (or given other stations) with `psm admin` loses their sessions within
+  // seconds; once a minute it forgets expired sessions.
   int signal = 0;
-  const timespec tick{60, 0};
-  while ((signal = sigtimedwait(&stop_signals, nullptr, &tick)) < 0) {
+  const timespec tick{5, 0};
+  for (int ticks = 1; (signal = sigtimedwait(&stop_signals, nullptr, &tick)) < 0; ++ticks) {
+    pool.Post([&sessions](Store& s) { RevokeChangedUsers(s, sessions); });
+    if (ticks % 12 != 0) continue;
     const Instant now = system_clock.Now();
     sessions.PurgeExpired(now);
     pool.Post([now](Store& s) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make run`: a demo district served on a scaled clock (07:00, 60× real time).
-# First run: imports the small fixture district into var/demo, issues officer PINs and creates a
-# demo admin. Later runs reuse that data. Ctrl-C stops the server cleanly.
+# `make run`: the demo Jalandhar district on a scaled clock (07:00, 60× real time) with the
+# polling-day simulator playing officers and voters against it.
+# First run: generates the district (psm demo-data, scale 1), imports it into var/demo, issues
+# officer PINs and creates a demo admin. Later runs reuse that data. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,11 +11,13 @@ DATA=var/demo
 STORE="sqlite:$DATA/psm.db"
 LISTEN="${PSM_LISTEN:-0.0.0.0:8080}"
 PORT="${LISTEN##*:}"
-DISTRICT="${PSM_DEMO_DISTRICT:-tests/fixtures/small-district}"
+DISTRICT="$DATA/district"
+SCALE="${PSM_DEMO_SCALE:-1}"
 
 mkdir -p "$DATA"
 if [ ! -f "$DATA/psm.db" ]; then
-  echo "run: first run — importing $DISTRICT into $DATA"
+  echo "run: first run — generating the demo district (scale $SCALE) and importing it"
+  "$PSM" demo-data --out "$DISTRICT" --seed 1 --scale "$SCALE"
   "$PSM" import --store "$STORE" "$DISTRICT"
   "$PSM" admin issue-pins --store "$STORE" --out "$DATA/pins.csv"
   head -c 12 /dev/urandom | base64 | tr -d '/+=' > "$DATA/admin-password"
@@ -24,7 +27,13 @@ fi
 "$PSM" serve --listen "$LISTEN" --store "$STORE" --clock-start 07:00 --clock-speed 60 \
   > "$DATA/serve.log" 2>&1 &
 SERVER=$!
+SIMULATOR=""
 stop() {
+  trap - INT TERM EXIT
+  if [ -n "$SIMULATOR" ]; then
+    kill -TERM "$SIMULATOR" 2>/dev/null || true
+    wait "$SIMULATOR" 2>/dev/null || true
+  fi
   kill -TERM "$SERVER" 2>/dev/null || true
   wait "$SERVER" 2>/dev/null || true
   echo "run: stopped"
@@ -41,6 +50,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+"$PSM" simulate --url "http://127.0.0.1:$PORT" --pins "$DATA/pins.csv" --speed 60 --seed 1 \
+  --epics "$DISTRICT/electors.csv" > "$DATA/simulate.log" 2>&1 &
+SIMULATOR=$!
+
 PIN_LINE=$(sed -n 2p "$DATA/pins.csv")
 cat <<MSG
 
@@ -54,7 +67,11 @@ cat <<MSG
 
   Officer login   station ${PIN_LINE%%,*}, PIN ${PIN_LINE##*,}   (all PINs: $DATA/pins.csv)
   Admin login     user admin, password $(cat "$DATA/admin-password")
+  Voter page      http://127.0.0.1:$PORT/
+  Officer page    http://127.0.0.1:$PORT/officer
+  Control room    http://127.0.0.1:$PORT/control
   Server log      $DATA/serve.log
+  Simulator log   $DATA/simulate.log   (officers and voters played by psm simulate)
 
   Ctrl-C stops everything.
 MSG

@@ -9,6 +9,26 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
   clang-format python3 sqlite3 curl ccache
 )
+# Browser tests of the web pages (web/test) drive Debian's chromium with playwright-core.
+packages+=(chromium)
+
+# The web pages' libraries (chart, map) and playwright-core, pinned in web/package-lock.json.
+# npm comes with the machine's Node.js; `npm ci` runs only when the lock file changed since the
+# last install (a copy of it is kept in node_modules as the stamp).
+web_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web"
+if [ -f "$web_dir/package-lock.json" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm not found; install Node.js (18 or newer) with npm for web/" >&2
+    exit 1
+  fi
+  if ! cmp -s "$web_dir/package-lock.json" "$web_dir/node_modules/.psm-installed-lock.json"; then
+    echo "setup: npm ci in web/"
+    (cd "$web_dir" && npm ci --no-audit --no-fund)
+    cp "$web_dir/package-lock.json" "$web_dir/node_modules/.psm-installed-lock.json"
+  else
+    echo "setup: web/node_modules up to date"
+  fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do

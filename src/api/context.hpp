@@ -14,6 +14,7 @@
 #include "board/elector_index.hpp"
 #include "board/writer.hpp"
 #include "core/clock.hpp"
+#include "http/cidr.hpp"
 #include "http/metrics.hpp"
 #include "http/sse.hpp"
 
@@ -23,6 +24,8 @@ struct ApiOptions {
   std::chrono::milliseconds session_ttl{std::chrono::hours(16)};
   int station_cache_max_age_s = 10;
   std::size_t batch_body_limit = 1024 * 1024;
+  // When not empty, an admin token is accepted only from these networks (PSM_ADMIN_CIDRS).
+  std::vector<http::Cidr> admin_cidrs;
 };
 
 struct ApiContext {

@@ -55,6 +55,11 @@ Json OutcomeJson(const SubmitOutcome& out) {
   return j;
 }
 
+// Who sent a report, for the audit entry the writer commits with it.
+RequestOrigin Origin(const auth::Principal& who, const Request& req) {
+  return RequestOrigin{auth::Actor(who), std::string(ToString(who.role)), req.client_ip};
+}
+
 // Fills the server-side fields and checks the caller may report for the station.
 Status Prepare(ApiContext& ctx, const auth::Principal& who, Report& r) {
   if (Status st = auth::MaySubmitFor(who, r.station); !st.ok()) return st;
@@ -89,7 +94,7 @@ void PostReport(ApiContext& ctx, Request& req, Reply reply) {
     }
     reply(Response::Json(StatusOf(out), OutcomeJson(out).dump()));
   };
-  if (!ctx.writer.Submit(std::move(report).value(), done))
+  if (!ctx.writer.Submit(std::move(report).value(), Origin(*who, req), done))
     reply(http::Unavailable("the server is not accepting reports right now; retry"));
 }
 
@@ -135,12 +140,12 @@ void PostBatch(ApiContext& ctx, Request& req, Reply reply) {
       continue;
     }
     const std::string id = report->id;
-    const bool queued =
-        ctx.writer.Submit(std::move(report).value(), [finish_one, i, id](SubmitOutcome out) {
-          Json j = OutcomeJson(out);
-          j["id"] = id;
-          finish_one(i, std::move(j));
-        });
+    const bool queued = ctx.writer.Submit(std::move(report).value(), Origin(*who, req),
+                                          [finish_one, i, id](SubmitOutcome out) {
+                                            Json j = OutcomeJson(out);
+                                            j["id"] = id;
+                                            finish_one(i, std::move(j));
+                                          });
     if (!queued) {
       Json j = OutcomeJson(SubmitOutcome{
           SubmitOutcome::Kind::kRejected,

@@ -107,6 +107,13 @@ Result<Report> ParseReport(const json& j, std::optional<StationId> station) {
       auto c = CountsField(j, "votes_polled");
       if (!c.ok()) return c.error();
       r.counts = *c;
+      // Optional: why a correction (a lower value after an admin's unlock) is being sent.
+      if (j.contains("reason")) {
+        auto reason = StringField(j, "reason");
+        if (!reason.ok()) return reason.error();
+        if (reason->size() > 500) return Invalid("bad_field", "\"reason\" is too long");
+        r.reason = *reason;
+      }
       break;
     }
     case ReportKind::kEvent: {

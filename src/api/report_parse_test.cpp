@@ -96,6 +96,19 @@ TEST(ReportParse, BatchEntriesNeedAStation) {
   EXPECT_TRUE(ParseReport(j, std::nullopt).ok());
 }
 
+TEST(ReportParse, TurnoutMayCarryACorrectionReason) {
+  json j = json::parse(R"({"id":"123e4567-e89b-12d3-a456-426614174009","kind":"turnout",
+    "observed_at":"2026-11-30T05:30:00Z","votes_polled":{"men":1,"women":2,"others":0},
+    "reason":"typing error at 11:00"})");
+  auto r = ParseReport(j, kStation);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->reason, "typing error at 11:00");
+  j["reason"] = 5;
+  EXPECT_EQ(ParseReport(j, kStation).error().reason, "bad_field");
+  j["reason"] = std::string(501, 'x');
+  EXPECT_EQ(ParseReport(j, kStation).error().reason, "bad_field");
+}
+
 TEST(ReportParse, MalformedJson) {
   EXPECT_FALSE(ParseJsonBody("{\"id\":").ok());
   EXPECT_EQ(ParseJsonBody("nope").error().reason, "malformed_json");

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
 
 #include "board/station_json.hpp"
 #include "board/summary.hpp"
@@ -36,6 +35,8 @@ Writer::Writer(std::unique_ptr<Store> store, Board& board, Bus& bus, const Clock
       status_options_(status_options),
       options_(options),
       observer_(observer) {
+  desk_ =
+      std::make_unique<AlertDesk>(*store_, bus_, board_, day_, status_options_, options_.alerts);
   ledgers_.reserve(board_.size());
   for (const auto& s : board_.stations())
     ledgers_.emplace_back(s);
@@ -56,6 +57,17 @@ Status Writer::Load() {
     return true;
   });
   if (!st.ok()) return st;
+  // Open unlocks are set after the replay, so replayed corrections cannot consume them.
+  auto unlocks = store_->LoadTurnoutUnlocks();
+  if (!unlocks.ok()) return unlocks.error();
+  for (const TurnoutUnlock& u : *unlocks) {
+    const auto idx = board_.IndexOf(u.station);
+    if (idx && !u.closed_at) ledgers_[*idx].SetTurnoutUnlock(u.id);
+  }
+  const Instant now = clock_.Now();
+  if (Status loaded = desk_->Load(now); !loaded.ok()) return loaded;
+  desk_->EvaluateAll(ledgers_, now);
+  desk_->Flush();
   RefreshAll(false);
   return Status();
 }
@@ -75,10 +87,14 @@ void Writer::Stop() {
 }
 
 bool Writer::Submit(Report report, SubmitCallback done) {
+  return Submit(std::move(report), RequestOrigin{}, std::move(done));
+}
+
+bool Writer::Submit(Report report, RequestOrigin origin, SubmitCallback done) {
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= options_.max_queue) return false;
-    queue_.push_back(Pending{std::move(report), std::move(done)});
+    queue_.push_back(Pending{std::move(report), std::move(done), std::move(origin)});
   }
   cv_.notify_one();
   return true;
@@ -90,13 +106,17 @@ std::size_t Writer::queued() const {
 }
 
 void Writer::Run() {
-  auto next_refresh = std::chrono::steady_clock::now() + options_.refresh_interval;
+  using steady = std::chrono::steady_clock;
+  auto next_refresh = steady::now() + options_.refresh_interval;
+  auto next_alerts = steady::now() + options_.alert_interval;
   std::vector<Pending> batch;
+  std::deque<std::function<void()>> tasks;
   for (;;) {
     bool stop = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_until(lock, next_refresh, [&] { return stopping_ || !queue_.empty(); });
+      cv_.wait_until(lock, std::min(next_refresh, next_alerts),
+                     [&] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
       if (!queue_.empty() && !stopping_ && queue_.size() < options_.max_batch) {
         // Group commit: give concurrent submitters a moment to join this batch.
         cv_.wait_for(lock, options_.flush_interval,
@@ -107,123 +127,26 @@ void Writer::Run() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      tasks.swap(tasks_);
       stop = stopping_ && queue_.empty();
     }
     if (!batch.empty()) {
       ProcessBatch(batch);
       batch.clear();
     }
-    if (std::chrono::steady_clock::now() >= next_refresh) {
+    for (auto& task : tasks)
+      task();
+    tasks.clear();
+    if (steady::now() >= next_alerts) {
+      desk_->EvaluateAll(ledgers_, clock_.Now());
+      desk_->Flush();
+      next_alerts = steady::now() + options_.alert_interval;
+    }
+    if (steady::now() >= next_refresh) {
       RefreshAll(true);
-      next_refresh = std::chrono::steady_clock::now() + options_.refresh_interval;
+      next_refresh = steady::now() + options_.refresh_interval;
     }
     if (stop) return;
-  }
-}
-
-void Writer::ProcessBatch(std::vector<Pending>& batch) {
-  const Instant now = clock_.Now();
-  // Validate against copies of the touched ledgers, so a failed commit changes nothing.
-  std::map<std::uint32_t, StationLedger> touched;
-  std::vector<std::size_t> accepted;  // indexes into batch
-  std::vector<Report> to_store;
-  std::unordered_set<std::string> batch_ids;
-  std::vector<std::pair<std::size_t, SubmitOutcome>> results;
-
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const Report& r = batch[i].report;
-    if (ids_.count(r.id) || batch_ids.count(r.id)) {
-      continue;  // a retry: answered after the commit, from the stored copy
-    }
-    const auto idx = board_.IndexOf(r.station);
-    if (!idx) {
-      results.emplace_back(i, SubmitOutcome{SubmitOutcome::Kind::kRejected,
-                                            {},
-                                            MakeError(ErrorCode::kNotFound, "unknown_station",
-                                                      "no station " + r.station.ToString())});
-      continue;
-    }
-    auto it = touched.find(*idx);
-    if (it == touched.end()) it = touched.emplace(*idx, ledgers_[*idx]).first;
-    Status st = it->second.Check(r, now, day_, status_options_);
-    if (!st.ok()) {
-      results.emplace_back(i, SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, st.error()});
-      continue;
-    }
-    it->second.Apply(r);
-    batch_ids.insert(r.id);
-    accepted.push_back(i);
-    to_store.push_back(r);
-  }
-
-  const auto t0 = std::chrono::steady_clock::now();
-  if (!to_store.empty()) {
-    auto outcome = store_->InsertReports(to_store);
-    if (!outcome.ok()) {
-      // Nothing of this batch is durable: refuse every report in it; clients retry safely.
-      Error e = outcome.error();
-      e.code = ErrorCode::kUnavailable;
-      for (auto& p : batch) {
-        if (observer_) observer_->OnRejected(p.report, e);
-        p.done(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, e});
-      }
-      return;
-    }
-  }
-  const auto latency =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
-  if (observer_) observer_->OnBatch(to_store.size(), latency);
-
-  for (auto& [idx, ledger] : touched)
-    ledgers_[idx] = std::move(ledger);
-  for (const auto& r : to_store)
-    ids_.insert(r.id);
-  for (const auto i : accepted) {
-    const auto idx = *board_.IndexOf(batch[i].report.station);
-    RenderStation(idx, now);
-  }
-  for (const auto i : accepted) {
-    // Publish each touched station once per batch.
-    const auto idx = *board_.IndexOf(batch[i].report.station);
-    if (touched.count(idx) == 0) continue;
-    touched.erase(idx);
-    const auto view = board_.Get(idx);
-    bus_.Publish(BusEvent{"status", view->station.id.ToString(), view->station.id.ac, view->body});
-  }
-  if (!accepted.empty()) RenderSummary(now);
-
-  std::vector<bool> answered(batch.size(), false);
-  for (const auto i : accepted) {
-    if (observer_) observer_->OnAccepted(batch[i].report);
-    batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kCreated, batch[i].report, {}});
-    answered[i] = true;
-  }
-  for (auto& [i, out] : results) {
-    if (observer_) observer_->OnRejected(batch[i].report, out.error);
-    batch[i].done(std::move(out));
-    answered[i] = true;
-  }
-  // Retries: answer from the store, comparing content.
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (answered[i]) continue;
-    const Report& r = batch[i].report;
-    auto found = store_->FindReport(r.id);
-    if (!found.ok() || !found.value()) {
-      Error e = found.ok() ? MakeError(ErrorCode::kInternal, "missing_report",
-                                       "report " + r.id + " is indexed but not stored")
-                           : found.error();
-      batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, e});
-      continue;
-    }
-    const Report& stored = *found.value();
-    if (stored.SameContent(r)) {
-      batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kRepeated, stored, {}});
-    } else {
-      Error e = MakeError(ErrorCode::kConflict, "id_reused",
-                          "a different report with id " + r.id + " was already stored");
-      if (observer_) observer_->OnRejected(r, e);
-      batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kRejected, stored, e});
-    }
   }
 }
 

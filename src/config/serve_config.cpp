@@ -21,6 +21,10 @@ void AddServeOptions(CLI::App& cmd, ServeConfig& c) {
   opt("--threads", c.threads, "PSM_THREADS", "event-loop threads (0 = one per core)");
   opt("--stale-after-min", c.stale_after_min, "PSM_STALE_AFTER_MIN",
       "minutes without a queue report before a station is stale");
+  opt("--no-report-after-min", c.no_report_after_min, "PSM_NO_REPORT_AFTER_MIN",
+      "minutes without a queue report before an open station raises a no_report alert");
+  opt("--admin-cidrs", c.admin_cidrs, "PSM_ADMIN_CIDRS",
+      "CIDR,… from which admin tokens are accepted (empty: anywhere)");
   cmd.add_option("--rate-limits", c.rate_limits, "on|off: per-client rate limits")
       ->envname("PSM_RATE_LIMITS")
       ->check(CLI::IsMember({"on", "off"}))
@@ -109,21 +113,26 @@ Status ResolveServeConfig(ServeConfig& c, Instant now) {
   if (!(c.clock_speed > 0 && c.clock_speed <= 10000))
     return bad("--clock-speed must be in (0, 10000]");
   if (c.stale_after_min <= 0) return bad("--stale-after-min must be positive");
+  if (c.no_report_after_min <= 0) return bad("--no-report-after-min must be positive");
   if (c.threads < 0 || c.threads > 256) return bad("--threads must be 0…256");
   if (c.max_connections <= 0) return bad("--max-connections must be positive");
   if (!(c.session_ttl_h > 0)) return bad("--session-ttl-hours must be positive");
   if (c.writer_flush_ms < 0 || c.writer_max_batch <= 0) return bad("bad writer settings");
   if (c.rate_per_s <= 0 || c.rate_burst < 1 || c.lookup_rate_per_s <= 0 || c.lookup_burst < 1)
     return bad("rates must be positive and bursts at least 1");
-  c.trusted_proxy_list.clear();
-  std::string_view rest = c.trusted_proxies;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    if (!item.empty()) c.trusted_proxy_list.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
+  const auto split = [](std::string_view rest) {
+    std::vector<std::string> out;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      if (!item.empty()) out.emplace_back(item);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    return out;
+  };
+  c.trusted_proxy_list = split(c.trusted_proxies);
+  c.admin_cidr_list = split(c.admin_cidrs);
   return Status();
 }
 

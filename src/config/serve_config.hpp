@@ -25,6 +25,8 @@ struct ServeConfig {
   std::string poll_closes = "18:00";
   int threads = 0;  // event-loop threads; 0 = one per core
   int stale_after_min = 30;
+  int no_report_after_min = 30;  // the no_report alert
+  std::string admin_cidrs;       // CIDR,…: where admin tokens are accepted; empty = anywhere
   std::string rate_limits = "on";
   double rate_per_s = 50, rate_burst = 100;
   double lookup_rate_per_s = 5, lookup_burst = 20;
@@ -48,6 +50,7 @@ struct ServeConfig {
   PollingDay day;
   std::optional<Instant> clock_start_at;
   std::vector<std::string> trusted_proxy_list;
+  std::vector<std::string> admin_cidr_list;
 };
 
 // Registers every option (flag + PSM_ environment variable) on `cmd`.

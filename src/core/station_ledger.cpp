@@ -50,6 +50,7 @@ bool StationLedger::Apply(const Report& r) {
       return true;
     case ReportKind::kTurnout:
       if (!CountsInRange(r.counts)) return false;
+      if (IsCorrection(r)) unlock_.reset();  // one lower value per unlock
       InsertSorted(turnout_, r);
       return true;
     case ReportKind::kEvent:
@@ -97,6 +98,14 @@ StationStatus StationLedger::Status(Instant now, const StatusOptions& opts) cons
   if (closed) s.voters_in_queue_at_close = poll_.voters_in_queue_at_close;
   if (s.state == PollState::kInterrupted) s.interruption_reason = poll_.interruption_reason;
   return s;
+}
+
+bool StationLedger::IsCorrection(const Report& r) const {
+  if (!unlock_ || r.kind != ReportKind::kTurnout || turnout_.empty()) return false;
+  const Counts& latest = turnout_.back().counts;
+  const bool lower =
+      r.counts.men < latest.men || r.counts.women < latest.women || r.counts.others < latest.others;
+  return lower && r.observed_at >= turnout_.back().observed_at;
 }
 
 std::optional<Counts> StationLedger::TurnoutAtOrBefore(Instant t) const {

@@ -38,7 +38,10 @@ class StationLedger {
   //                                         or others against that component's electors
   //   kConflict turnout_decreased           below the latest turnout observed at or before it, or
   //                                         above the earliest observed after it (componentwise);
-  //                                         the detail names the other report's time and values
+  //                                         the detail names the other report's time and values.
+  //                                         Allowed once as a correction (IsCorrection) while a
+  //                                         turnout unlock is open
+  //   kInvalid  reason_required             a correction without a reason
   //   kInvalid  reason_required             `interrupted` without a reason
   //   kInvalid  unknown_kind/unknown_event  a kind outside the enums
   //   kConflict event_order                 the event, inserted by observed_at, breaks the poll's
@@ -86,6 +89,15 @@ class StationLedger {
   // The latest observed_at of any report (for "minutes since the last report").
   std::optional<Instant> LastReportAt() const;
 
+  // Turnout corrections. An admin's unlock (its store id) lets exactly one lower turnout value
+  // in: a turnout report below the latest one, observed at or after it, with a reason. Applying
+  // that report closes the unlock; the corrected value is then the base later reports must not
+  // go below. Replayed reports never consume an unlock (set open unlocks after the replay).
+  void SetTurnoutUnlock(std::optional<std::int64_t> unlock_id) { unlock_ = unlock_id; }
+  std::optional<std::int64_t> turnout_unlock() const { return unlock_; }
+  // True when `r` is the correction an open unlock admits (reason not checked here).
+  bool IsCorrection(const Report& r) const;
+
  private:
   psm::Status CheckQueue(const Report& r, std::chrono::minutes offset) const;
   psm::Status CheckTurnout(const Report& r, std::chrono::minutes offset) const;
@@ -97,6 +109,7 @@ class StationLedger {
   std::vector<Report> turnout_;
   std::vector<Report> events_;
   PollSummary poll_;
+  std::optional<std::int64_t> unlock_;
 };
 
 }  // namespace psm

@@ -125,6 +125,13 @@ Status StationLedger::CheckTurnout(const Report& r, std::chrono::minutes offset)
                                                    ") exceed the station's " +
                                                    std::to_string(e.Total()) + " electors");
   }
+  if (IsCorrection(r)) {
+    if (Trimmed(r.reason).empty()) {
+      return Invalid("reason_required",
+                     "a turnout correction needs a reason, e.g. \"typing error at 11:00\"");
+    }
+    return {};
+  }
   // Cumulative counts must be non-decreasing by observed_at, including for a report that
   // arrives late and lands between two others.
   const auto after = std::upper_bound(turnout_.begin(), turnout_.end(), r.observed_at,
@@ -135,7 +142,10 @@ Status StationLedger::CheckTurnout(const Report& r, std::chrono::minutes offset)
       return Conflict("turnout_decreased",
                       "votes polled may not decrease: the report observed at " +
                           FormatLocalTime(prev.observed_at, offset) + " had " +
-                          FormatCounts(prev.counts) + ", this one has " + FormatCounts(v));
+                          FormatCounts(prev.counts) + ", this one has " + FormatCounts(v) +
+                          (unlock_ ? "; a correction must be observed at or after the latest "
+                                     "turnout report"
+                                   : "; a correction needs an admin's turnout unlock"));
     }
   }
   if (after != turnout_.end() && AnyBelow(after->counts, v)) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/alert.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
 
@@ -62,6 +63,32 @@ struct AuditFilter {
   std::size_t limit = 1000;
 };
 
+// An admin's permission for one lower turnout value at a station (a correction). Open while
+// closed_at is unset; the correction report that used it closes it.
+struct TurnoutUnlock {
+  std::int64_t id = 0;  // assigned by the store
+  StationId station;
+  Instant opened_at{};
+  std::string opened_by;  // "user:alice"
+  std::string reason;
+  std::optional<Instant> closed_at;
+  std::string report_id;  // the correction that used it
+  bool operator==(const TurnoutUnlock&) const = default;
+};
+
+// One writer batch: the reports, the audit entries they cause (accepted and refused reports,
+// corrections) and the unlocks the corrections used, committed together.
+struct ReportBatch {
+  struct UnlockUse {
+    std::int64_t unlock_id = 0;
+    std::string report_id;
+    Instant closed_at{};
+  };
+  std::vector<Report> reports;
+  std::vector<AuditEntry> audit;
+  std::vector<UnlockUse> used_unlocks;
+};
+
 // The outcome of inserting one report of a batch.
 struct InsertOutcome {
   bool inserted = false;  // false: a report with this id already existed
@@ -98,9 +125,31 @@ class Store {
   // Every report, in insertion order (used to rebuild in-memory state at start).
   virtual Status ForEachReport(const std::function<bool(const Report&)>& fn) = 0;
   virtual Result<std::optional<Report>> FindReport(std::string_view id) = 0;
+  // InsertReports for batch.reports, plus its audit entries and the closing of its used unlocks,
+  // all in the same durable transaction: all or nothing. An unknown or already closed unlock
+  // is kConflict ("unlock_closed") and nothing is written.
+  virtual Result<std::vector<InsertOutcome>> CommitReports(const ReportBatch& batch) = 0;
+
+  // Turnout unlocks. OpenTurnoutUnlock stores `unlock` (its id is ignored) with `audit` in one
+  // transaction and returns the new id; kConflict "unlock_open" when the station already has an
+  // open one, kConflict for an unknown station.
+  virtual Result<std::int64_t> OpenTurnoutUnlock(const TurnoutUnlock& unlock,
+                                                 const std::vector<AuditEntry>& audit) = 0;
+  // Every unlock, open and closed, in id order.
+  virtual Result<std::vector<TurnoutUnlock>> LoadTurnoutUnlocks() = 0;
+
+  // Exception alerts, keyed by the id their owner (AlertTracker) assigns: inserts new ids,
+  // replaces existing ones, and appends `audit`, in one transaction.
+  virtual Status SaveAlerts(const std::vector<Alert>& alerts,
+                            const std::vector<AuditEntry>& audit) = 0;
+  // Every alert in id order.
+  virtual Result<std::vector<Alert>> LoadAlerts() = 0;
 
   // Officer PINs: only their Argon2id hash is stored.
   virtual Status SetStationPinHash(const StationId& station, const std::string& hash) = 0;
+  // Sets many stations' PIN hashes in one transaction: all or none (issue-pins for a district).
+  virtual Status SetStationPinHashes(
+      const std::vector<std::pair<StationId, std::string>>& hashes) = 0;
   virtual Result<std::optional<std::string>> StationPinHash(const StationId& station) = 0;
 
   // Users of the control room.
@@ -115,6 +164,9 @@ class Store {
   // Every session with expires_at > now (used to warm the session cache at start-up).
   virtual Result<std::vector<SessionRecord>> LiveSessions(Instant now) = 0;
   virtual Status DeleteExpiredSessions(Instant now) = 0;
+  // Revocation: every session of an officer's station (PIN reset) or of a user (disabled).
+  virtual Status DeleteStationSessions(const StationId& station) = 0;
+  virtual Status DeleteUserSessions(std::string_view user) = 0;
 
   // Audit log: append-only.
   virtual Status AppendAudit(const std::vector<AuditEntry>& entries) = 0;

@@ -27,6 +27,17 @@ TEST_P(StoreSuite, StationPinsSetReplaceAndRequireStation) {
   EXPECT_EQ(unknown.error().code, ErrorCode::kConflict);
 }
 
+TEST_P(StoreSuite, StationPinsInBulkAreAllOrNone) {
+  LoadReferenceData();
+  const StationId a{34, 1}, b{34, 2};
+  ASSERT_TRUE(store().SetStationPinHashes({{a, "$argon2id$a"}, {b, "$argon2id$b"}}).ok());
+  EXPECT_EQ(**store().StationPinHash(a), "$argon2id$a");
+  EXPECT_EQ(**store().StationPinHash(b), "$argon2id$b");
+  // One unknown station refuses the whole set: a and b keep their hashes.
+  ASSERT_FALSE(store().SetStationPinHashes({{a, "new-a"}, {StationId{34, 999}, "x"}}).ok());
+  EXPECT_EQ(**store().StationPinHash(a), "$argon2id$a");
+}
+
 User TestUser(std::string name, Role role) {
   User u;
   u.name = std::move(name);

@@ -7,7 +7,7 @@
 namespace psm {
 namespace {
 
-constexpr int kMemorySchemaVersion = 1;
+constexpr int kMemorySchemaVersion = 2;  // the SQLite schema it mirrors
 
 Error Constraint(std::string detail) {
   return MakeError(ErrorCode::kConflict, "store_constraint", std::move(detail));
@@ -136,6 +136,11 @@ Result<std::int64_t> MemoryStore::CountElectors() {
 Result<std::vector<InsertOutcome>> MemoryStore::InsertReports(const std::vector<Report>& batch) {
   std::lock_guard lock(mu_);
   if (auto s = CheckWrite(); !s.ok()) return s.error();
+  return InsertReportsLocked(batch);
+}
+
+Result<std::vector<InsertOutcome>> MemoryStore::InsertReportsLocked(
+    const std::vector<Report>& batch) {
   // First decide every outcome without touching state, so a failure leaves nothing behind.
   std::vector<InsertOutcome> out;
   out.reserve(batch.size());
@@ -187,6 +192,18 @@ Status MemoryStore::SetStationPinHash(const StationId& station, const std::strin
   if (auto s = CheckWrite(); !s.ok()) return s;
   if (auto s = CheckStation(station); !s.ok()) return s;
   pins_[station] = hash;
+  return {};
+}
+
+Status MemoryStore::SetStationPinHashes(
+    const std::vector<std::pair<StationId, std::string>>& hashes) {
+  std::lock_guard lock(mu_);
+  if (auto s = CheckWrite(); !s.ok()) return s;
+  for (const auto& [station, hash] : hashes) {
+    if (auto s = CheckStation(station); !s.ok()) return s;  // nothing changed yet
+  }
+  for (const auto& [station, hash] : hashes)
+    pins_[station] = hash;
   return {};
 }
 
@@ -282,12 +299,16 @@ Status MemoryStore::DeleteExpiredSessions(Instant now) {
 Status MemoryStore::AppendAudit(const std::vector<AuditEntry>& entries) {
   std::lock_guard lock(mu_);
   if (auto s = CheckWrite(); !s.ok()) return s;
+  AppendAuditLocked(entries);
+  return {};
+}
+
+void MemoryStore::AppendAuditLocked(const std::vector<AuditEntry>& entries) {
   for (const AuditEntry& e : entries) {
     AuditEntry stored = e;
     stored.seq = static_cast<std::int64_t>(audit_.size()) + 1;
     audit_.push_back(std::move(stored));
   }
-  return {};
 }
 
 Result<std::vector<AuditEntry>> MemoryStore::QueryAudit(const AuditFilter& filter) {

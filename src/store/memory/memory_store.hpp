@@ -17,7 +17,8 @@ namespace psm {
 // it enforces the same references (a station's constituency, a report's station, ...).
 class MemoryStore final : public Store {
  public:
-  // Makes the next `n` writing calls (Migrate, Upsert*, InsertReports, SetStationPinHash,
+  // Makes the next `n` writing calls (Migrate, Upsert*, InsertReports, CommitReports,
+  // OpenTurnoutUnlock, SaveAlerts, SetStationPinHash,
   // InsertSession, Delete*, AppendAudit) fail with kUnavailable without changing anything,
   // as an unreachable database would. Reads are unaffected.
   void FailNextWrites(int n);
@@ -36,8 +37,17 @@ class MemoryStore final : public Store {
   Result<std::vector<InsertOutcome>> InsertReports(const std::vector<Report>& batch) override;
   Status ForEachReport(const std::function<bool(const Report&)>& fn) override;
   Result<std::optional<Report>> FindReport(std::string_view id) override;
+  Result<std::vector<InsertOutcome>> CommitReports(const ReportBatch& batch) override;
+
+  Result<std::int64_t> OpenTurnoutUnlock(const TurnoutUnlock& unlock,
+                                         const std::vector<AuditEntry>& audit) override;
+  Result<std::vector<TurnoutUnlock>> LoadTurnoutUnlocks() override;
+  Status SaveAlerts(const std::vector<Alert>& alerts,
+                    const std::vector<AuditEntry>& audit) override;
+  Result<std::vector<Alert>> LoadAlerts() override;
 
   Status SetStationPinHash(const StationId& station, const std::string& hash) override;
+  Status SetStationPinHashes(const std::vector<std::pair<StationId, std::string>>& hashes) override;
   Result<std::optional<std::string>> StationPinHash(const StationId& station) override;
 
   Status UpsertUser(const User& user) override;
@@ -49,6 +59,8 @@ class MemoryStore final : public Store {
   Status DeleteSession(std::string_view token_hash) override;
   Result<std::vector<SessionRecord>> LiveSessions(Instant now) override;
   Status DeleteExpiredSessions(Instant now) override;
+  Status DeleteStationSessions(const StationId& station) override;
+  Status DeleteUserSessions(std::string_view user) override;
 
   Status AppendAudit(const std::vector<AuditEntry>& entries) override;
   Result<std::vector<AuditEntry>> QueryAudit(const AuditFilter& filter) override;
@@ -58,6 +70,9 @@ class MemoryStore final : public Store {
   Status CheckRead() const;
   Status CheckWrite();
   Status CheckStation(const StationId& id) const;
+  // InsertReports after the checks, with mu_ held: all or nothing.
+  Result<std::vector<InsertOutcome>> InsertReportsLocked(const std::vector<Report>& batch);
+  void AppendAuditLocked(const std::vector<AuditEntry>& entries);
 
   mutable std::mutex mu_;
   bool migrated_ = false;
@@ -71,6 +86,8 @@ class MemoryStore final : public Store {
   std::map<std::string, User, std::less<>> users_;
   std::map<std::string, SessionRecord, std::less<>> sessions_;
   std::vector<AuditEntry> audit_;
+  std::vector<TurnoutUnlock> unlocks_;  // id order; id = index + 1
+  std::map<std::int64_t, Alert> alerts_;
 };
 
 }  // namespace psm

@@ -114,8 +114,28 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql";
 
+// Version 2: the control room. Turnout unlocks (an admin's permission for one lower turnout
+// value; at most one open per station), and the refused report kind a rejected_report alert is
+// waiting for.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE turnout_unlocks (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  station   TEXT NOT NULL REFERENCES stations(id),
+  opened_at INTEGER NOT NULL,
+  opened_by TEXT NOT NULL,
+  reason    TEXT NOT NULL,
+  closed_at INTEGER,
+  report_id TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX turnout_unlocks_one_open ON turnout_unlocks (station) WHERE closed_at IS NULL;
+ALTER TABLE alerts ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+CREATE INDEX sessions_station ON sessions (station);
+CREATE INDEX sessions_user ON sessions (user_name);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kSchemaV1},
+    Migration{2, "control room: turnout unlocks, alert subjects", kSchemaV2},
 };
 
 constexpr const char* kCreateTracking =

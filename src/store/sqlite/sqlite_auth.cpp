@@ -30,6 +30,16 @@ Status SqliteStore::SetStationPinHash(const StationId& station, const std::strin
   return stmt->Run();
 }
 
+Status SqliteStore::SetStationPinHashes(
+    const std::vector<std::pair<StationId, std::string>>& hashes) {
+  auto tx = sqlite::Transaction::Begin(conn_);
+  if (!tx.ok()) return tx.error();
+  for (const auto& [station, hash] : hashes) {
+    if (Status st = SetStationPinHash(station, hash); !st.ok()) return st;  // rolls back
+  }
+  return tx->Commit();
+}
+
 Result<std::optional<std::string>> SqliteStore::StationPinHash(const StationId& station) {
   auto stmt = conn_.Prepare("SELECT pin_hash FROM station_pins WHERE station = ?1");
   if (!stmt.ok()) return stmt.error();
@@ -217,6 +227,12 @@ Status SqliteStore::DeleteExpiredSessions(Instant now) {
 Status SqliteStore::AppendAudit(const std::vector<AuditEntry>& entries) {
   auto tx = sqlite::Transaction::Begin(conn_);
   if (!tx.ok()) return tx.error();
+  if (auto s = InsertAuditRows(entries); !s.ok()) return s;
+  return tx->Commit();
+}
+
+Status SqliteStore::InsertAuditRows(const std::vector<AuditEntry>& entries) {
+  if (entries.empty()) return {};
   auto stmt = conn_.Prepare(
       "INSERT INTO audit (at, actor, role, client, action, station, detail) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -232,7 +248,21 @@ Status SqliteStore::AppendAudit(const std::vector<AuditEntry>& entries) {
     if (auto s = stmt->Run(); !s.ok()) return s;
     stmt->Reset();
   }
-  return tx->Commit();
+  return {};
+}
+
+Status SqliteStore::DeleteStationSessions(const StationId& station) {
+  auto stmt = conn_.Prepare("DELETE FROM sessions WHERE station = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, station.ToString());
+  return stmt->Run();
+}
+
+Status SqliteStore::DeleteUserSessions(std::string_view user) {
+  auto stmt = conn_.Prepare("DELETE FROM sessions WHERE user_name = ?1 AND station IS NULL");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, user, false);
+  return stmt->Run();
 }
 
 Result<std::vector<AuditEntry>> SqliteStore::QueryAudit(const AuditFilter& filter) {

@@ -51,6 +51,13 @@ Report Normalized(const Report& r) {
 Result<std::vector<InsertOutcome>> SqliteStore::InsertReports(const std::vector<Report>& batch) {
   auto tx = sqlite::Transaction::Begin(conn_);
   if (!tx.ok()) return tx.error();
+  auto out = InsertReportRows(batch);
+  if (!out.ok()) return out.error();  // tx rolls the batch back
+  if (auto s = tx->Commit(); !s.ok()) return s.error();
+  return out;
+}
+
+Result<std::vector<InsertOutcome>> SqliteStore::InsertReportRows(const std::vector<Report>& batch) {
   auto insert = conn_.Prepare(
       "INSERT INTO reports (id, station, kind, observed_at, received_at, men, women, others, "
       "event, reason, voters_in_queue_at_close, actor) "
@@ -79,7 +86,7 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertReports(const std::vector<
     insert->BindText(10, r.reason, false);
     insert->BindInt(11, r.voters_in_queue_at_close);
     insert->BindText(12, r.actor, false);
-    if (auto s = insert->Run(); !s.ok()) return s.error();  // tx rolls the batch back
+    if (auto s = insert->Run(); !s.ok()) return s.error();
     insert->Reset();
     if (sqlite3_changes(conn_.get()) == 1) {
       out.push_back(InsertOutcome{true, Normalized(r)});
@@ -98,7 +105,6 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertReports(const std::vector<
     select->Reset();
     out.push_back(InsertOutcome{false, std::move(*stored)});
   }
-  if (auto s = tx->Commit(); !s.ok()) return s.error();
   return out;
 }
 

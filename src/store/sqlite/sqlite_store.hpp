@@ -50,8 +50,17 @@ class SqliteStore final : public Store {
   Result<std::vector<InsertOutcome>> InsertReports(const std::vector<Report>& batch) override;
   Status ForEachReport(const std::function<bool(const Report&)>& fn) override;
   Result<std::optional<Report>> FindReport(std::string_view id) override;
+  Result<std::vector<InsertOutcome>> CommitReports(const ReportBatch& batch) override;
+
+  Result<std::int64_t> OpenTurnoutUnlock(const TurnoutUnlock& unlock,
+                                         const std::vector<AuditEntry>& audit) override;
+  Result<std::vector<TurnoutUnlock>> LoadTurnoutUnlocks() override;
+  Status SaveAlerts(const std::vector<Alert>& alerts,
+                    const std::vector<AuditEntry>& audit) override;
+  Result<std::vector<Alert>> LoadAlerts() override;
 
   Status SetStationPinHash(const StationId& station, const std::string& hash) override;
+  Status SetStationPinHashes(const std::vector<std::pair<StationId, std::string>>& hashes) override;
   Result<std::optional<std::string>> StationPinHash(const StationId& station) override;
 
   Status UpsertUser(const User& user) override;
@@ -63,6 +72,8 @@ class SqliteStore final : public Store {
   Status DeleteSession(std::string_view token_hash) override;
   Result<std::vector<SessionRecord>> LiveSessions(Instant now) override;
   Status DeleteExpiredSessions(Instant now) override;
+  Status DeleteStationSessions(const StationId& station) override;
+  Status DeleteUserSessions(std::string_view user) override;
 
   Status AppendAudit(const std::vector<AuditEntry>& entries) override;
   Result<std::vector<AuditEntry>> QueryAudit(const AuditFilter& filter) override;
@@ -73,6 +84,9 @@ class SqliteStore final : public Store {
   // Every user, or only the one named; each with its stations.
   Result<std::vector<User>> QueryUsers(std::optional<std::string_view> name);
   Result<std::vector<StationId>> UserStations(const std::string& name);
+  // The row writes of InsertReports and AppendAudit, inside the caller's transaction.
+  Result<std::vector<InsertOutcome>> InsertReportRows(const std::vector<Report>& batch);
+  Status InsertAuditRows(const std::vector<AuditEntry>& entries);
 
   sqlite::Connection conn_;
 };

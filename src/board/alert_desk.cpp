@@ -1,0 +1,112 @@
+// Alerts are persisted before anyone sees them, so a restart never forgets an alert the control
+// room was shown, nor shows one twice.
+#include "board/alert_desk.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "board/control_json.hpp"
+
+namespace psm {
+
+AlertDesk::AlertDesk(Store& store, Bus& bus, const Board& board, PollingDay day,
+                     StatusOptions status, AlertOptions options)
+    : store_(store),
+      bus_(bus),
+      board_(board),
+      day_(day),
+      status_(status),
+      options_(options),
+      snapshot_(std::make_shared<const AlertList>()) {}
+
+Status AlertDesk::Load(Instant now) {
+  auto stored = store_.LoadAlerts();
+  if (!stored.ok()) return stored.error();
+  Queue(tracker_.Load(std::move(stored).value(), now));
+  snapshot_.store(std::make_shared<const AlertList>(tracker_.alerts()), std::memory_order_release);
+  Flush();
+  return Status();
+}
+
+void AlertDesk::Queue(std::vector<Alert> changed) {
+  for (Alert& a : changed)
+    pending_.push_back(std::move(a));
+}
+
+void AlertDesk::Evaluate(const std::vector<StationLedger>& ledgers,
+                         const std::vector<std::uint32_t>& indexes, Instant now) {
+  for (const std::uint32_t i : indexes) {
+    const StationLedger& ledger = ledgers[i];
+    Queue(tracker_.Reconcile(ledger.station().id,
+                             StationAlertCauses(ledger, now, day_, status_, options_), now));
+  }
+}
+
+void AlertDesk::EvaluateAll(const std::vector<StationLedger>& ledgers, Instant now) {
+  for (const StationLedger& ledger : ledgers) {
+    Queue(tracker_.Reconcile(ledger.station().id,
+                             StationAlertCauses(ledger, now, day_, status_, options_), now));
+  }
+}
+
+void AlertDesk::OnRejected(const Report& r, const Error& e, Instant now) {
+  if (!RejectionNeedsPerson(e.reason) || !board_.IndexOf(r.station)) return;
+  if (auto a = tracker_.OnRejected(r.station, r.kind, e.reason + ": " + e.detail, now))
+    pending_.push_back(std::move(*a));
+}
+
+void AlertDesk::OnAccepted(const Report& r, Instant now) {
+  if (auto a = tracker_.OnAccepted(r.station, r.kind, now)) pending_.push_back(std::move(*a));
+}
+
+void AlertDesk::Flush() {
+  if (pending_.empty()) return;
+  // One row per alert: the latest version wins.
+  std::map<std::int64_t, Alert> latest;
+  for (Alert& a : pending_)
+    latest[a.id] = std::move(a);
+  std::vector<Alert> rows;
+  rows.reserve(latest.size());
+  for (auto& [id, a] : latest)
+    rows.push_back(std::move(a));
+  if (Status st = store_.SaveAlerts(rows, {}); !st.ok()) {
+    spdlog::error("saving {} alert changes failed (retried on the next tick): {}", rows.size(),
+                  st.error().detail);
+    pending_ = std::move(rows);
+    return;
+  }
+  pending_.clear();
+  Publish(rows);
+}
+
+void AlertDesk::Publish(const std::vector<Alert>& changed) {
+  snapshot_.store(std::make_shared<const AlertList>(tracker_.alerts()), std::memory_order_release);
+  for (const Alert& a : changed) {
+    bus_.Publish(BusEvent{"alert", a.station.ToString(), a.station.ac,
+                          std::make_shared<const std::string>(AlertJson(a, true).dump())});
+  }
+}
+
+Result<Alert> AlertDesk::Acknowledge(std::int64_t id, const RequestOrigin& who, Instant now) {
+  auto next = tracker_.PrepareAcknowledge(id, who.actor, now, day_.utc_offset);
+  if (!next.ok()) return next.error();
+  AuditEntry audit{0,
+                   now,
+                   who.actor,
+                   who.role,
+                   who.client,
+                   "alert_acknowledged",
+                   next->station.ToString(),
+                   "alert " + std::to_string(id) + " (" + std::string(ToString(next->kind)) + ")"};
+  // Earlier queued changes go in the same transaction, so the row written last is the newest.
+  std::vector<Alert> rows = pending_;
+  rows.push_back(*next);
+  if (Status st = store_.SaveAlerts(rows, {audit}); !st.ok()) return st.error();
+  pending_.clear();
+  tracker_.Put(*next);
+  Publish(rows);
+  return *next;
+}
+
+}  // namespace psm

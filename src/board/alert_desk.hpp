@@ -1,0 +1,77 @@
+// AlertDesk: the writer thread's keeper of exception alerts. It evaluates the alert rules against
+// the ledgers, persists every change (with its audit entries) through the writer's store, then
+// publishes `alert` events and an immutable snapshot that handlers read without blocking.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "board/board.hpp"
+#include "bus/bus.hpp"
+#include "core/alert_tracker.hpp"
+#include "core/station_ledger.hpp"
+#include "store/store.hpp"
+
+namespace psm {
+
+// Who asked for a control-room action, for the audit log.
+struct RequestOrigin {
+  std::string actor;   // "user:alice", "officer:34-112"
+  std::string role;    // "admin", "sector", "officer"
+  std::string client;  // client address
+};
+
+using AlertList = std::vector<Alert>;
+
+// Every method but Snapshot() runs on the writer thread only (or before it starts). The store,
+// bus and board must outlive the desk.
+class AlertDesk {
+ public:
+  AlertDesk(Store& store, Bus& bus, const Board& board, PollingDay day, StatusOptions status,
+            AlertOptions options);
+
+  // Reads every stored alert (ids continue after the largest) and publishes the snapshot.
+  Status Load(Instant now);
+
+  // Re-evaluates the state-derived alerts of the stations at `indexes` (board order):
+  // opens, keeps or resolves them. Changes are queued until Flush().
+  void Evaluate(const std::vector<StationLedger>& ledgers,
+                const std::vector<std::uint32_t>& indexes, Instant now);
+  void EvaluateAll(const std::vector<StationLedger>& ledgers, Instant now);
+  // A refused report: opens a rejected_report alert when the reason needs a person.
+  void OnRejected(const Report& r, const Error& e, Instant now);
+  // An accepted (committed) report: may resolve a rejected_report alert.
+  void OnAccepted(const Report& r, Instant now);
+
+  // Persists the queued changes in one transaction, then publishes each as an `alert` event and
+  // swaps the snapshot. On a store failure the changes stay queued for the next Flush (alerts are
+  // only shown once durable). Blocks on the store.
+  void Flush();
+
+  // Acknowledges alert `id` for `who` (audited), durably, then publishes it. kNotFound,
+  // kConflict (resolved / already acknowledged) or the store's error. Blocks on the store.
+  Result<Alert> Acknowledge(std::int64_t id, const RequestOrigin& who, Instant now);
+
+  // Every alert (id order), as last published. Thread-safe, never blocks, never null.
+  std::shared_ptr<const AlertList> Snapshot() const {
+    return snapshot_.load(std::memory_order_acquire);
+  }
+
+ private:
+  void Queue(std::vector<Alert> changed);
+  void Publish(const std::vector<Alert>& changed);
+
+  Store& store_;
+  Bus& bus_;
+  const Board& board_;
+  PollingDay day_;
+  StatusOptions status_;
+  AlertOptions options_;
+  AlertTracker tracker_;
+  std::vector<Alert> pending_;  // changed since the last successful Flush, latest version last
+  std::atomic<std::shared_ptr<const AlertList>> snapshot_;
+};
+
+}  // namespace psm

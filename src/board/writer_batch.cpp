@@ -1,0 +1,164 @@
+// Writer::ProcessBatch: validate against ledger copies, commit reports + audit + used unlocks in
+// one transaction, then publish, update alerts and answer — in that order.
+#include <map>
+
+#include "board/station_json.hpp"
+#include "board/writer.hpp"
+
+namespace psm {
+namespace {
+
+AuditEntry ReportAudit(const Report& r, const RequestOrigin& origin, Instant now,
+                       std::string action, Json detail) {
+  detail["id"] = r.id;
+  detail["kind"] = ToString(r.kind);
+  if (r.kind == ReportKind::kEvent) detail["event"] = ToString(r.event);
+  return AuditEntry{0,
+                    now,
+                    r.actor.empty() ? origin.actor : r.actor,
+                    origin.role,
+                    origin.client,
+                    std::move(action),
+                    r.station.ToString(),
+                    detail.dump()};
+}
+
+}  // namespace
+
+void Writer::ProcessBatch(std::vector<Pending>& batch) {
+  const Instant now = clock_.Now();
+  // Validate against copies of the touched ledgers, so a failed commit changes nothing.
+  std::map<std::uint32_t, StationLedger> touched;
+  std::vector<std::size_t> accepted;  // indexes into batch
+  ReportBatch write;
+  std::unordered_set<std::string> batch_ids;
+  std::vector<std::pair<std::size_t, SubmitOutcome>> results;
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Report& r = batch[i].report;
+    if (ids_.count(r.id) || batch_ids.count(r.id)) {
+      continue;  // a retry: answered after the commit, from the stored copy
+    }
+    const auto idx = board_.IndexOf(r.station);
+    if (!idx) {
+      results.emplace_back(i, SubmitOutcome{SubmitOutcome::Kind::kRejected,
+                                            {},
+                                            MakeError(ErrorCode::kNotFound, "unknown_station",
+                                                      "no station " + r.station.ToString())});
+      continue;
+    }
+    auto it = touched.find(*idx);
+    if (it == touched.end()) it = touched.emplace(*idx, ledgers_[*idx]).first;
+    StationLedger& ledger = it->second;
+    Status st = ledger.Check(r, now, day_, status_options_);
+    if (!st.ok()) {
+      write.audit.push_back(
+          ReportAudit(r, batch[i].origin, now, "report_rejected",
+                      Json{{"reason", st.error().reason}, {"detail", st.error().detail}}));
+      results.emplace_back(i, SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, st.error()});
+      continue;
+    }
+    const auto unlock = ledger.turnout_unlock();
+    const auto before = ledger.TurnoutAtOrBefore(r.observed_at);
+    ledger.Apply(r);
+    write.audit.push_back(ReportAudit(r, batch[i].origin, now, "report", Json::object()));
+    if (unlock && !ledger.turnout_unlock()) {
+      // This report was the correction the unlock admitted: close it in the same transaction.
+      write.used_unlocks.push_back({*unlock, r.id, now});
+      Json detail{{"unlock", *unlock}, {"reason", r.reason}, {"to", CountsJson(r.counts)}};
+      if (before) detail["from"] = CountsJson(*before);
+      write.audit.push_back(ReportAudit(r, batch[i].origin, now, "turnout_corrected", detail));
+    }
+    batch_ids.insert(r.id);
+    accepted.push_back(i);
+    write.reports.push_back(r);
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!write.reports.empty() || !write.audit.empty()) {
+    auto outcome = store_->CommitReports(write);
+    if (!outcome.ok()) {
+      // Nothing of this batch is durable: refuse every report in it; clients retry safely.
+      Error e = outcome.error();
+      e.code = ErrorCode::kUnavailable;
+      for (auto& p : batch) {
+        if (observer_) observer_->OnRejected(p.report, e);
+        p.done(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, e});
+      }
+      return;
+    }
+  }
+  const auto latency =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  if (observer_) observer_->OnBatch(write.reports.size(), latency);
+
+  std::vector<std::uint32_t> stations;
+  for (auto& [idx, ledger] : touched) {
+    ledgers_[idx] = std::move(ledger);
+    stations.push_back(idx);
+  }
+  for (const auto& r : write.reports)
+    ids_.insert(r.id);
+  for (const auto i : accepted) {
+    const auto idx = *board_.IndexOf(batch[i].report.station);
+    RenderStation(idx, now);
+  }
+  for (const auto i : accepted) {
+    // Publish each touched station once per batch.
+    const auto idx = *board_.IndexOf(batch[i].report.station);
+    if (touched.count(idx) == 0) continue;
+    touched.erase(idx);
+    const auto view = board_.Get(idx);
+    bus_.Publish(BusEvent{"status", view->station.id.ToString(), view->station.id.ac, view->body});
+  }
+  if (!accepted.empty()) RenderSummary(now);
+
+  // Alerts follow the committed state: refusals that need a person, fixes, and the touched
+  // stations' state-derived alerts.
+  for (const auto& [i, out] : results)
+    desk_->OnRejected(batch[i].report, out.error, now);
+  for (const auto i : accepted)
+    desk_->OnAccepted(batch[i].report, now);
+  desk_->Evaluate(ledgers_, stations, now);
+  desk_->Flush();
+
+  std::vector<bool> answered(batch.size(), false);
+  for (const auto i : accepted) {
+    if (observer_) observer_->OnAccepted(batch[i].report);
+    batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kCreated, batch[i].report, {}});
+    answered[i] = true;
+  }
+  for (auto& [i, out] : results) {
+    if (observer_) observer_->OnRejected(batch[i].report, out.error);
+    batch[i].done(std::move(out));
+    answered[i] = true;
+  }
+  AnswerRetries(batch, answered);
+}
+
+void Writer::AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>& answered) {
+  // Retries: answer from the store, comparing content.
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (answered[i]) continue;
+    const Report& r = batch[i].report;
+    auto found = store_->FindReport(r.id);
+    if (!found.ok() || !found.value()) {
+      Error e = found.ok() ? MakeError(ErrorCode::kInternal, "missing_report",
+                                       "report " + r.id + " is indexed but not stored")
+                           : found.error();
+      batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, e});
+      continue;
+    }
+    const Report& stored = *found.value();
+    if (stored.SameContent(r)) {
+      batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kRepeated, stored, {}});
+    } else {
+      Error e = MakeError(ErrorCode::kConflict, "id_reused",
+                          "a different report with id " + r.id + " was already stored");
+      if (observer_) observer_->OnRejected(r, e);
+      batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kRejected, stored, e});
+    }
+  }
+}
+
+}  // namespace psm

@@ -1,0 +1,292 @@
+// RunSimulation: set-up (district, stations, PINs, model), the officer and look-up threads, the
+// clock re-sync and progress loop, and the summary.
+#include "sim/simulator.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <set>
+#include <thread>
+
+#include "core/local_format.hpp"
+#include "sim/sim_clock.hpp"
+#include "sim/sim_http_client.hpp"
+#include "sim/sim_officer.hpp"
+#include "sim/sim_rng.hpp"
+#include "sim/sim_setup.hpp"
+#include "sim/sim_summary.hpp"
+
+namespace psm::sim {
+namespace {
+
+using Json = nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxEpics = 200000;
+constexpr auto kResyncEvery = std::chrono::seconds(1);
+
+std::uint64_t HashId(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char ch : s)
+    h = (h ^ ch) * 1099511628211ULL;
+  return h;
+}
+
+// Reads the server's `now` once, feeding the clock; false when the server did not answer.
+bool Resync(HttpClient& http, ServerClock& clock, std::string* error) {
+  const auto t0 = SteadyClock::now();
+  auto res = http.Request("GET", "/api/v1/district");
+  const auto t1 = SteadyClock::now();
+  if (!res.ok()) {
+    *error = res.error().detail;
+    return false;
+  }
+  if (res->status != 200) {
+    *error = "GET /api/v1/district answered " + std::to_string(res->status);
+    return false;
+  }
+  auto d = ParseDistrict(res->body);
+  if (!d.ok()) {
+    *error = d.error().detail;
+    return false;
+  }
+  clock.Observe(d->now, t0 + (t1 - t0) / 2);
+  return true;
+}
+
+// Voters looking up their station at `rate` per real second until `done`.
+void RunLookups(const HttpTarget& target, std::chrono::milliseconds timeout, double rate,
+                const std::vector<std::string>& epics, const std::vector<std::string>& ids,
+                std::uint64_t seed, SimCounters& c, const std::atomic<bool>& done) {
+  HttpClient http(target, timeout);
+  Rng rng(seed);
+  const auto interval = std::chrono::duration<double>(1.0 / rate);
+  auto next = SteadyClock::now();
+  while (!done.load()) {
+    next += std::chrono::duration_cast<SteadyClock::duration>(interval);
+    std::this_thread::sleep_until(next);
+    const bool by_epic = !epics.empty() && rng.Chance(0.5);
+    const std::string path = by_epic ? "/api/v1/lookup?epic=" + epics[rng.Next() % epics.size()]
+                                     : "/api/v1/stations/" + ids[rng.Next() % ids.size()];
+    const auto t0 = SteadyClock::now();
+    auto res = http.Request("GET", path);
+    ++c.lookups;
+    if (!res.ok()) {
+      ++c.lookups_failed;
+      continue;
+    }
+    c.read_latency.Record(
+        std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
+    if (res->status == 200) {
+      ++c.lookups_ok;
+    } else if (res->status == 429) {
+      ++c.lookups_throttled;
+    } else if (res->status == 404) {
+      ++c.lookups_not_found;
+    } else {
+      ++c.lookups_failed;
+    }
+    // Fall behind rather than burst to catch up after a slow answer.
+    if (SteadyClock::now() > next + std::chrono::seconds(1)) next = SteadyClock::now();
+  }
+}
+
+int Fail(std::ostream& err, int code, const std::string& message) {
+  err << "psm simulate: " << message << "\n";
+  return code;
+}
+
+}  // namespace
+
+int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& err,
+                  const std::atomic<bool>& cancel) {
+  if (opts.threads < 1 || opts.threads > 256) return Fail(err, 2, "--threads must be 1…256");
+  auto target = ParseHttpUrl(opts.url);
+  if (!target.ok()) return Fail(err, 2, target.error().detail);
+  std::optional<std::chrono::minutes> until;
+  if (!opts.until.empty() && !(until = ParseClockTime(opts.until))) {
+    return Fail(err, 2, "--until must be HH:MM (got \"" + opts.until + "\")");
+  }
+  auto pins = ReadPins(opts.pins_file);
+  if (!pins.ok()) return Fail(err, 2, pins.error().detail);
+
+  HttpClient http(*target, opts.timeout);
+  ServerClock clock(opts.speed);
+  std::string problem;
+  if (!Resync(http, clock, &problem)) {
+    return Fail(err, 3, "cannot use the server at " + opts.url + ": " + problem);
+  }
+  auto district_res = http.Request("GET", "/api/v1/district");
+  auto stations_res = http.Request("GET", "/api/v1/stations?limit=5000");
+  if (!district_res.ok() || !stations_res.ok() || stations_res->status != 200) {
+    return Fail(err, 3, "cannot read the district and stations from " + opts.url);
+  }
+  auto district = ParseDistrict(district_res->body);
+  auto listed = ParseStations(stations_res->body);
+  if (!district.ok()) return Fail(err, 3, district.error().detail);
+  if (!listed.ok()) return Fail(err, 3, listed.error().detail);
+
+  // The model: one seeded day per station, keyed by the station id so that choosing other
+  // constituencies does not change a station's day.
+  std::vector<SimStation> stations;
+  std::size_t without_pin = 0;
+  for (const StationInfo& info : *listed) {
+    if (!opts.acs.empty() && std::find(opts.acs.begin(), opts.acs.end(), info.ac) == opts.acs.end())
+      continue;
+    auto pin = pins->find(info.id);
+    if (pin == pins->end()) {
+      ++without_pin;
+      continue;
+    }
+    SimStation s{info.id, info.ac, info.electors, pin->second, {}, {}, false, 0};
+    const std::uint64_t key = HashId(info.id);
+    s.day = SimulateStation({info.electors, StationSeed(opts.seed, key)}, opts.model);
+    s.plan = PlanStationReports(s.day, opts.plan, StationSeed(opts.seed ^ 0x5157, key));
+    stations.push_back(std::move(s));
+  }
+  if (stations.empty()) {
+    return Fail(err, 2,
+                "no station to simulate (check --ac and that the pins file is for this server)");
+  }
+  if (without_pin > 0) err << "psm simulate: " << without_pin << " stations have no PIN; skipped\n";
+
+  Rng pick(opts.seed ^ 0xACC);
+  std::vector<std::size_t> order(stations.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  for (std::size_t i = order.size(); i > 1; --i)
+    std::swap(order[i - 1], order[pick.Next() % i]);
+  const std::size_t sampled =
+      std::min(stations.size(), static_cast<std::size_t>(std::max(0, opts.accuracy_stations)));
+  for (std::size_t i = 0; i < sampled; ++i) {
+    stations[order[i]].sampled = true;
+    stations[order[i]].check_offset = pick.UniformInt(1, 15);
+  }
+
+  std::vector<std::string> ids;
+  std::set<std::string> id_set;
+  std::int64_t electors = 0, voters = 0;
+  int last_send = kPollMinutes;
+  SimCounters counters;
+  for (const SimStation& s : stations) {
+    ids.push_back(s.id);
+    id_set.insert(s.id);
+    electors += s.electors.Total();
+    voters += s.day.voters.Total();
+    for (const PlannedReport& r : s.plan)
+      last_send = std::max(last_send, r.send_minute);
+  }
+  std::vector<std::string> epics;
+  if (!opts.epics_file.empty()) {
+    auto read = ReadEpics(opts.epics_file, id_set, kMaxEpics, opts.seed);
+    if (!read.ok()) return Fail(err, 2, read.error().detail);
+    epics = std::move(*read);
+  }
+
+  // Without --speed, a second reading gives the server's speed.
+  const auto real_start = SteadyClock::now();
+  while (clock.Speed() <= 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (!Resync(http, clock, &problem)) return Fail(err, 3, problem);
+    if (SteadyClock::now() - real_start > std::chrono::seconds(5)) {
+      return Fail(err, 3, "the server's clock does not advance; pass --speed");
+    }
+  }
+
+  SimContext ctx;
+  ctx.clock = &clock;
+  ctx.opens = district->opens;
+  ctx.stop_at =
+      until ? district->day.At(*until) : district->opens + std::chrono::minutes(last_send + 1);
+  ctx.target = *target;
+  ctx.timeout = opts.timeout;
+  ctx.counters = &counters;
+  ctx.cancel = &cancel;
+  for (const SimStation& s : stations) {
+    for (const PlannedReport& r : s.plan) {
+      if (r.dropped && ctx.opens + std::chrono::minutes(r.send_minute) < ctx.stop_at) {
+        ++counters.dropped;
+      }
+    }
+  }
+  const auto offset = district->day.utc_offset;
+  out << "psm simulate: " << stations.size() << " stations, " << electors << " electors, speed "
+      << clock.Speed() << "x, server time "
+      << FormatLocalTime(*clock.Now(SteadyClock::now()), offset) << ", until "
+      << FormatLocalTime(ctx.stop_at, offset) << std::endl;
+
+  std::vector<std::vector<SimStation*>> shares(static_cast<std::size_t>(opts.threads));
+  for (std::size_t i = 0; i < stations.size(); ++i) {
+    shares[i % shares.size()].push_back(&stations[i]);
+  }
+  std::vector<std::unique_ptr<OfficerWorker>> workers;
+  std::vector<std::thread> threads;
+  std::atomic<int> running{0};
+  for (auto& share : shares) {
+    if (share.empty()) continue;
+    workers.push_back(std::make_unique<OfficerWorker>(ctx, std::move(share)));
+    ++running;
+    threads.emplace_back([w = workers.back().get(), &running] {
+      w->Run();
+      --running;
+    });
+  }
+  std::atomic<bool> lookups_done{false};
+  std::thread lookup_thread;
+  if (opts.lookups_per_s > 0) {
+    lookup_thread = std::thread(RunLookups, *target, opts.timeout, opts.lookups_per_s,
+                                std::cref(epics), std::cref(ids), opts.seed ^ 0x100C,
+                                std::ref(counters), std::cref(lookups_done));
+  }
+
+  auto last_progress = SteadyClock::now();
+  auto last_sync = last_progress;
+  while (running.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto now = SteadyClock::now();
+    if (now - last_sync >= kResyncEvery) {
+      if (!Resync(http, clock, &problem))
+        err << "psm simulate: re-sync failed: " << problem << "\n";
+      last_sync = now;
+    }
+    if (now - last_progress >= std::chrono::duration<double>(opts.progress_every_s)) {
+      out << ProgressLine(FormatLocalTime(*clock.Now(now), offset), counters) << std::endl;
+      last_progress = now;
+    }
+  }
+  for (auto& t : threads)
+    t.join();
+  lookups_done = true;
+  if (lookup_thread.joinable()) lookup_thread.join();
+
+  RunFacts facts;
+  facts.sim_time = FormatLocalTime(*clock.Now(SteadyClock::now()), offset);
+  facts.speed = clock.Speed();
+  facts.real_seconds = std::chrono::duration<double>(SteadyClock::now() - real_start).count();
+  facts.stations = stations.size();
+  facts.sampled_stations = sampled;
+  facts.model_turnout_pct =
+      electors > 0 ? 100.0 * static_cast<double>(voters) / static_cast<double>(electors) : 0;
+  for (const auto& w : workers) {
+    facts.unsent += w->Unsent();
+    facts.accepted_ids.insert(facts.accepted_ids.end(), w->AcceptedIds().begin(),
+                              w->AcceptedIds().end());
+  }
+  std::sort(facts.accepted_ids.begin(), facts.accepted_ids.end());
+  if (auto d = http.Request("GET", "/api/v1/district"); d.ok() && d->status == 200) {
+    const Json j = Json::parse(d->body, nullptr, false);
+    if (j.is_object() && j.contains("turnout_pct") && j["turnout_pct"].is_number()) {
+      facts.server_turnout_pct = j["turnout_pct"].get<double>();
+    }
+  }
+  PrintSummary(out, facts, counters);
+  if (!opts.summary_json.empty()) {
+    std::ofstream f(opts.summary_json);
+    f << SummaryJson(facts, counters).dump(2) << "\n";
+    if (!f) return Fail(err, 2, "cannot write " + opts.summary_json);
+  }
+  return 0;
+}
+
+}  // namespace psm::sim
