@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PSM=build/psm
+PSM="${PSM_BIN:-build/psm}"
 DATA=var/demo
 STORE="sqlite:$DATA/psm.db"
 LISTEN="${PSM_LISTEN:-0.0.0.0:8080}"
@@ -50,7 +50,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-"$PSM" simulate --url "http://127.0.0.1:$PORT" --pins "$DATA/pins.csv" --speed 60 --seed 1 \
+"$PSM" simulate --url "http://127.0.0.1:$PORT" --pins "$DATA/pins.csv" --speed 60 --seed 1 --lookups-per-s 4 \
   --epics "$DISTRICT/electors.csv" > "$DATA/simulate.log" 2>&1 &
 SIMULATOR=$!
 
