@@ -187,6 +187,8 @@ int RunServe(ServeConfig config) {
     }
     api_options.admin_cidrs.push_back(*parsed);
   }
+  api_options.default_headers = {{"X-Content-Type-Options", "nosniff"},
+                                 {"Referrer-Policy", "no-referrer"}};
   api::ApiContext ctx{board,
                       *electors,
                       writer,
@@ -235,8 +237,7 @@ int RunServe(ServeConfig config) {
     }
     server_options.trusted_proxies.push_back(*parsed);
   }
-  server_options.default_headers = {{"X-Content-Type-Options", "nosniff"},
-                                    {"Referrer-Policy", "no-referrer"}};
+  server_options.default_headers = api_options.default_headers;
   server_options.before_dispatch = api::MakeRateLimitHook(general_limit, lookup_limit);
   server_options.access_log = config.access_log;
 

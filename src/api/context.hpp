@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "http/cidr.hpp"
 #include "http/metrics.hpp"
+#include "http/prepared_response.hpp"
 #include "http/sse.hpp"
 
 namespace psm::api {
@@ -23,6 +24,8 @@ namespace psm::api {
 struct ApiOptions {
   std::chrono::milliseconds session_ttl{std::chrono::hours(16)};
   int station_cache_max_age_s = 10;
+  // The server's default headers, so prepared answers carry them too (see StationAnswers).
+  http::DefaultHeaders default_headers;
   std::size_t batch_body_limit = 1024 * 1024;
   // When not empty, an admin token is accepted only from these networks (PSM_ADMIN_CIDRS).
   std::vector<http::Cidr> admin_cidrs;

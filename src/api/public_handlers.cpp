@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "api/routes.hpp"
+#include "api/station_answers.hpp"
+#include "http/prepared_response.hpp"
 #include "http/problem.hpp"
 
 namespace psm::api {
@@ -88,17 +90,6 @@ bool EtagMatches(std::string_view header, std::string_view etag) {
     header.remove_prefix(comma + 1);
   }
   return false;
-}
-
-Response StationResponse(const StationView& view, const Request& req, int max_age) {
-  if (EtagMatches(req.Header("If-None-Match"), view.etag)) {
-    auto r = Response::NotModified(view.etag);
-    r.With("Cache-Control", "public, max-age=" + std::to_string(max_age));
-    return r;
-  }
-  auto r = Response::Shared(200, view.body, "application/json");
-  r.With("ETag", view.etag).With("Cache-Control", "public, max-age=" + std::to_string(max_age));
-  return r;
 }
 
 void District(ApiContext& ctx, Request&, Reply reply) {
@@ -223,10 +214,12 @@ std::optional<std::uint32_t> StationIndex(ApiContext& ctx, Request& req, Reply& 
   return index;
 }
 
-void Station(ApiContext& ctx, Request& req, Reply reply) {
+void Station(ApiContext& ctx, StationAnswers& answers, Request& req, Reply reply) {
   const auto index = StationIndex(ctx, req, reply);
   if (!index) return;
-  reply(StationResponse(*ctx.board.Get(*index), req, ctx.options.station_cache_max_age_s));
+  const auto set = answers.For(*index, ctx.board.Get(*index));
+  const bool fresh = EtagMatches(req.Header("If-None-Match"), set->view->etag);
+  reply(Response::FromPrepared(fresh ? set->not_modified : set->status));
 }
 
 void Timeline(ApiContext& ctx, Request& req, Reply reply) {
@@ -235,7 +228,7 @@ void Timeline(ApiContext& ctx, Request& req, Reply reply) {
   reply(Response::Shared(200, ctx.board.Get(*index)->timeline, "application/json"));
 }
 
-void Lookup(ApiContext& ctx, Request& req, Reply reply) {
+void Lookup(ApiContext& ctx, StationAnswers& answers, Request& req, Reply reply) {
   const auto epic = req.Query("epic");
   if (!epic || epic->empty())
     return reply(
@@ -249,9 +242,7 @@ void Lookup(ApiContext& ctx, Request& req, Reply reply) {
         ErrorCode::kNotFound, "unknown_epic",
         "this EPIC number is not on the roll of this district; check the number on your card, "
         "or find your station by constituency and part number")));
-  const auto view = ctx.board.Get(*index);
-  std::string out = "{\"station\":" + *view->body + "}";
-  reply(Response::Json(200, std::move(out)).With("Cache-Control", "private, max-age=10"));
+  reply(Response::FromPrepared(answers.For(*index, ctx.board.Get(*index))->lookup));
 }
 
 void Events(ApiContext& ctx, Request& req, Reply reply) {
@@ -267,6 +258,13 @@ void Events(ApiContext& ctx, Request& req, Reply reply) {
     if (!ac || !ctx.board.FindConstituency(*ac))
       return reply(http::ProblemFor(Invalid("bad_ac", "no constituency " + std::string(*v))));
     filter.ac = *ac;
+  }
+  if (auto v = req.Query("types")) {
+    const auto types = http::ParseSseTypes(*v);
+    if (!types)
+      return reply(http::ProblemFor(
+          Invalid("bad_types", "types is a comma list of status, summary and alert")));
+    filter.types = *types;
   }
   std::optional<std::uint64_t> last_id;
   std::string_view last = req.Header("Last-Event-ID");
@@ -290,9 +288,17 @@ void AddPublicRoutes(http::Router& router, ApiContext& ctx) {
   router.Add(verb::get, "/api/v1/district", bind(District));
   router.Add(verb::get, "/api/v1/constituencies", bind(Constituencies));
   router.Add(verb::get, "/api/v1/stations", bind(Stations));
-  router.Add(verb::get, "/api/v1/stations/{id}", bind(Station));
+  // Shared by the routes' handlers, so it lives as long as the router does.
+  auto answers = std::make_shared<StationAnswers>(ctx.board.size(), ctx.options.default_headers,
+                                                  ctx.options.station_cache_max_age_s);
+  auto bind_answers = [&ctx, answers](void (*fn)(ApiContext&, StationAnswers&, Request&, Reply)) {
+    return [&ctx, answers, fn](Request& req, Reply reply) {
+      fn(ctx, *answers, req, std::move(reply));
+    };
+  };
+  router.Add(verb::get, "/api/v1/stations/{id}", bind_answers(Station));
   router.Add(verb::get, "/api/v1/stations/{id}/timeline", bind(Timeline));
-  router.Add(verb::get, "/api/v1/lookup", bind(Lookup));
+  router.Add(verb::get, "/api/v1/lookup", bind_answers(Lookup));
   router.Add(verb::get, "/api/v1/turnout",
              [&ctx](Request& req, Reply reply) { Turnout(ctx, req, std::move(reply), false); });
   router.Add(verb::get, "/api/v1/turnout.csv",

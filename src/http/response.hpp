@@ -11,6 +11,7 @@
 namespace psm::http {
 
 class SseSubscription;
+struct PreparedResponse;
 
 struct Response {
   using HeaderList = boost::container::small_vector<std::pair<std::string, std::string>, 4>;
@@ -27,6 +28,10 @@ struct Response {
   std::shared_ptr<SseSubscription> stream;
   // Close the connection after this response even if the client asked for keep-alive.
   bool close = false;
+  // When set, the whole answer was serialised in advance (see prepared_response.hpp): the
+  // session writes its bytes to HTTP/1.1 keep-alive requests and falls back to its Response
+  // otherwise. The fields above then only carry status and close, for logs and metrics.
+  std::shared_ptr<const PreparedResponse> prepared;
 
   // Adds a header; returns *this for chaining.
   Response& With(std::string name, std::string value) {
@@ -47,6 +52,8 @@ struct Response {
   // application/problem+json; see problem.hpp for the `type` URI scheme.
   static Response Problem(unsigned status, std::string title, std::string detail,
                           std::string type_suffix);
+  // Answers with `prepared` (never null).
+  static Response FromPrepared(std::shared_ptr<const PreparedResponse> prepared);
   // 200 text/event-stream driven by `subscription` (see sse.hpp).
   static Response EventStream(std::shared_ptr<SseSubscription> subscription);
 };

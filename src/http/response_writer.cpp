@@ -1,6 +1,8 @@
 // Response serialisation: shared bodies via span_body (no copy), HEAD, and chunked SSE streams.
 #include "http/response_writer.hpp"
 
+#include <array>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "http/prepared_response.hpp"
 #include "http/sse.hpp"
 
 namespace psm::http::detail {
@@ -37,16 +40,39 @@ bool StatusHasNoBody(unsigned status) {
   return status == 204 || status == 304 || (status >= 100 && status < 200);
 }
 
-Awaitable<error_code> WriteData(Stream& stream, bool chunked,
-                                const std::vector<asio::const_buffer>& data,
-                                std::chrono::milliseconds timeout) {
+Awaitable<error_code> WriteStreamHeader(Stream& stream, const ServerOptions& options,
+                                        const Response& response, WriteContext ctx) {
+  error_code ec;
+  bhttp::response<bhttp::empty_body> msg;
+  msg.version(ctx.version);
+  msg.result(bhttp::status::ok);
+  SetHeaders(msg, options, response);
+  msg.set(bhttp::field::content_type, "text/event-stream");
+  msg.set(bhttp::field::cache_control, "no-cache");
+  msg.set("X-Accel-Buffering", "no");
+  if (ctx.version >= 11) {
+    msg.chunked(true);
+  } else {
+    msg.keep_alive(false);
+  }
+  bhttp::response_serializer<bhttp::empty_body> sr(msg);
+  stream.expires_after(options.write_timeout);
+  co_await bhttp::async_write_header(stream, sr, asio::redirect_error(kAwait, ec));
+  co_return ec;
+}
+
+// Writes pre-framed SSE bytes (the chunk framing is part of each event's shared bytes).
+Awaitable<error_code> WritePending(Stream& stream, bool chunked, const SsePendingWrite& pending,
+                                   std::chrono::milliseconds timeout) {
+  iovec iov[SseBatch::kMax];
+  std::size_t n = SseLoop::Buffers(pending, chunked, iov);
+  std::array<asio::const_buffer, SseBatch::kMax> buffers;
+  for (std::size_t i = 0; i < n; ++i)
+    buffers[i] = asio::const_buffer(iov[i].iov_base, iov[i].iov_len);
   error_code ec;
   stream.expires_after(timeout);
-  if (chunked) {
-    co_await asio::async_write(stream, bhttp::make_chunk(data), asio::redirect_error(kAwait, ec));
-  } else {
-    co_await asio::async_write(stream, data, asio::redirect_error(kAwait, ec));
-  }
+  co_await asio::async_write(stream, std::span<const asio::const_buffer>(buffers.data(), n),
+                             asio::redirect_error(kAwait, ec));
   co_return ec;
 }
 
@@ -55,6 +81,23 @@ Awaitable<error_code> WriteData(Stream& stream, bool chunked,
 Awaitable<error_code> WriteResponse(Stream& stream, const ServerOptions& options,
                                     const Response& response, WriteContext ctx) {
   error_code ec;
+  if (response.prepared) {
+    if (ctx.version != 11 || !ctx.keep_alive || ctx.head_only) {
+      co_return co_await WriteResponse(stream, options, response.prepared->response, ctx);
+    }
+    // The socket is non-blocking (see RunSession): a response that fits the send buffer, i.e.
+    // almost every one, is written here and now, without a timer or a trip through the loop.
+    const std::string& wire = response.prepared->wire;
+    const std::size_t sent = stream.socket().write_some(asio::buffer(wire.data(), wire.size()), ec);
+    if (!ec && sent == wire.size()) co_return ec;
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return ec;
+    const std::size_t done = ec ? 0 : sent;
+    ec = {};
+    stream.expires_after(options.write_timeout);
+    co_await asio::async_write(stream, asio::buffer(wire.data() + done, wire.size() - done),
+                               asio::redirect_error(kAwait, ec));
+    co_return ec;
+  }
   bhttp::response<bhttp::span_body<const char>> msg;
   msg.version(ctx.version);
   msg.result(response.status);
@@ -75,50 +118,39 @@ Awaitable<error_code> WriteResponse(Stream& stream, const ServerOptions& options
 }
 
 Awaitable<> StreamEvents(Stream& stream, ServerShared& shared, const Response& response,
-                         WriteContext ctx, Timer& timer, const std::shared_ptr<Wakeup>& wakeup) {
+                         WriteContext ctx, Timer& timer) {
   const ServerOptions& options = shared.options;
   SseSubscription& sub = *response.stream;
-  error_code ec;
   // HTTP/1.1 gets chunked framing; HTTP/1.0 gets a close-delimited body.
-  bool chunked = ctx.version >= 11;
-  bhttp::response<bhttp::empty_body> msg;
-  msg.version(ctx.version);
-  msg.result(bhttp::status::ok);
-  SetHeaders(msg, options, response);
-  msg.set(bhttp::field::content_type, "text/event-stream");
-  msg.set(bhttp::field::cache_control, "no-cache");
-  msg.set("X-Accel-Buffering", "no");
-  if (chunked) {
-    msg.chunked(true);
-  } else {
-    msg.keep_alive(false);
-  }
-  bhttp::response_serializer<bhttp::empty_body> sr(msg);
-  stream.expires_after(options.write_timeout);
-  co_await bhttp::async_write_header(stream, sr, asio::redirect_error(kAwait, ec));
+  const bool chunked = ctx.version >= 11;
+  // A separate coroutine, so the header message and serializer do not stay in this frame.
+  error_code ec = co_await WriteStreamHeader(stream, options, response, ctx);
 
   shared.sse_gauge->Add(1);
-  std::vector<SseBytes> batch;
-  std::vector<asio::const_buffer> buffers;
-  static constexpr std::string_view kKeepalive = ": keepalive\n\n";
-  while (!ec && !shared.stopping.load()) {
-    batch.clear();
-    auto state = sub.Take(&batch, [wakeup] { wakeup->Wake(); });
-    if (state != SseSubscription::State::kOpen) break;
-    if (!batch.empty()) {
-      buffers.clear();
-      for (const auto& bytes : batch)
-        buffers.emplace_back(asio::buffer(*bytes));
-      ec = co_await WriteData(stream, chunked, buffers, options.write_timeout);
+  SseLoop::Stream node;
+  node.sub = &sub;
+  node.fd = stream.socket().native_handle();
+  node.chunked = chunked;
+  node.timer = &timer;
+  SseLoop::Registration registration(SseLoop::For(sub, stream.get_executor()), &node);
+  while (!ec) {
+    if (node.pending) {
+      // Finish what the loop could not write (or the catch-up below) before anything else, so
+      // a chunk is never left half-written.
+      ec = co_await WritePending(stream, chunked, *node.pending, options.write_timeout);
+      node.pending.reset();
       continue;
     }
-    timer.expires_after(sub.keepalive());
+    if (shared.stopping.load()) break;
+    if (registration.loop().TakePending(node) != SseSubscription::State::kOpen) break;
+    if (node.pending) continue;
+    // Caught up: sleep until the loop's walk meets something it cannot write by itself, the
+    // stream ends, or Stop() cancels the timer. The walk writes events and keep-alives.
+    node.parked = true;
+    timer.expires_at(Timer::time_point::max());
     error_code wait_ec;
     co_await timer.async_wait(asio::redirect_error(kAwait, wait_ec));
-    if (!wait_ec) {
-      buffers.assign(1, asio::buffer(kKeepalive.data(), kKeepalive.size()));
-      ec = co_await WriteData(stream, chunked, buffers, options.write_timeout);
-    }
+    node.parked = false;
   }
   sub.Close();
   shared.sse_gauge->Add(-1);

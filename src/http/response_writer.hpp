@@ -20,10 +20,10 @@ Awaitable<boost::system::error_code> WriteResponse(Stream& stream, const ServerO
                                                    const Response& response, WriteContext ctx);
 
 // Writes the SSE headers and then the subscription's events until the client goes away, the
-// subscription ends or overflows, or the server stops. Parks on `timer` between events;
-// `wakeup` is handed to the subscription so publishers can wake it. Always leaves the
-// subscription closed.
+// subscription ends or overflows, or the server stops. Parks on `timer` while its loop's
+// SseLoop writes events and keep-alives directly; Stop() cancels `timer` to end the stream.
+// Always leaves the subscription closed.
 Awaitable<> StreamEvents(Stream& stream, ServerShared& shared, const Response& response,
-                         WriteContext ctx, Timer& timer, const std::shared_ptr<Wakeup>& wakeup);
+                         WriteContext ctx, Timer& timer);
 
 }  // namespace psm::http::detail

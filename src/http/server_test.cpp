@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "http/prepared_response.hpp"
 #include "http/problem.hpp"
 #include "http/sse.hpp"
 #include "http/test_client.hpp"
@@ -56,6 +57,15 @@ class HttpServerTest : public ::testing::Test {
       reply(Response::EventStream(
           hub_.Subscribe({std::string(req.Query("station").value_or("")), 0}, std::nullopt)));
     });
+    // The same answers built per request and prepared once, to compare on the wire.
+    for (unsigned status : {200u, 304u}) {
+      const std::string suffix = std::to_string(status);
+      router_.Add(verb::get, "/made/" + suffix,
+                  [status](Request&, Reply reply) { reply(StationLike(status)); });
+      auto prepared = Prepare(StationLike(status), {{"X-Content-Type-Options", "nosniff"}});
+      router_.Add(verb::get, "/prepared/" + suffix,
+                  [prepared](Request&, Reply reply) { reply(Response::FromPrepared(prepared)); });
+    }
     ServerOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
@@ -69,6 +79,22 @@ class HttpServerTest : public ::testing::Test {
     server_ = std::make_unique<Server>(std::move(options), router_, metrics_);
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_NE(server_->Port(), 0);
+  }
+
+  static Response StationLike(unsigned status) {
+    if (status == 304) return Response::NotModified("\"e1\"").With("Cache-Control", "max-age=9");
+    return Response::Json(200, "{\"id\":\"30-1\"}")
+        .With("ETag", "\"e1\"")
+        .With("Cache-Control", "public, max-age=10");
+  }
+
+  // Everything one raw request gets back until the server closes or `until` has been seen.
+  std::string RawAnswer(std::string_view request, std::string_view until) {
+    TestClient c(server_->Port());
+    EXPECT_TRUE(c.Send(request));
+    std::string seen;
+    c.ReadUntil(until, &seen);
+    return seen;
   }
 
   void TearDown() override {
@@ -109,6 +135,22 @@ TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   auto b = c.Get("/stations/34-112?q=a+b");
   ASSERT_TRUE(b);
   EXPECT_EQ(b->body(), "station 34-112 q=a b");
+}
+
+TEST_F(HttpServerTest, PreparedResponseIsByteForByteTheBuiltOne) {
+  for (const std::string status : {"200", "304"}) {
+    const std::string end = status == "200" ? "\"30-1\"}" : "nosniff\r\n\r\n";
+    for (const std::string tail : {"HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.0\r\nHost: x\r\n\r\n",
+                                   "HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}) {
+      const std::string made = RawAnswer("GET /made/" + status + " " + tail, end);
+      const std::string prepared = RawAnswer("GET /prepared/" + status + " " + tail, end);
+      EXPECT_EQ(prepared, made) << status << " " << tail;
+      EXPECT_NE(made.find("X-Content-Type-Options: nosniff"), std::string::npos) << made;
+    }
+  }
+  // HEAD falls back to the built response: headers with Content-Length, no body.
+  const std::string head = RawAnswer("HEAD /prepared/200 HTTP/1.1\r\nHost: x\r\n\r\n", "\r\n\r\n");
+  EXPECT_NE(head.find("Content-Length: 13\r\n"), std::string::npos) << head;
 }
 
 TEST_F(HttpServerTest, PipelinedRequestsAnsweredInOrder) {

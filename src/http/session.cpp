@@ -105,9 +105,28 @@ std::string_view MethodLabel(bhttp::verb v) {
   return std::string_view(s.data(), s.size());
 }
 
-// Calls the handler and waits (without blocking the loop) for its reply.
-Awaitable<Response> Dispatch(const Handler& handler, Request& request,
-                             const std::shared_ptr<ReplySlot>& slot, Timer& timer) {
+Counter& RequestSeries(ServerShared& shared, Loop& loop, std::string_view route, bhttp::verb method,
+                       unsigned status) {
+  const Loop::SeriesKey key{route.data(), static_cast<unsigned>(method), status};
+  auto it = loop.request_series.find(key);
+  if (it == loop.request_series.end()) {
+    Counter& series = shared.requests->With({route, MethodLabel(method), std::to_string(status)});
+    it = loop.request_series.emplace(key, &series).first;
+  }
+  return *it->second;
+}
+
+Histogram& DurationSeries(ServerShared& shared, Loop& loop, std::string_view route) {
+  auto it = loop.duration_series.find(route.data());
+  if (it == loop.duration_series.end())
+    it = loop.duration_series.emplace(route.data(), &shared.durations->With({route})).first;
+  return *it->second;
+}
+
+// Calls the handler. Most handlers reply before returning: their response comes back at once,
+// without a suspension. Otherwise nullopt, and the slot is marked as waiting for a Wake().
+std::optional<Response> CallHandler(const Handler& handler, Request& request,
+                                    const std::shared_ptr<ReplySlot>& slot) {
   {
     Reply reply = [replier = std::make_shared<Replier>(slot)](Response r) {
       (*replier)(std::move(r));
@@ -118,19 +137,29 @@ Awaitable<Response> Dispatch(const Handler& handler, Request& request,
       spdlog::error("http: handler for {} threw: {}", request.path(), e.what());
     }
   }
+  std::lock_guard lock(slot->mu);
+  if (slot->response) {
+    Response r = std::move(*slot->response);
+    slot->response.reset();
+    return r;
+  }
+  slot->waiting = true;
+  return std::nullopt;
+}
+
+// Waits (without blocking the loop) for a reply from another thread.
+Awaitable<Response> AwaitReply(const std::shared_ptr<ReplySlot>& slot, Timer& timer) {
   for (;;) {
-    {
-      std::lock_guard lock(slot->mu);
-      if (slot->response) {
-        Response r = std::move(*slot->response);
-        slot->response.reset();
-        co_return r;
-      }
-      slot->waiting = true;
-    }
     error_code ec;
     timer.expires_at(Timer::time_point::max());
     co_await timer.async_wait(asio::redirect_error(kAwait, ec));
+    std::lock_guard lock(slot->mu);
+    if (slot->response) {
+      Response r = std::move(*slot->response);
+      slot->response.reset();
+      co_return r;
+    }
+    slot->waiting = true;
   }
 }
 
@@ -161,10 +190,170 @@ std::string ForwardedFor(const bhttp::fields& fields) {
   return joined;
 }
 
+// What the request loop hands back to the session when it ends.
+struct LoopEnd {
+  bool linger = false;                // unread request bytes may remain: drain before closing
+  std::optional<Response> streaming;  // an event stream to serve from here on
+  WriteContext stream_ctx;
+};
+
+// Reads, dispatches and answers requests until the connection should close or turns into an
+// event stream. Its own coroutine, so the parser, buffers and request of this frame are gone
+// before a subscriber's hours of streaming start from RunSession's small frame.
+Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loop, Connection& conn,
+                                 const std::shared_ptr<ReplySlot>& slot, Timer& timer) {
+  const ServerOptions& opt = shared.options;
+  LoopEnd end;
+  bool& linger = end.linger;
+  error_code ec;
+  auto peer = stream.socket().remote_endpoint(ec).address();
+  const std::string peer_ip = ResolveClientIp(peer, "", shared.trusted).to_string();
+  beast::flat_buffer buffer;
+  bool first = true;
+  while (!shared.stopping.load()) {
+    conn.phase = Connection::Phase::kIdle;
+    if (buffer.size() == 0) {
+      // Waiting for the next request: the idle timeout, or the header timeout for a new one.
+      stream.expires_after(first ? opt.header_timeout : opt.idle_timeout);
+      std::size_t n =
+          co_await stream.async_read_some(buffer.prepare(4096), asio::redirect_error(kAwait, ec));
+      if (ec) break;
+      buffer.commit(n);
+    }
+    first = false;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
+    parser.body_limit(shared.header_phase_body_limit);
+    stream.expires_after(opt.header_timeout);
+    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(kAwait, ec));
+    conn.phase = Connection::Phase::kBusy;
+    WriteContext wctx;
+    std::optional<Response> early;
+    if (ec == bhttp::error::header_limit) {
+      early = HeaderTooLarge();
+    } else if (ec == bhttp::error::body_limit) {
+      early = PayloadTooLarge(shared.header_phase_body_limit);
+    } else if (ec && IsHttpSyntaxError(ec)) {
+      early = BadRequest("Malformed HTTP request: " + ec.message() + ".");
+    } else if (ec) {
+      break;  // closed, reset or timed out: nobody to answer
+    }
+    if (early) {
+      wctx.keep_alive = false;
+      co_await WriteResponse(stream, opt, *early, wctx);
+      linger = true;
+      break;
+    }
+
+    auto start = std::chrono::steady_clock::now();
+    auto& header = parser.get();
+    Request req;
+    req.received_at = start;
+    req.method = header.method();
+    wctx.version = header.version();
+    wctx.keep_alive = header.keep_alive();
+    wctx.head_only = req.method == bhttp::verb::head;
+    std::string_view route_label = "unmatched";
+    std::optional<Response> res;
+    RouteMatch match;
+    std::size_t limit = opt.default_body_limit;
+    if (!req.SetTarget(std::string_view(header.target().data(), header.target().size()))) {
+      res = BadRequest("The request target is not a valid origin-form path.");
+    } else {
+      match = shared.router.Match(req.method, req.path());
+      if (match.kind == RouteMatch::Kind::kFound) {
+        route_label = match.route_name;
+        if (match.options->body_limit != 0) limit = match.options->body_limit;
+      }
+    }
+    if (!res && parser.content_length() && *parser.content_length() > limit) {
+      res = PayloadTooLarge(limit);
+    }
+    if (res) {
+      // Answer without reading the body; the connection cannot be reused.
+      wctx.keep_alive = false;
+      co_await WriteResponse(stream, opt, *res, wctx);
+      linger = true;
+      break;
+    }
+    parser.body_limit(limit);
+    if (!parser.is_done()) {
+      if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        stream.expires_after(opt.write_timeout);
+        co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                   asio::redirect_error(kAwait, ec));
+        if (ec) break;
+      }
+      stream.expires_after(opt.body_timeout);
+      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(kAwait, ec));
+      if (ec == bhttp::error::body_limit) {
+        res = PayloadTooLarge(limit);
+      } else if (ec && IsHttpSyntaxError(ec)) {
+        res = BadRequest("Malformed HTTP request body: " + ec.message() + ".");
+      } else if (ec) {
+        break;
+      }
+      if (res) {
+        wctx.keep_alive = false;
+        co_await WriteResponse(stream, opt, *res, wctx);
+        linger = true;
+        break;
+      }
+    }
+    auto message = parser.release();
+    req.body = std::move(message.body());
+    req.headers = std::move(static_cast<bhttp::fields&>(message.base()));
+    const std::string forwarded = ForwardedFor(req.headers);
+    req.client_ip =
+        forwarded.empty() ? peer_ip : ResolveClientIp(peer, forwarded, shared.trusted).to_string();
+
+    if (opt.before_dispatch) res = opt.before_dispatch(req);
+    if (!res) {
+      switch (match.kind) {
+        case RouteMatch::Kind::kNotFound:
+          res = NotFoundProblem(req.path());
+          break;
+        case RouteMatch::Kind::kMethodNotAllowed:
+          res = MethodNotAllowed(match.allow);
+          break;
+        case RouteMatch::Kind::kFound:
+          req.SetParams(std::move(match.params));
+          res = CallHandler(*match.handler, req, slot);
+          if (!res) res = co_await AwaitReply(slot, timer);
+          break;
+      }
+    }
+    if (res->close || shared.stopping.load()) wctx.keep_alive = false;
+
+    RequestSeries(shared, loop, route_label, req.method, res->status).Inc();
+    if (opt.access_log) {
+      spdlog::info(
+          "access {} {} {} {} {:.3f}ms", req.client_ip, MethodLabel(req.method), req.target(),
+          res->status,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
+    }
+    if (res->stream && res->status == 200 && !wctx.head_only) {
+      conn.phase = Connection::Phase::kStreaming;
+      DurationSeries(shared, loop, route_label)
+          .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      end.streaming.emplace(std::move(*res));
+      end.stream_ctx = wctx;
+      break;
+    }
+    if (res->stream) res->stream->Close();
+    ec = co_await WriteResponse(stream, opt, *res, wctx);
+    DurationSeries(shared, loop, route_label)
+        .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (ec || !wctx.keep_alive) break;
+  }
+  co_return end;
+}
+
 }  // namespace
 
 Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop) {
-  const ServerOptions& opt = shared.options;
   Stream stream(std::move(socket));
   Timer timer(stream.get_executor());
   auto wakeup = std::make_shared<Wakeup>(stream.get_executor(), &timer);
@@ -174,146 +363,15 @@ Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop) {
   slot->wakeup = wakeup;
 
   error_code ec;
-  auto peer = stream.socket().remote_endpoint(ec).address();
-  beast::flat_buffer buffer;
-  bool first = true;
-  bool linger = false;  // unread request bytes may remain: drain before closing
+  // Lets prepared responses be written synchronously when the send buffer has room; the
+  // asynchronous operations behave the same either way.
+  stream.socket().non_blocking(true, ec);
+  bool linger = false;
   try {
-    while (!shared.stopping.load()) {
-      conn.phase = Connection::Phase::kIdle;
-      if (buffer.size() == 0) {
-        // Waiting for the next request: the idle timeout, or the header timeout for a new one.
-        stream.expires_after(first ? opt.header_timeout : opt.idle_timeout);
-        std::size_t n =
-            co_await stream.async_read_some(buffer.prepare(4096), asio::redirect_error(kAwait, ec));
-        if (ec) break;
-        buffer.commit(n);
-      }
-      first = false;
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
-      parser.body_limit(shared.header_phase_body_limit);
-      stream.expires_after(opt.header_timeout);
-      co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(kAwait, ec));
-      conn.phase = Connection::Phase::kBusy;
-      WriteContext wctx;
-      std::optional<Response> early;
-      if (ec == bhttp::error::header_limit) {
-        early = HeaderTooLarge();
-      } else if (ec == bhttp::error::body_limit) {
-        early = PayloadTooLarge(shared.header_phase_body_limit);
-      } else if (ec && IsHttpSyntaxError(ec)) {
-        early = BadRequest("Malformed HTTP request: " + ec.message() + ".");
-      } else if (ec) {
-        break;  // closed, reset or timed out: nobody to answer
-      }
-      if (early) {
-        wctx.keep_alive = false;
-        co_await WriteResponse(stream, opt, *early, wctx);
-        linger = true;
-        break;
-      }
-
-      auto start = std::chrono::steady_clock::now();
-      auto& header = parser.get();
-      Request req;
-      req.received_at = start;
-      req.method = header.method();
-      wctx.version = header.version();
-      wctx.keep_alive = header.keep_alive();
-      wctx.head_only = req.method == bhttp::verb::head;
-      std::string_view route_label = "unmatched";
-      std::optional<Response> res;
-      RouteMatch match;
-      std::size_t limit = opt.default_body_limit;
-      if (!req.SetTarget(std::string_view(header.target().data(), header.target().size()))) {
-        res = BadRequest("The request target is not a valid origin-form path.");
-      } else {
-        match = shared.router.Match(req.method, req.path());
-        if (match.kind == RouteMatch::Kind::kFound) {
-          route_label = match.route_name;
-          if (match.options->body_limit != 0) limit = match.options->body_limit;
-        }
-      }
-      if (!res && parser.content_length() && *parser.content_length() > limit) {
-        res = PayloadTooLarge(limit);
-      }
-      if (res) {
-        // Answer without reading the body; the connection cannot be reused.
-        wctx.keep_alive = false;
-        co_await WriteResponse(stream, opt, *res, wctx);
-        linger = true;
-        break;
-      }
-      parser.body_limit(limit);
-      if (!parser.is_done()) {
-        if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
-          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-          stream.expires_after(opt.write_timeout);
-          co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
-                                     asio::redirect_error(kAwait, ec));
-          if (ec) break;
-        }
-        stream.expires_after(opt.body_timeout);
-        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(kAwait, ec));
-        if (ec == bhttp::error::body_limit) {
-          res = PayloadTooLarge(limit);
-        } else if (ec && IsHttpSyntaxError(ec)) {
-          res = BadRequest("Malformed HTTP request body: " + ec.message() + ".");
-        } else if (ec) {
-          break;
-        }
-        if (res) {
-          wctx.keep_alive = false;
-          co_await WriteResponse(stream, opt, *res, wctx);
-          linger = true;
-          break;
-        }
-      }
-      auto message = parser.release();
-      req.body = std::move(message.body());
-      req.headers = std::move(static_cast<bhttp::fields&>(message.base()));
-      req.client_ip = ResolveClientIp(peer, ForwardedFor(req.headers), shared.trusted).to_string();
-
-      if (opt.before_dispatch) res = opt.before_dispatch(req);
-      if (!res) {
-        switch (match.kind) {
-          case RouteMatch::Kind::kNotFound:
-            res = NotFoundProblem(req.path());
-            break;
-          case RouteMatch::Kind::kMethodNotAllowed:
-            res = MethodNotAllowed(match.allow);
-            break;
-          case RouteMatch::Kind::kFound:
-            req.SetParams(std::move(match.params));
-            res = co_await Dispatch(*match.handler, req, slot, timer);
-            break;
-        }
-      }
-      if (res->close || shared.stopping.load()) wctx.keep_alive = false;
-
-      shared.requests->With({route_label, MethodLabel(req.method), std::to_string(res->status)})
-          .Inc();
-      if (opt.access_log) {
-        spdlog::info(
-            "access {} {} {} {} {:.3f}ms", req.client_ip, MethodLabel(req.method), req.target(),
-            res->status,
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                .count());
-      }
-      if (res->stream && res->status == 200 && !wctx.head_only) {
-        conn.phase = Connection::Phase::kStreaming;
-        shared.durations->With({route_label})
-            .Observe(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        co_await StreamEvents(stream, shared, *res, wctx, timer, wakeup);
-        break;
-      }
-      if (res->stream) res->stream->Close();
-      ec = co_await WriteResponse(stream, opt, *res, wctx);
-      shared.durations->With({route_label})
-          .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      if (ec || !wctx.keep_alive) break;
+    LoopEnd end = co_await ServeRequests(stream, shared, loop, conn, slot, timer);
+    linger = end.linger;
+    if (end.streaming) {
+      co_await StreamEvents(stream, shared, *end.streaming, end.stream_ctx, timer);
     }
   } catch (const std::exception& e) {
     spdlog::warn("http: session ended by exception: {}", e.what());

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <map>
 #include <mutex>
+#include <tuple>
 #include <unordered_set>
 #include <utility>  // boost/asio/awaitable.hpp (1.74) uses std::exchange without it
 
@@ -62,6 +64,12 @@ struct Connection {
 // One event loop. Member order matters: destroyed acceptor, then io_context (which destroys
 // unfinished session frames that unregister from `connections`), then `connections`.
 struct Loop {
+  // Metric series by (route pattern's address, method, status): the registry's label lookup
+  // (strings, a shared lock) once per loop and series instead of twice per request. Route names
+  // are the router's own strings or literals, so their addresses are stable.
+  using SeriesKey = std::tuple<const char*, unsigned, unsigned>;
+  std::map<SeriesKey, Counter*> request_series;
+  std::map<const char*, Histogram*> duration_series;
   std::unordered_set<Connection*> connections;
   boost::asio::io_context ioc{1};
   Acceptor acceptor{ioc.get_executor()};

@@ -1,111 +1,155 @@
-// SseHub: id assignment, replay ring and bounded per-subscriber queues.
+// SseHub: id assignment, the shared ring of framed events, and subscriber cursors into it.
 #include "http/sse.hpp"
 
-#include <algorithm>
+#include <deque>
+#include <mutex>
+#include <shared_mutex>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
 
 namespace psm::http {
 namespace detail {
 
-struct SseEvent {
-  std::uint64_t id;
-  std::string station;
-  int ac;
-  SseBytes bytes;
-};
-
 struct SseHubCore {
   explicit SseHubCore(SseHubOptions o) : options(o), next_id(o.first_id) {}
 
-  static bool Matches(const SseFilter& f, const std::string& station, int ac) {
-    if (ac == 0 && station.empty()) return true;
-    if (!f.station.empty() && f.station != station) return false;
-    if (f.ac != 0 && f.ac != ac) return false;
+  static bool Matches(const SseFilter& f, const SseEvent& e) {
+    if ((f.types & e.type) == 0) return false;
+    if (e.ac == 0 && e.station.empty()) return true;
+    if (!f.station.empty() && f.station != e.station) return false;
+    if (f.ac != 0 && f.ac != e.ac) return false;
     return true;
+  }
+
+  void NotifyAll() {
+    std::lock_guard lock(notifiers_mu);
+    for (auto& [key, weak] : notifiers) {
+      if (auto n = weak.lock()) n->Notify();
+    }
   }
 
   const SseHubOptions options;
   std::atomic<std::size_t> live{0};
-  mutable std::mutex mu;  // guards everything below
-  std::uint64_t next_id;
-  std::deque<SseEvent> ring;
-  std::vector<std::weak_ptr<SseSubscription>> subscribers;
+  std::atomic<std::uint64_t> generation{0};  // CloseAll count
+  // Every reader (Take, Subscribe) shares the lock; only Publish takes it exclusively.
+  mutable std::shared_mutex mu;
+  std::uint64_t next_id;         // guarded by mu
+  std::deque<SseEventPtr> ring;  // guarded by mu; ids are consecutive
+  std::mutex notifiers_mu;       // guards notifiers
+  std::vector<std::pair<const void*, std::weak_ptr<SseNotifier>>> notifiers;
 };
 
 }  // namespace detail
 
 namespace {
 
-const SseBytes& ResetEvent() {
-  static const SseBytes kReset = std::make_shared<const std::string>("event: reset\ndata: {}\n\n");
+const SseEventPtr& ResetEvent() {
+  static const SseEventPtr kReset =
+      SseHub::Frame(0, "", 0, kSseOther, "event: reset\ndata: {}\n\n");
   return kReset;
+}
+
+unsigned TypeBit(std::string_view type) {
+  if (type == "status") return kSseStatus;
+  if (type == "summary") return kSseSummary;
+  if (type == "alert") return kSseAlert;
+  return kSseOther;
 }
 
 }  // namespace
 
+std::optional<unsigned> ParseSseTypes(std::string_view list) {
+  unsigned mask = 0;
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    unsigned bit = TypeBit(list.substr(0, comma));
+    if (bit == kSseOther) return std::nullopt;
+    mask |= bit;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+    if (list.empty()) return std::nullopt;  // a trailing comma
+  }
+  if (mask == 0) return std::nullopt;
+  return mask;
+}
+
 SseSubscription::SseSubscription(std::shared_ptr<detail::SseHubCore> core, SseFilter filter)
-    : core_(std::move(core)),
-      filter_(std::move(filter)),
-      max_events_(core_->options.queue_events),
-      max_bytes_(core_->options.queue_bytes),
-      keepalive_(core_->options.keepalive) {
+    : core_(std::move(core)), filter_(std::move(filter)) {
   core_->live.fetch_add(1);
 }
 
 SseSubscription::~SseSubscription() {
-  if (state_ == State::kOpen) core_->live.fetch_sub(1);
+  if (state_.load() == State::kOpen) core_->live.fetch_sub(1);
 }
 
-bool SseSubscription::Offer(const SseBytes& bytes) {
-  std::function<void()> wake;
-  bool ok = true;
-  {
-    std::lock_guard lock(mu_);
-    if (state_ != State::kOpen) return false;
-    if (queue_.size() >= max_events_ || queued_bytes_ + bytes->size() > max_bytes_) {
-      state_ = State::kOverflowed;
-      queue_.clear();
-      queued_bytes_ = 0;
-      core_->live.fetch_sub(1);
-      ok = false;
-    } else {
-      queue_.push_back(bytes);
-      queued_bytes_ += bytes->size();
+void SseSubscription::Finish(State state) {
+  State expected = State::kOpen;
+  if (state_.compare_exchange_strong(expected, state)) core_->live.fetch_sub(1);
+}
+
+std::chrono::milliseconds SseSubscription::keepalive() const {
+  return core_->options.keepalive;
+}
+
+SseSubscription::State SseSubscription::Take(SseBatch* out) {
+  if (state_.load() != State::kOpen) return state_.load();
+  auto& c = *core_;
+  if (generation_ != c.generation.load()) {
+    Finish(State::kClosed);
+    return state_.load();
+  }
+  std::shared_lock lock(c.mu);
+  if (reset_pending_) {
+    if (out->size == SseBatch::kMax) return State::kOpen;
+    out->events[out->size++] = ResetEvent();
+    reset_pending_ = false;
+  }
+  if (cursor_ >= c.next_id) return State::kOpen;
+  const std::uint64_t oldest = c.ring.empty() ? c.next_id : c.ring.front()->id;
+  bool lagging = cursor_ < oldest;
+  const std::size_t from = lagging ? 0 : cursor_ - oldest;
+  if (!lagging) {
+    // The unread matching events are this subscriber's queue; past the bounds it is dropped.
+    std::size_t events = 0, bytes = 0;
+    for (std::size_t i = from; i < c.ring.size(); ++i) {
+      const SseEvent& e = *c.ring[i];
+      if (!detail::SseHubCore::Matches(filter_, e)) continue;
+      ++events;
+      bytes += e.wire.size();
     }
-    wake = std::move(wake_);
-    wake_ = nullptr;
+    lagging = events > c.options.queue_events || bytes > c.options.queue_bytes;
   }
-  if (wake) wake();
-  return ok;
-}
-
-SseSubscription::State SseSubscription::Take(std::vector<SseBytes>* out,
-                                             std::function<void()> wake) {
-  std::lock_guard lock(mu_);
-  if (state_ != State::kOpen) return state_;
-  if (queue_.empty()) {
-    wake_ = std::move(wake);
-    return state_;
+  if (lagging) {
+    lock.unlock();
+    Finish(State::kOverflowed);
+    return state_.load();
   }
-  for (auto& bytes : queue_)
-    out->push_back(std::move(bytes));
-  queue_.clear();
-  queued_bytes_ = 0;
-  return state_;
+  std::size_t i = from;
+  for (; i < c.ring.size() && out->size < SseBatch::kMax; ++i) {
+    if (detail::SseHubCore::Matches(filter_, *c.ring[i])) out->events[out->size++] = c.ring[i];
+  }
+  cursor_ = oldest + i;
+  return State::kOpen;
 }
 
 void SseSubscription::Close() {
-  std::function<void()> wake;
-  {
-    std::lock_guard lock(mu_);
-    if (state_ != State::kOpen) return;
-    state_ = State::kClosed;
-    queue_.clear();
-    queued_bytes_ = 0;
-    core_->live.fetch_sub(1);
-    wake = std::move(wake_);
-    wake_ = nullptr;
+  Finish(State::kClosed);
+}
+
+std::shared_ptr<SseNotifier> SseSubscription::NotifierFor(
+    const void* key, const std::function<std::shared_ptr<SseNotifier>()>& make) {
+  auto& c = *core_;
+  std::lock_guard lock(c.notifiers_mu);
+  for (auto& [k, weak] : c.notifiers) {
+    if (k != key) continue;
+    if (auto n = weak.lock()) return n;
   }
-  if (wake) wake();
+  std::erase_if(c.notifiers, [](const auto& entry) { return entry.second.expired(); });
+  auto n = make();
+  c.notifiers.emplace_back(key, n);
+  return n;
 }
 
 SseHub::SseHub(SseHubOptions options) : core_(std::make_shared<detail::SseHubCore>(options)) {}
@@ -132,29 +176,35 @@ std::string SseHub::Format(std::uint64_t id, std::string_view type, std::string_
   return out;
 }
 
+SseEventPtr SseHub::Frame(std::uint64_t id, std::string station, int ac, unsigned type,
+                          std::string_view text) {
+  auto e = std::make_shared<SseEvent>();
+  e->id = id;
+  e->station = std::move(station);
+  e->ac = ac;
+  e->type = type;
+  std::string head = fmt::format("{:x}\r\n", text.size());
+  e->wire.reserve(head.size() + text.size() + 2);
+  e->wire += head;
+  e->wire += text;
+  e->wire += "\r\n";
+  e->text_pos = static_cast<std::uint32_t>(head.size());
+  return e;
+}
+
 std::uint64_t SseHub::Publish(std::string event_type, std::string station_id, int ac,
                               std::string data_json) {
   auto& c = *core_;
-  std::lock_guard lock(c.mu);
-  std::uint64_t id = c.next_id++;
-  auto bytes = std::make_shared<const std::string>(Format(id, event_type, data_json));
-  c.ring.push_back(detail::SseEvent{id, std::move(station_id), ac, bytes});
-  if (c.ring.size() > c.options.ring_size) c.ring.pop_front();
-  const detail::SseEvent& event = c.ring.back();
-  // Offering under the hub lock keeps every subscriber's queue in id order; Offer only touches
-  // memory and the wake callback only posts to an executor, so the lock is held briefly.
-  auto& subs = c.subscribers;
-  subs.erase(
-      std::remove_if(subs.begin(), subs.end(),
-                     [&](const std::weak_ptr<SseSubscription>& weak) {
-                       auto sub = weak.lock();
-                       if (!sub) return true;
-                       if (!detail::SseHubCore::Matches(sub->filter(), event.station, event.ac)) {
-                         return false;
-                       }
-                       return !sub->Offer(event.bytes);
-                     }),
-      subs.end());
+  std::uint64_t id;
+  {
+    std::unique_lock lock(c.mu);
+    id = c.next_id;
+    c.ring.push_back(Frame(id, std::move(station_id), ac, TypeBit(event_type),
+                           Format(id, event_type, data_json)));
+    ++c.next_id;
+    if (c.ring.size() > c.options.ring_size) c.ring.pop_front();
+  }
+  c.NotifyAll();
   return id;
 }
 
@@ -162,31 +212,28 @@ std::shared_ptr<SseSubscription> SseHub::Subscribe(SseFilter filter,
                                                    std::optional<std::uint64_t> last_event_id) {
   auto& c = *core_;
   std::shared_ptr<SseSubscription> sub(new SseSubscription(core_, std::move(filter)));
-  std::lock_guard lock(c.mu);
-  if (last_event_id) {
-    std::uint64_t last = *last_event_id;
-    std::uint64_t oldest = c.ring.empty() ? c.next_id : c.ring.front().id;
-    bool gap = last + 1 < oldest || last >= c.next_id;
-    std::vector<SseBytes> replay;
-    std::size_t replay_bytes = 0;
-    if (!gap) {
-      for (const auto& e : c.ring) {
-        if (e.id > last && detail::SseHubCore::Matches(sub->filter(), e.station, e.ac)) {
-          replay.push_back(e.bytes);
-          replay_bytes += e.bytes->size();
-        }
-      }
+  sub->generation_ = c.generation.load();
+  std::shared_lock lock(c.mu);
+  sub->cursor_ = c.next_id;
+  if (!last_event_id) return sub;
+  const std::uint64_t last = *last_event_id;
+  const std::uint64_t oldest = c.ring.empty() ? c.next_id : c.ring.front()->id;
+  bool gap = last + 1 < oldest || last >= c.next_id;
+  if (!gap) {
+    std::size_t events = 0, bytes = 0;
+    for (std::size_t i = last + 1 - oldest; i < c.ring.size(); ++i) {
+      if (!detail::SseHubCore::Matches(sub->filter(), *c.ring[i])) continue;
+      ++events;
+      bytes += c.ring[i]->wire.size();
     }
-    // A replay the queue cannot hold would overflow at once; a reset is the useful answer.
-    if (gap || replay.size() > c.options.queue_events || replay_bytes > c.options.queue_bytes) {
-      sub->Offer(ResetEvent());
-    } else {
-      for (const auto& bytes : replay) {
-        if (!sub->Offer(bytes)) break;
-      }
-    }
+    // A replay past the queue bounds would overflow at once; a reset is the useful answer.
+    gap = events > c.options.queue_events || bytes > c.options.queue_bytes;
   }
-  c.subscribers.push_back(sub);
+  if (gap) {
+    sub->reset_pending_ = true;
+  } else {
+    sub->cursor_ = last + 1;
+  }
   return sub;
 }
 
@@ -195,21 +242,13 @@ std::size_t SseHub::SubscriberCount() const {
 }
 
 std::uint64_t SseHub::LastId() const {
-  std::lock_guard lock(core_->mu);
+  std::shared_lock lock(core_->mu);
   return core_->next_id - 1;
 }
 
 void SseHub::CloseAll() {
-  std::vector<std::shared_ptr<SseSubscription>> subs;
-  {
-    std::lock_guard lock(core_->mu);
-    for (auto& weak : core_->subscribers) {
-      if (auto sub = weak.lock()) subs.push_back(std::move(sub));
-    }
-    core_->subscribers.clear();
-  }
-  for (auto& sub : subs)
-    sub->Close();
+  core_->generation.fetch_add(1);
+  core_->NotifyAll();
 }
 
 }  // namespace psm::http

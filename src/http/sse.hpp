@@ -1,44 +1,91 @@
-// Server-Sent Events fan-out: SseHub assigns event ids, keeps a replay ring for Last-Event-ID and
-// hands each event's bytes (formatted once, shared) to every matching subscriber's bounded queue.
-// A subscriber that falls behind is disconnected rather than buffered without limit.
+// Server-Sent Events fan-out: SseHub assigns event ids and keeps every event, framed once, in a
+// shared ring; each subscriber is only a cursor into it, so one subscriber costs a few dozen bytes
+// and a slow one is disconnected once it lags too far, never buffered per subscriber.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace psm::http {
 
 struct SseHubOptions {
   std::size_t ring_size = 4096;                // events kept for Last-Event-ID replay
-  std::size_t queue_events = 256;              // per-subscriber queue bound (events)
-  std::size_t queue_bytes = 1 << 20;           // per-subscriber queue bound (bytes)
+  std::size_t queue_events = 256;              // a subscriber further behind is dropped (events)
+  std::size_t queue_bytes = 1 << 20;           // a subscriber further behind is dropped (bytes)
   std::uint64_t first_id = 1;                  // e.g. start-time based so ids grow across restarts
   std::chrono::milliseconds keepalive{15000};  // comment line interval on an idle stream
 };
 
+// Event types a subscriber can ask for (`types=` on /api/v1/events). Any other type counts as
+// kSseOther, which only the default mask includes.
+inline constexpr unsigned kSseStatus = 1, kSseSummary = 2, kSseAlert = 4, kSseOther = 8;
+inline constexpr unsigned kSseAllTypes = kSseStatus | kSseSummary | kSseAlert | kSseOther;
+
+// Parses a comma list of `status`, `summary`, `alert` into a mask; nullopt if a name is unknown
+// or the list is empty.
+std::optional<unsigned> ParseSseTypes(std::string_view list);
+
 // Which events a subscriber wants. Events with ac == 0 and no station (district-wide, e.g.
-// `summary`) reach everyone; otherwise a station filter needs the same station and an AC filter
-// the same AC. No filter means everything.
+// `summary`) pass the place filters; otherwise a station filter needs the same station and an AC
+// filter the same AC. No filter means everything. `types` then keeps only the listed types.
 struct SseFilter {
-  std::string station;  // "34-112" or empty
-  int ac = 0;           // 0 = any
+  std::string station;            // "34-112" or empty
+  int ac = 0;                     // 0 = any
+  unsigned types = kSseAllTypes;  // kSse* bits
 };
 
-using SseBytes = std::shared_ptr<const std::string>;
+// One published event, immutable and shared by the ring and every writer. `wire` holds the
+// event already framed as one HTTP/1.1 chunk, so a chunked stream writes it as is and an
+// HTTP/1.0 stream writes the middle part.
+struct SseEvent {
+  std::uint64_t id = 0;
+  std::string station;
+  int ac = 0;
+  unsigned type = kSseOther;
+  std::string wire;            // "<hex size>\r\n" + event text + "\r\n"
+  std::uint32_t text_pos = 0;  // where the event text starts in `wire`
+
+  std::string_view Chunk() const { return wire; }
+  std::string_view Text() const {
+    return std::string_view(wire).substr(text_pos, wire.size() - text_pos - 2);
+  }
+};
+using SseEventPtr = std::shared_ptr<const SseEvent>;
+
+// What one Take hands over: up to kMax events, in id order.
+struct SseBatch {
+  static constexpr std::size_t kMax = 16;
+  std::array<SseEventPtr, kMax> events;
+  std::size_t size = 0;
+  void Clear() {
+    for (std::size_t i = 0; i < size; ++i)
+      events[i].reset();
+    size = 0;
+  }
+};
+
+// Woken after every Publish and CloseAll, on the publishing thread and without the hub lock
+// held. Implementations must not block (the HTTP server posts one task to its event loop).
+class SseNotifier {
+ public:
+  virtual ~SseNotifier() = default;
+  virtual void Notify() = 0;
+};
 
 namespace detail {
 struct SseHubCore;
 }
 
-// One client's stream. Created by SseHub::Subscribe, driven by the HTTP session. Thread-safe.
+// One client's stream: a cursor into the hub's ring. Created by SseHub::Subscribe, read by one
+// consumer (the HTTP session's event loop): Take must not be called from two threads at once.
+// Close and the hub's CloseAll may come from any thread.
 class SseSubscription {
  public:
   ~SseSubscription();
@@ -47,32 +94,33 @@ class SseSubscription {
 
   enum class State { kOpen, kClosed, kOverflowed };
 
-  // Moves queued events into `out` (appending). If nothing was queued and the stream is open,
-  // `wake` is kept and called once, from the publishing thread, when something arrives or the
-  // stream closes; it must not block. Returns the stream state.
-  State Take(std::vector<SseBytes>* out, std::function<void()> wake);
-  // Ends the stream and stops delivery; idempotent. Wakes a waiting session.
+  // Appends to `out` (up to its capacity) the matching events after the cursor and advances the
+  // cursor past them. A subscriber whose unread matching events exceed the queue bounds, or
+  // whose next event is no longer retained, becomes kOverflowed and gets nothing more. Takes
+  // the hub's reader lock briefly; never blocks otherwise. Returns the stream state.
+  State Take(SseBatch* out);
+  // Ends the stream; idempotent.
   void Close();
-  std::chrono::milliseconds keepalive() const { return keepalive_; }
+  std::chrono::milliseconds keepalive() const;
   const SseFilter& filter() const { return filter_; }
+
+  // The notifier registered in this subscription's hub under `key` (e.g. one per event loop),
+  // registering make() if there is none alive. The hub keeps only a weak reference: the
+  // notifier is dropped once its last holder lets go. Thread-safe.
+  std::shared_ptr<SseNotifier> NotifierFor(
+      const void* key, const std::function<std::shared_ptr<SseNotifier>()>& make);
 
  private:
   friend class SseHub;
   SseSubscription(std::shared_ptr<detail::SseHubCore> core, SseFilter filter);
-  // Queues `bytes`; on overflow marks the subscription overflowed and returns false. Called with
-  // the hub lock held.
-  bool Offer(const SseBytes& bytes);
+  void Finish(State state);  // leaves kOpen for `state`; call with no hub lock held
 
   std::shared_ptr<detail::SseHubCore> core_;
   const SseFilter filter_;
-  const std::size_t max_events_;
-  const std::size_t max_bytes_;
-  const std::chrono::milliseconds keepalive_;
-  std::mutex mu_;
-  std::deque<SseBytes> queue_;
-  std::size_t queued_bytes_ = 0;
-  State state_ = State::kOpen;
-  std::function<void()> wake_;
+  std::uint64_t cursor_ = 0;      // id of the next event to look at; consumer-owned
+  std::uint64_t generation_ = 0;  // the hub's CloseAll count at subscription
+  bool reset_pending_ = false;    // send `event: reset` first
+  std::atomic<State> state_{State::kOpen};
 };
 
 class SseHub {
@@ -82,29 +130,34 @@ class SseHub {
   SseHub(const SseHub&) = delete;
   SseHub& operator=(const SseHub&) = delete;
 
-  // Formats and delivers one event; returns its id. Never blocks on a socket: it only appends to
-  // bounded in-memory queues. Thread-safe; ids are strictly increasing and every subscriber sees
-  // its events in id order. `data_json` should be single-line JSON (newlines are split into
-  // several `data:` lines as the SSE grammar requires).
+  // Formats and frames one event once, appends it to the ring, then notifies the registered
+  // notifiers; returns its id. Never blocks on a socket. Thread-safe; ids are strictly
+  // increasing and every subscriber sees its events in id order. `data_json` should be
+  // single-line JSON (newlines are split into several `data:` lines as the SSE grammar requires).
   std::uint64_t Publish(std::string event_type, std::string station_id, int ac,
                         std::string data_json);
 
-  // Starts a subscription. With `last_event_id`, first queues the retained matching events after
-  // it; if some of them are no longer retained (or the id is from the future, e.g. before a
-  // restart) it queues one `event: reset` instead so the client refetches state. Atomic with
-  // respect to Publish: no event is missed or duplicated between replay and live delivery.
+  // Starts a subscription at the newest event. With `last_event_id`, it starts after that id
+  // instead, so the retained matching events are read first; if some of them are no longer
+  // retained, the id is from the future (e.g. before a restart) or the replay would exceed the
+  // queue bounds, the stream begins with one `event: reset` instead so the client refetches
+  // state. No event is missed or duplicated between replay and live delivery. Thread-safe.
   std::shared_ptr<SseSubscription> Subscribe(SseFilter filter,
                                              std::optional<std::uint64_t> last_event_id);
 
-  // Live subscriptions (for metrics). Thread-safe.
+  // Open subscriptions (for metrics). Thread-safe.
   std::size_t SubscriberCount() const;
   // The id of the last published event, or first_id - 1 if none.
   std::uint64_t LastId() const;
-  // Closes every subscription (e.g. at shutdown). New subscriptions still work afterwards.
+  // Closes every current subscription (each sees kClosed at its next Take; the notifiers are
+  // woken so they look). New subscriptions still work afterwards. Thread-safe.
   void CloseAll();
 
-  // The bytes of one event as written on the wire.
+  // The text of one event as written on the wire (without chunk framing).
   static std::string Format(std::uint64_t id, std::string_view type, std::string_view data);
+  // `text` framed as one HTTP/1.1 chunk.
+  static SseEventPtr Frame(std::uint64_t id, std::string station, int ac, unsigned type,
+                           std::string_view text);
 
  private:
   std::shared_ptr<detail::SseHubCore> core_;

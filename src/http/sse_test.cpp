@@ -3,19 +3,29 @@
 
 #include <atomic>
 
+#include "http/wakeup.hpp"
+
 #include <gtest/gtest.h>
 
 namespace psm::http {
 namespace {
 
 std::vector<std::string> Drain(SseSubscription& sub) {
-  std::vector<SseBytes> got;
-  sub.Take(&got, nullptr);
   std::vector<std::string> out;
-  for (auto& b : got)
-    out.push_back(*b);
-  return out;
+  for (;;) {
+    SseBatch got;
+    sub.Take(&got);
+    for (std::size_t i = 0; i < got.size; ++i)
+      out.emplace_back(got.events[i]->Text());
+    if (got.size < SseBatch::kMax) return out;
+  }
 }
+
+class CountingNotifier : public SseNotifier {
+ public:
+  void Notify() override { ++count; }
+  std::atomic<int> count{0};
+};
 
 TEST(HttpSse, FormatsOncePerEvent) {
   EXPECT_EQ(SseHub::Format(7, "status", R"({"a":1})"), "id: 7\nevent: status\ndata: {\"a\":1}\n\n");
@@ -24,12 +34,52 @@ TEST(HttpSse, FormatsOncePerEvent) {
   auto a = hub.Subscribe({}, std::nullopt);
   auto b = hub.Subscribe({}, std::nullopt);
   hub.Publish("status", "34-1", 34, "{}");
-  std::vector<SseBytes> ga, gb;
-  a->Take(&ga, nullptr);
-  b->Take(&gb, nullptr);
-  ASSERT_EQ(ga.size(), 1u);
-  ASSERT_EQ(gb.size(), 1u);
-  EXPECT_EQ(ga[0].get(), gb[0].get());  // the same bytes, shared
+  SseBatch ga, gb;
+  a->Take(&ga);
+  b->Take(&gb);
+  ASSERT_EQ(ga.size, 1u);
+  ASSERT_EQ(gb.size, 1u);
+  EXPECT_EQ(ga.events[0].get(), gb.events[0].get());  // the same bytes, shared
+  // Framed once as an HTTP/1.1 chunk; HTTP/1.0 streams write the text inside.
+  const std::string text = "id: 1\nevent: status\ndata: {}\n\n";
+  EXPECT_EQ(ga.events[0]->Text(), text);
+  EXPECT_EQ(ga.events[0]->Chunk(), "1e\r\n" + text + "\r\n");
+}
+
+TEST(HttpSse, ParsesTypeLists) {
+  EXPECT_EQ(ParseSseTypes("status"), kSseStatus);
+  EXPECT_EQ(ParseSseTypes("status,alert"), kSseStatus | kSseAlert);
+  EXPECT_EQ(ParseSseTypes("summary,status,summary"), kSseStatus | kSseSummary);
+  EXPECT_EQ(ParseSseTypes(""), std::nullopt);
+  EXPECT_EQ(ParseSseTypes("status,"), std::nullopt);
+  EXPECT_EQ(ParseSseTypes(",status"), std::nullopt);
+  EXPECT_EQ(ParseSseTypes("reset"), std::nullopt);
+  EXPECT_EQ(ParseSseTypes("Status"), std::nullopt);
+}
+
+TEST(HttpSse, FiltersByType) {
+  SseHub hub;
+  auto status_only = hub.Subscribe({"", 0, kSseStatus}, std::nullopt);
+  auto station_alerts = hub.Subscribe({"34-112", 0, kSseAlert | kSseSummary}, std::nullopt);
+  auto everything = hub.Subscribe({}, std::nullopt);
+  hub.Publish("status", "34-112", 34, "1");
+  hub.Publish("summary", "", 0, "2");
+  hub.Publish("alert", "34-112", 34, "3");
+  hub.Publish("alert", "", 0, "4");
+  hub.Publish("alert", "31-5", 31, "5");
+  hub.Publish("custom", "", 0, "6");  // a type no list can name reaches only the default
+  auto s = Drain(*status_only);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_NE(s[0].find("data: 1"), std::string::npos);
+  auto a = Drain(*station_alerts);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_NE(a[0].find("data: 2"), std::string::npos);
+  EXPECT_NE(a[1].find("data: 3"), std::string::npos);
+  EXPECT_NE(a[2].find("data: 4"), std::string::npos);
+  EXPECT_EQ(Drain(*everything).size(), 6u);
+  // Replay honours the filter too.
+  auto replay = hub.Subscribe({"", 0, kSseStatus}, hub.LastId() - 6);
+  EXPECT_EQ(Drain(*replay).size(), 1u);
 }
 
 TEST(HttpSse, FiltersByStationAndAc) {
@@ -92,31 +142,67 @@ TEST(HttpSse, SlowSubscriberIsDisconnectedNotBuffered) {
   for (int i = 0; i < 3; ++i)
     hub.Publish("status", "1-1", 1, "{}");
   EXPECT_EQ(Drain(*fast).size(), 3u);
-  hub.Publish("status", "1-1", 1, "{}");  // the 4th overflows `slow`
-  std::vector<SseBytes> got;
-  EXPECT_EQ(slow->Take(&got, nullptr), SseSubscription::State::kOverflowed);
-  EXPECT_TRUE(got.empty());
+  hub.Publish("status", "1-1", 1, "{}");  // 4 unread: `slow` is over the bound
+  SseBatch got;
+  EXPECT_EQ(slow->Take(&got), SseSubscription::State::kOverflowed);
+  EXPECT_EQ(got.size, 0u);
   EXPECT_EQ(Drain(*fast).size(), 1u);
   EXPECT_EQ(hub.SubscriberCount(), 1u);
 }
 
-TEST(HttpSse, WakeCalledOnceWhenSomethingArrives) {
+TEST(HttpSse, SubscriberWhoseEventsLeftTheRingOverflows) {
+  SseHub hub(SseHubOptions{.ring_size = 4, .queue_events = 100});
+  auto filtered = hub.Subscribe({"9-9", 0}, std::nullopt);
+  for (int i = 0; i < 5; ++i)
+    hub.Publish("status", "1-1", 1, "{}");  // none match, but one left the ring unread
+  SseBatch got;
+  EXPECT_EQ(filtered->Take(&got), SseSubscription::State::kOverflowed);
+}
+
+TEST(HttpSse, TakesLongBacklogsInBatches) {
   SseHub hub;
   auto sub = hub.Subscribe({}, std::nullopt);
-  std::atomic<int> wakes{0};
-  std::vector<SseBytes> got;
-  EXPECT_EQ(sub->Take(&got, [&] { ++wakes; }), SseSubscription::State::kOpen);
-  EXPECT_TRUE(got.empty());
+  for (std::size_t i = 0; i < SseBatch::kMax + 3; ++i)
+    hub.Publish("status", "1-1", 1, "{}");
+  SseBatch first;
+  EXPECT_EQ(sub->Take(&first), SseSubscription::State::kOpen);
+  ASSERT_EQ(first.size, SseBatch::kMax);
+  SseBatch rest;
+  sub->Take(&rest);
+  ASSERT_EQ(rest.size, 3u);
+  EXPECT_EQ(rest.events[0]->id, first.events[SseBatch::kMax - 1]->id + 1);
+}
+
+TEST(HttpSse, NotifiersAreSharedPerKeyAndWokenOncePerPublish) {
+  SseHub hub;
+  auto a = hub.Subscribe({}, std::nullopt);
+  auto b = hub.Subscribe({"5-5", 0}, std::nullopt);
+  int made = 0;
+  auto make = [&]() -> std::shared_ptr<SseNotifier> {
+    ++made;
+    return std::make_shared<CountingNotifier>();
+  };
+  int loop1 = 0, loop2 = 0;
+  auto n1 = a->NotifierFor(&loop1, make);
+  EXPECT_EQ(b->NotifierFor(&loop1, make), n1);  // same loop, same notifier
+  auto n2 = b->NotifierFor(&loop2, make);
+  EXPECT_NE(n2, n1);
+  EXPECT_EQ(made, 2);
+  hub.Publish("status", "1-1", 1, "{}");  // whatever the number of subscribers: one each
   hub.Publish("status", "1-1", 1, "{}");
+  EXPECT_EQ(static_cast<CountingNotifier&>(*n1).count.load(), 2);
+  EXPECT_EQ(static_cast<CountingNotifier&>(*n2).count.load(), 2);
+  // The hub holds them weakly: dropped with their last holder, then made afresh.
+  n1.reset();
   hub.Publish("status", "1-1", 1, "{}");
-  EXPECT_EQ(wakes.load(), 1);
-  sub->Take(&got, nullptr);
-  EXPECT_EQ(got.size(), 2u);
-  sub->Take(&got, [&] { ++wakes; });
-  sub->Close();
-  EXPECT_EQ(wakes.load(), 2);
-  EXPECT_EQ(sub->Take(&got, nullptr), SseSubscription::State::kClosed);
-  EXPECT_EQ(hub.SubscriberCount(), 0u);
+  a->NotifierFor(&loop1, make);
+  EXPECT_EQ(made, 3);
+  SseBatch got;
+  EXPECT_EQ(a->Take(&got), SseSubscription::State::kOpen);
+  EXPECT_EQ(got.size, 3u);
+  a->Close();
+  EXPECT_EQ(a->Take(&got), SseSubscription::State::kClosed);
+  EXPECT_EQ(hub.SubscriberCount(), 1u);
 }
 
 TEST(HttpSse, CountDropsWhenSubscriptionIsDestroyedAndCloseAllEndsStreams) {
@@ -127,10 +213,40 @@ TEST(HttpSse, CountDropsWhenSubscriptionIsDestroyedAndCloseAllEndsStreams) {
   }
   EXPECT_EQ(hub.SubscriberCount(), 0u);
   auto a = hub.Subscribe({}, std::nullopt);
+  auto notifier = std::make_shared<CountingNotifier>();
+  a->NotifierFor(&hub, [&] { return notifier; });
   hub.CloseAll();
-  std::vector<SseBytes> got;
-  EXPECT_EQ(a->Take(&got, nullptr), SseSubscription::State::kClosed);
+  EXPECT_EQ(notifier->count.load(), 1);  // so the streams look and see the end
+  SseBatch got;
+  EXPECT_EQ(a->Take(&got), SseSubscription::State::kClosed);
+  EXPECT_EQ(hub.SubscriberCount(), 0u);
   hub.Publish("status", "1-1", 1, "{}");  // no subscribers left; must not crash
+  auto later = hub.Subscribe({}, std::nullopt);
+  hub.Publish("status", "1-1", 1, "{}");
+  EXPECT_EQ(Drain(*later).size(), 1u);
+}
+
+// What the event loop writes for a stream, and what is left after a partial write.
+TEST(HttpSse, BuffersResumeAfterPartialWrite) {
+  detail::SsePendingWrite w;
+  w.batch.events[0] = SseHub::Frame(1, "", 0, kSseStatus, "id: 1\n\n");
+  w.batch.events[1] = SseHub::Frame(2, "", 0, kSseStatus, "id: 2\n\n");
+  w.batch.size = 2;
+  auto joined = [&](bool chunked) {
+    iovec iov[SseBatch::kMax];
+    std::size_t n = detail::SseLoop::Buffers(w, chunked, iov);
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i)
+      out.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    return out;
+  };
+  EXPECT_EQ(joined(true), "7\r\nid: 1\n\n\r\n7\r\nid: 2\n\n\r\n");
+  EXPECT_EQ(joined(false), "id: 1\n\nid: 2\n\n");
+  w.skip = 10;  // into the second event's chunk
+  EXPECT_EQ(joined(true), "\r\n7\r\nid: 2\n\n\r\n");
+  EXPECT_EQ(joined(false), " 2\n\n");
+  w.skip = 12;  // exactly the first chunk
+  EXPECT_EQ(joined(true), "7\r\nid: 2\n\n\r\n");
 }
 
 }  // namespace

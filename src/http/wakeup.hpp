@@ -1,13 +1,22 @@
-// Internal: lets any thread wake a session coroutine that is parked on its timer, even after the
-// session has ended (the wake is then dropped). Thread-safe.
+// Internal: waking session coroutines from other threads. Wakeup lets any thread wake one
+// session parked on its timer; SseLoop serves every parked SSE stream of one event loop with a
+// single posted task per publish.
 #pragma once
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 
 #include "http/session.hpp"
+#include "http/sse.hpp"
 
 namespace psm::http::detail {
 
@@ -35,6 +44,232 @@ class Wakeup : public std::enable_shared_from_this<Wakeup> {
   Executor executor_;
   std::mutex mu_;
   Timer* timer_;  // owned by the session's coroutine frame; null once it is gone
+};
+
+// Bytes of an SSE stream still to be written by its coroutine: `batch` from byte `skip` on.
+struct SsePendingWrite {
+  SseBatch batch;
+  std::size_t skip = 0;
+};
+
+// The SSE streams of one event loop. A publish notifies it once (one post, whatever the number
+// of streams); the posted task takes each parked stream's new events and writes them straight
+// to its socket with one non-blocking sendmsg, so an idle stream's coroutine stays asleep. Only
+// a stream whose socket cannot take everything (or that ended) has its coroutine woken, to
+// finish the write with a timeout. The same walk writes keep-alive comments, so streams need no
+// timers of their own. Everything but Notify runs on the loop's thread.
+class SseLoop final : public SseNotifier, public std::enable_shared_from_this<SseLoop> {
+ public:
+  // One stream, living in its coroutine's frame for as long as it is registered.
+  struct Stream {
+    SseSubscription* sub = nullptr;
+    int fd = -1;
+    bool chunked = true;
+    Timer* timer = nullptr;  // the coroutine waits on it while `parked`
+    bool parked = false;
+    std::unique_ptr<SsePendingWrite> pending;  // set when the coroutine has bytes to write
+    std::size_t index = 0;                     // position in streams_
+  };
+
+  // Registers `stream` for its lifetime (RAII); the loop stays alive while any is registered.
+  class Registration {
+   public:
+    Registration(std::shared_ptr<SseLoop> loop, Stream* stream)
+        : loop_(std::move(loop)), stream_(stream) {
+      loop_->Add(stream_);
+    }
+    ~Registration() { loop_->Remove(stream_); }
+    SseLoop& loop() const { return *loop_; }
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+
+   private:
+    std::shared_ptr<SseLoop> loop_;
+    Stream* stream_;
+  };
+
+  SseLoop(Executor executor, std::chrono::milliseconds keepalive)
+      : executor_(executor), ticker_(executor), keepalive_(keepalive) {}
+
+  // The loop of `executor` for `sub`'s hub, created on first use. Loop thread.
+  static std::shared_ptr<SseLoop> For(SseSubscription& sub, Executor executor) {
+    auto n = sub.NotifierFor(&executor.context(), [&]() -> std::shared_ptr<SseNotifier> {
+      return std::make_shared<SseLoop>(executor, sub.keepalive());
+    });
+    return std::static_pointer_cast<SseLoop>(n);
+  }
+
+  // Any thread. Posts one walk unless one is already queued.
+  void Notify() override {
+    if (notified_.exchange(true)) return;
+    boost::asio::post(executor_, [self = shared_from_this()] {
+      self->notified_.store(false);
+      if (self->walking_) {
+        self->rewalk_ = true;  // the walk under way may have passed streams this event is for
+        return;
+      }
+      self->walking_ = true;
+      self->pos_ = 0;
+      self->WalkOn();
+    });
+  }
+
+  // Takes `s`'s next events for its coroutine to write, into s.pending, which is allocated
+  // only when there are some: a parked stream holds no batch. Returns the stream state.
+  SseSubscription::State TakePending(Stream& s) {
+    scratch_.batch.Clear();
+    auto state = s.sub->Take(&scratch_.batch);
+    if (state == SseSubscription::State::kOpen && scratch_.batch.size > 0) {
+      s.pending = std::make_unique<SsePendingWrite>();
+      s.pending->batch = scratch_.batch;
+    }
+    scratch_.batch.Clear();
+    return state;
+  }
+
+  // Frames `batch` for the wire from byte `skip` on; returns the number of iovecs filled.
+  static std::size_t Buffers(const SsePendingWrite& w, bool chunked, iovec* out) {
+    std::size_t n = 0, skip = w.skip;
+    for (std::size_t i = 0; i < w.batch.size; ++i) {
+      std::string_view bytes = chunked ? w.batch.events[i]->Chunk() : w.batch.events[i]->Text();
+      if (skip >= bytes.size()) {
+        skip -= bytes.size();
+        continue;
+      }
+      bytes.remove_prefix(skip);
+      skip = 0;
+      out[n].iov_base = const_cast<char*>(bytes.data());
+      out[n].iov_len = bytes.size();
+      ++n;
+    }
+    return n;
+  }
+
+ private:
+  void Add(Stream* s) {
+    s->index = streams_.size();
+    streams_.push_back(s);
+    if (!ticking_) StartTicker();
+  }
+
+  // Streams [0, pos_) have been walked and [pos_, size) not yet; removal keeps it so (the gap
+  // is filled from the walked side first), so a walk in slices never skips a stream.
+  void Remove(Stream* s) {
+    std::size_t gap = s->index;
+    if (walking_ && gap < pos_) {
+      --pos_;
+      Put(streams_[pos_], gap);
+      gap = pos_;
+    }
+    if (gap + 1 != streams_.size()) Put(streams_.back(), gap);
+    streams_.pop_back();
+  }
+
+  void Put(Stream* s, std::size_t index) {
+    streams_[index] = s;
+    s->index = index;
+  }
+
+  void StartTicker() {
+    ticking_ = true;
+    ticker_.expires_after(keepalive_);
+    ticker_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->streams_.empty()) {
+        self->ticking_ = false;
+        return;
+      }
+      for (std::size_t i = 0; i < self->streams_.size(); ++i) {
+        Stream& s = *self->streams_[i];
+        if (!s.parked) continue;
+        self->scratch_.batch.events[0] = KeepaliveEvent();
+        self->scratch_.batch.size = 1;
+        self->Send(s);
+      }
+      self->StartTicker();
+    });
+  }
+
+  // Walks kSlice streams from pos_, then queues the rest behind whatever else the loop has to
+  // do, so a fan-out to many streams does not hold up requests (a report's own answer among
+  // them).
+  void WalkOn() {
+    static constexpr std::size_t kSlice = 256;
+    const std::size_t end = std::min(streams_.size(), pos_ + kSlice);
+    for (std::size_t i = pos_; i < end; ++i) {
+      Stream& s = *streams_[i];
+      // Events come in batches of SseBatch::kMax; a full batch may have more behind it.
+      while (s.parked) {
+        scratch_.batch.Clear();
+        if (s.sub->Take(&scratch_.batch) != SseSubscription::State::kOpen) {
+          Wake(s);
+          break;
+        }
+        if (scratch_.batch.size == 0) break;
+        bool full = scratch_.batch.size == SseBatch::kMax;
+        Send(s);
+        if (!full) break;
+      }
+    }
+    scratch_.batch.Clear();
+    pos_ = end;
+    if (pos_ < streams_.size()) {
+      boost::asio::post(executor_, [self = shared_from_this()] { self->WalkOn(); });
+      return;
+    }
+    if (rewalk_) {
+      rewalk_ = false;
+      pos_ = 0;
+      WalkOn();
+      return;
+    }
+    walking_ = false;
+  }
+
+  // Writes scratch_ to a parked stream; what the socket does not take goes to the coroutine.
+  void Send(Stream& s) {
+    iovec iov[SseBatch::kMax];
+    scratch_.skip = 0;
+    std::size_t n = Buffers(scratch_, s.chunked, iov);
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      total += iov[i].iov_len;
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n;
+    ssize_t sent = ::sendmsg(s.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent >= 0 && static_cast<std::size_t>(sent) == total) {
+      scratch_.batch.Clear();
+      return;
+    }
+    // Full socket buffer or an error: the coroutine's write waits (with its timeout) or fails.
+    auto pending = std::make_unique<SsePendingWrite>();
+    pending->batch = scratch_.batch;
+    pending->skip = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    scratch_.batch.Clear();
+    s.pending = std::move(pending);
+    Wake(s);
+  }
+
+  static void Wake(Stream& s) {
+    s.parked = false;
+    s.timer->cancel();
+  }
+
+  static const SseEventPtr& KeepaliveEvent() {
+    static const SseEventPtr kEvent = SseHub::Frame(0, "", 0, kSseOther, ": keepalive\n\n");
+    return kEvent;
+  }
+
+  Executor executor_;
+  Timer ticker_;
+  const std::chrono::milliseconds keepalive_;
+  std::atomic<bool> notified_{false};
+  bool walking_ = false;  // a walk is in progress (in slices)
+  bool rewalk_ = false;   // start it over when it ends
+  std::size_t pos_ = 0;   // the walk's next stream
+  bool ticking_ = false;
+  std::vector<Stream*> streams_;
+  SsePendingWrite scratch_;  // the walk's batch, reused
 };
 
 }  // namespace psm::http::detail

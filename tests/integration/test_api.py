@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -259,6 +260,44 @@ class ApiTest(unittest.TestCase):
         self.assertIn("at", received, "no status event arrived")
         self.assertLess(received["at"] - sent, 1.0)
         self.assertIn(b'"35-6"', received["data"])
+
+    def test_sse_types_filter(self):
+        status, _, body = self.psm.request("GET", "/api/v1/events?types=status,bogus")
+        self.assertEqual(status, 422, body)
+        self.assertEqual(json.loads(body)["type"].rsplit("/", 1)[-1], "bad_types")
+
+        def open_stream(query):
+            sock = socket.create_connection(("127.0.0.1", self.psm.port), timeout=5)
+            sock.sendall(f"GET /api/v1/events{query} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+            return sock
+
+        def read_for(sock, seconds):
+            buf, end = b"", time.monotonic() + seconds
+            while time.monotonic() < end:
+                sock.settimeout(max(0.01, end - time.monotonic()))
+                try:
+                    chunk = sock.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                buf += chunk
+            return buf
+
+        token = self.psm.login("35-5")
+        only_status, everything = open_stream("?types=status"), open_stream("")
+        try:
+            time.sleep(0.2)
+            status, _, _ = self.post_report("35-5", queue_report(self.psm.now(), 3, 2), token)
+            self.assertEqual(status, 201)
+            filtered, unfiltered = read_for(only_status, 2.5), read_for(everything, 0.5)
+        finally:
+            only_status.close()
+            everything.close()
+        # The unfiltered stream shows a summary follows the report; the filtered one skips it.
+        self.assertIn(b"event: summary", unfiltered)
+        self.assertIn(b"event: status", filtered)
+        self.assertNotIn(b"event: summary", filtered)
 
 
 if __name__ == "__main__":

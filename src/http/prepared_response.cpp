@@ -1,0 +1,71 @@
+// Serialisation that mirrors WriteResponse's header order: Server, Content-Type, the response's
+// own headers, then the defaults it does not override, then Content-Length (when a body is
+// allowed). prepared_response_test compares the two byte for byte.
+#include "http/prepared_response.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/status.hpp>
+
+namespace psm::http {
+namespace {
+
+bool StatusHasNoBody(unsigned status) {
+  return status == 204 || status == 304 || (status >= 100 && status < 200);
+}
+
+void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+}  // namespace
+
+std::string_view ReasonPhrase(unsigned status) {
+  const auto reason =
+      boost::beast::http::obsolete_reason(boost::beast::http::int_to_status(status));
+  return std::string_view(reason.data(), reason.size());
+}
+
+std::shared_ptr<const PreparedResponse> Prepare(Response response, const DefaultHeaders& defaults) {
+  auto prepared = std::make_shared<PreparedResponse>();
+  std::string& out = prepared->wire;
+  static const std::string kNoBody;
+  const std::string& body = response.body ? *response.body : kNoBody;
+  out.reserve(256 + body.size());
+  out.append("HTTP/1.1 ");
+  out.append(std::to_string(response.status));
+  out.push_back(' ');
+  out.append(ReasonPhrase(response.status));
+  out.append("\r\n");
+  AppendHeader(out, "Server", "psm");
+  if (!response.content_type.empty()) AppendHeader(out, "Content-Type", response.content_type);
+  for (const auto& [name, value] : response.headers)
+    AppendHeader(out, name, value);
+  for (const auto& [name, value] : defaults) {
+    bool overridden =
+        boost::beast::iequals(name, "Server") ||
+        (boost::beast::iequals(name, "Content-Type") && !response.content_type.empty());
+    for (const auto& own : response.headers)
+      overridden = overridden || boost::beast::iequals(own.first, name);
+    if (!overridden) AppendHeader(out, name, value);
+  }
+  const bool has_body = !StatusHasNoBody(response.status);
+  if (has_body) AppendHeader(out, "Content-Length", std::to_string(body.size()));
+  out.append("\r\n");
+  if (has_body) out.append(body);
+  prepared->response = std::move(response);
+  return prepared;
+}
+
+Response Response::FromPrepared(std::shared_ptr<const PreparedResponse> prepared) {
+  Response r;
+  r.status = prepared->response.status;
+  r.close = prepared->response.close;
+  r.body = prepared->response.body;
+  r.prepared = std::move(prepared);
+  return r;
+}
+
+}  // namespace psm::http
