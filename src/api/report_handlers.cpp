@@ -55,6 +55,17 @@ Json OutcomeJson(const SubmitOutcome& out) {
   return j;
 }
 
+// OutcomeJson(out).dump() for a stored report, without building a JSON tree: this runs on the
+// writer thread once per accepted report.
+std::string StoredOutcomeText(const SubmitOutcome& out) {
+  std::string text = "{\"status\":" + std::to_string(StatusOf(out)) + ",\"result\":";
+  text += out.kind == SubmitOutcome::Kind::kCreated ? "\"created\"" : "\"repeated\"";
+  text += ",\"report\":";
+  text += ReportJsonText(out.stored);
+  text += '}';
+  return text;
+}
+
 // Who sent a report, for the audit entry the writer commits with it.
 RequestOrigin Origin(const auth::Principal& who, const Request& req) {
   return RequestOrigin{auth::Actor(who), std::string(ToString(who.role)), req.client_ip};
@@ -92,7 +103,7 @@ void PostReport(ApiContext& ctx, Request& req, Reply reply) {
                                                                    : std::chrono::seconds(0);
       return reply(http::ProblemFor(out.error, retry));
     }
-    reply(Response::Json(StatusOf(out), OutcomeJson(out).dump()));
+    reply(Response::Json(StatusOf(out), StoredOutcomeText(out)));
   };
   if (!ctx.writer.Submit(std::move(report).value(), Origin(*who, req), done))
     reply(http::Unavailable("the server is not accepting reports right now; retry"));

@@ -18,13 +18,15 @@ namespace psm {
 struct StationView {
   Station station;
   StationStatus status;
-  std::optional<Instant> last_report_at;        // latest observed_at of any report
-  std::shared_ptr<const std::string> body;      // GET /stations/{id}
-  std::string etag;                             // strong ETag of `body`, quoted
-  std::shared_ptr<const std::string> timeline;  // GET /stations/{id}/timeline
+  std::optional<Instant> last_report_at;    // latest observed_at of any report
+  std::shared_ptr<const std::string> body;  // GET /stations/{id}
+  std::string etag;                         // strong ETag of `body`, quoted
+  // GET /stations/{id}/timeline; may trail `body` by up to WriterOptions::timeline_interval.
+  std::shared_ptr<const std::string> timeline;
 };
 
-// District-wide views, recomputed by the writer after each batch and on its timer.
+// District-wide views, recomputed by the writer after a batch (at most every
+// WriterOptions::summary_interval) and on its timer.
 struct SummaryView {
   std::shared_ptr<const std::string> district_json;  // without "now"; the handler adds it
   std::shared_ptr<const std::string> constituencies_json;

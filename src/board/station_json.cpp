@@ -2,6 +2,7 @@
 #include "board/station_json.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 namespace psm {
 
@@ -16,10 +17,8 @@ Json OrNull(const std::optional<T>& v, F&& f) {
   return v ? Json(f(*v)) : Json(nullptr);
 }
 
-}  // namespace
-
-Json StationJson(const Station& s, const StationStatus& st) {
-  Json status{
+Json StatusJson(const StationStatus& st) {
+  return Json{
       {"state", ToString(st.state)},
       {"queue", OrNull(st.queue, CountsJson)},
       {"wait_minutes", OrNull(st.wait,
@@ -38,16 +37,38 @@ Json StationJson(const Station& s, const StationStatus& st) {
       {"interruption_reason",
        st.interruption_reason.empty() ? Json(nullptr) : Json(st.interruption_reason)},
   };
-  return Json{{"id", s.id.ToString()},
-              {"ac", s.id.ac},
-              {"part", s.id.part},
-              {"name", s.name},
-              {"building", s.building},
-              {"locality", s.locality},
-              {"lat", s.lat},
-              {"lon", s.lon},
-              {"electors", CountsJson(s.electors)},
-              {"status", std::move(status)}};
+}
+
+Json HeadJson(const Station& s) {
+  return Json{
+      {"id", s.id.ToString()}, {"ac", s.id.ac},          {"part", s.id.part},
+      {"name", s.name},        {"building", s.building}, {"locality", s.locality},
+      {"lat", s.lat},          {"lon", s.lon},           {"electors", CountsJson(s.electors)}};
+}
+
+}  // namespace
+
+Json StationJson(const Station& s, const StationStatus& st) {
+  Json j = HeadJson(s);
+  j["status"] = StatusJson(st);
+  return j;
+}
+
+std::string StationHead(const Station& s) {
+  std::string head = HeadJson(s).dump();
+  head.pop_back();  // the closing brace: the status follows
+  return head;
+}
+
+std::string StationJsonText(const std::string& head, const StationStatus& st) {
+  const std::string status = StatusJson(st).dump();
+  std::string out;
+  out.reserve(head.size() + status.size() + 12);
+  out += head;
+  out += ",\"status\":";
+  out += status;
+  out += '}';
+  return out;
 }
 
 Json ReportJson(const Report& r) {
@@ -74,29 +95,165 @@ Json ReportJson(const Report& r) {
   return j;
 }
 
+namespace {
+
+Json CountsItem(const Report& r) {
+  Json p = CountsJson(r.counts);
+  p["at"] = FormatRfc3339(r.observed_at);
+  return p;
+}
+
+Json EventItem(const Report& r) {
+  Json p{{"at", FormatRfc3339(r.observed_at)}, {"event", ToString(r.event)}};
+  if (r.event == EventKind::kInterrupted) p["reason"] = r.reason;
+  if (r.event == EventKind::kPollClosed) p["voters_in_queue_at_close"] = r.voters_in_queue_at_close;
+  return p;
+}
+
+Json Items(const std::vector<Report>& reports, Json (*item)(const Report&)) {
+  Json out = Json::array();
+  for (const auto& r : reports)
+    out.push_back(item(r));
+  return out;
+}
+
+void AppendInt(std::string& out, std::int64_t v) {
+  char buf[24];
+  const int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+void AppendCounts(std::string& out, const Counts& c) {
+  out += "{\"men\":";
+  AppendInt(out, c.men);
+  out += ",\"women\":";
+  AppendInt(out, c.women);
+  out += ",\"others\":";
+  AppendInt(out, c.others);
+  out += ",\"total\":";
+  AppendInt(out, c.Total());
+  out += '}';
+}
+
+}  // namespace
+
 Json TimelineJson(const std::vector<Report>& queue, const std::vector<Report>& turnout,
                   const std::vector<Report>& events) {
-  Json q = Json::array();
-  for (const auto& r : queue) {
-    Json p = CountsJson(r.counts);
-    p["at"] = FormatRfc3339(r.observed_at);
-    q.push_back(std::move(p));
+  return Json{{"queue", Items(queue, CountsItem)},
+              {"turnout", Items(turnout, CountsItem)},
+              {"events", Items(events, EventItem)}};
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else {
+          out += ch;
+        }
+    }
   }
-  Json t = Json::array();
-  for (const auto& r : turnout) {
-    Json p = CountsJson(r.counts);
-    p["at"] = FormatRfc3339(r.observed_at);
-    t.push_back(std::move(p));
+  out += '"';
+}
+
+std::string ReportJsonText(const Report& r) {
+  std::string out;
+  out.reserve(256);
+  out += "{\"id\":";
+  AppendJsonString(out, r.id);
+  out += ",\"station\":";
+  AppendJsonString(out, r.station.ToString());
+  out += ",\"kind\":";
+  AppendJsonString(out, ToString(r.kind));
+  out += ",\"observed_at\":";
+  AppendJsonString(out, FormatRfc3339(r.observed_at));
+  switch (r.kind) {
+    case ReportKind::kQueue:
+      out += ",\"queue\":";
+      AppendCounts(out, r.counts);
+      break;
+    case ReportKind::kTurnout:
+      out += ",\"votes_polled\":";
+      AppendCounts(out, r.counts);
+      break;
+    case ReportKind::kEvent:
+      out += ",\"event\":";
+      AppendJsonString(out, ToString(r.event));
+      if (r.event == EventKind::kInterrupted) {
+        out += ",\"reason\":";
+        AppendJsonString(out, r.reason);
+      }
+      if (r.event == EventKind::kPollClosed) {
+        out += ",\"voters_in_queue_at_close\":";
+        AppendInt(out, r.voters_in_queue_at_close);
+      }
+      break;
   }
-  Json e = Json::array();
-  for (const auto& r : events) {
-    Json p{{"at", FormatRfc3339(r.observed_at)}, {"event", ToString(r.event)}};
-    if (r.event == EventKind::kInterrupted) p["reason"] = r.reason;
-    if (r.event == EventKind::kPollClosed)
-      p["voters_in_queue_at_close"] = r.voters_in_queue_at_close;
-    e.push_back(std::move(p));
+  if (r.received_at.time_since_epoch().count() != 0) {
+    out += ",\"received_at\":";
+    AppendJsonString(out, FormatRfc3339(r.received_at));
   }
-  return Json{{"queue", std::move(q)}, {"turnout", std::move(t)}, {"events", std::move(e)}};
+  out += '}';
+  return out;
+}
+
+void TimelineRenderer::Update(Part& part, const std::vector<Report>& reports,
+                              Json (*item)(const Report&)) {
+  const bool appended_only = reports.size() >= part.count &&
+                             (part.count == 0 || reports[part.count - 1].id == part.last_id);
+  if (!appended_only) part = Part{};
+  for (std::size_t i = part.count; i < reports.size(); ++i) {
+    if (i > 0) part.items += ',';
+    part.items += item(reports[i]).dump();
+  }
+  part.count = reports.size();
+  part.last_id = reports.empty() ? std::string() : reports.back().id;
+}
+
+std::shared_ptr<const std::string> TimelineRenderer::Render(const std::vector<Report>& queue,
+                                                            const std::vector<Report>& turnout,
+                                                            const std::vector<Report>& events) {
+  Update(queue_, queue, CountsItem);
+  Update(turnout_, turnout, CountsItem);
+  Update(events_, events, EventItem);
+  auto out = std::make_shared<std::string>();
+  out->reserve(queue_.items.size() + turnout_.items.size() + events_.items.size() + 40);
+  *out += "{\"queue\":[";
+  *out += queue_.items;
+  *out += "],\"turnout\":[";
+  *out += turnout_.items;
+  *out += "],\"events\":[";
+  *out += events_.items;
+  *out += "]}";
+  return out;
 }
 
 }  // namespace psm

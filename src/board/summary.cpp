@@ -151,11 +151,53 @@ std::string CsvQuote(std::string_view s) {
   return out + "\"";
 }
 
+// Whether a station's rows rendered from `a` are the ones `b` gives (observed_at is not shown).
+bool SameRows(const std::vector<SlotValue>& a, const std::vector<SlotValue>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (a[k].state != b[k].state) return false;
+    if (a[k].state == SlotValueState::kReported && !(a[k].votes == b[k].votes)) return false;
+  }
+  return true;
+}
+
+Json StationTurnoutJson(const Station& station, const std::vector<EciSlot>& slots,
+                        const std::vector<SlotValue>& values) {
+  Json station_slots = Json::array();
+  for (std::size_t k = 0; k < slots.size(); ++k) {
+    const bool reported = values[k].state == SlotValueState::kReported;
+    station_slots.push_back(
+        Json{{"slot", slots[k].label},
+             {"state", SlotStateName(values[k].state)},
+             {"votes", reported ? CountsJson(values[k].votes) : Json(nullptr)},
+             {"pct", reported ? Json(Pct(values[k].votes.Total(), station.electors.Total()))
+                              : Json(nullptr)}});
+  }
+  return Json{
+      {"id", station.id.ToString()}, {"ac", station.id.ac}, {"slots", std::move(station_slots)}};
+}
+
+std::string StationCsv(const Station& station, const std::vector<SlotValue>& values) {
+  std::ostringstream csv;
+  csv << station.id.ac << ',' << station.id.ToString() << ',' << CsvQuote(station.name) << ','
+      << station.electors.Total();
+  for (const auto& v : values)
+    CsvCells(csv, v, station.electors.Total());
+  csv << '\n';
+  return csv.str();
+}
+
 }  // namespace
 
 std::shared_ptr<const SummaryView> BuildSummary(const Board& board,
                                                 const std::vector<StationLedger>& ledgers,
                                                 const PollingDay& day, Instant now) {
+  return SummaryBuilder().Build(board, ledgers, day, now);
+}
+
+std::shared_ptr<const SummaryView> SummaryBuilder::Build(const Board& board,
+                                                         const std::vector<StationLedger>& ledgers,
+                                                         const PollingDay& day, Instant now) {
   const std::vector<EciSlot> slots = EciSlots(day);
   const bool after_close = now >= day.ClosesAt();
   GroupTotals district;
@@ -163,15 +205,20 @@ std::shared_ptr<const SummaryView> BuildSummary(const Board& board,
   std::map<int, GroupTotals> by_ac;
   for (const auto& c : board.constituencies())
     by_ac[c.number].slots.resize(slots.size());
+  rows_.resize(board.size());
 
-  Json stations_turnout = Json::array();
-  std::ostringstream csv;
-  csv << "ac,station,name,electors";
-  for (const auto& s : slots) {
-    for (const char* part : {"men", "women", "others", "total", "pct"})
-      csv << ',' << s.label << '_' << part;
+  std::string stations_turnout;  // the "stations" array's items, comma-separated
+  std::string csv;
+  {
+    std::ostringstream head;
+    head << "ac,station,name,electors";
+    for (const auto& s : slots) {
+      for (const char* part : {"men", "women", "others", "total", "pct"})
+        head << ',' << s.label << '_' << part;
+    }
+    head << '\n';
+    csv = head.str();
   }
-  csv << '\n';
 
   std::vector<SlotValue> values(slots.size());
   for (std::uint32_t i = 0; i < board.size(); ++i) {
@@ -182,28 +229,21 @@ std::shared_ptr<const SummaryView> BuildSummary(const Board& board,
     AddStation(district, *view, values, after_close);
     AddStation(by_ac[view->station.id.ac], *view, values, after_close);
 
-    Json station_slots = Json::array();
-    for (std::size_t k = 0; k < slots.size(); ++k) {
-      const bool reported = values[k].state == SlotValueState::kReported;
-      station_slots.push_back(
-          Json{{"slot", slots[k].label},
-               {"state", SlotStateName(values[k].state)},
-               {"votes", reported ? CountsJson(values[k].votes) : Json(nullptr)},
-               {"pct", reported ? Json(Pct(values[k].votes.Total(), view->station.electors.Total()))
-                                : Json(nullptr)}});
+    StationRows& rows = rows_[i];
+    if (!rows.valid || !SameRows(rows.values, values)) {
+      rows.valid = true;
+      rows.values = values;
+      rows.json = StationTurnoutJson(view->station, slots, values).dump();
+      rows.csv = StationCsv(view->station, values);
     }
-    stations_turnout.push_back(Json{{"id", view->station.id.ToString()},
-                                    {"ac", view->station.id.ac},
-                                    {"slots", std::move(station_slots)}});
-    csv << view->station.id.ac << ',' << view->station.id.ToString() << ','
-        << CsvQuote(view->station.name) << ',' << view->station.electors.Total();
-    for (std::size_t k = 0; k < slots.size(); ++k)
-      CsvCells(csv, values[k], view->station.electors.Total());
-    csv << '\n';
+    if (!stations_turnout.empty()) stations_turnout += ',';
+    stations_turnout += rows.json;
+    csv += rows.csv;
   }
 
   Json acs = Json::array();
   Json ac_turnout = Json::array();
+  std::ostringstream totals_csv;
   for (const auto& [number, totals] : by_ac) {
     const Constituency* c = board.FindConstituency(number);
     Json j{{"ac", number},
@@ -215,13 +255,15 @@ std::shared_ptr<const SummaryView> BuildSummary(const Board& board,
                               {"name", c ? c->name : ""},
                               {"electors", totals.electors.Total()},
                               {"slots", GroupSlotsJson(totals, slots)}});
-    csv << number << ",AC total," << CsvQuote(c ? c->name : "") << ',' << totals.electors.Total();
-    CsvGroupCells(csv, totals);
-    csv << '\n';
+    totals_csv << number << ",AC total," << CsvQuote(c ? c->name : "") << ','
+               << totals.electors.Total();
+    CsvGroupCells(totals_csv, totals);
+    totals_csv << '\n';
   }
-  csv << ",District total,," << district.electors.Total();
-  CsvGroupCells(csv, district);
-  csv << '\n';
+  totals_csv << ",District total,," << district.electors.Total();
+  CsvGroupCells(totals_csv, district);
+  totals_csv << '\n';
+  csv += totals_csv.str();
 
   Json slot_defs = Json::array();
   for (const auto& s : slots) {
@@ -246,12 +288,21 @@ std::shared_ptr<const SummaryView> BuildSummary(const Board& board,
   view->district_json = std::make_shared<std::string>(district_json.dump());
   view->constituencies_json =
       std::make_shared<std::string>(Json{{"constituencies", std::move(acs)}}.dump());
-  view->turnout_json = std::make_shared<std::string>(Json{
-      {"slots", std::move(slot_defs)},
-      {"district", GroupSlotsJson(district, slots)},
-      {"constituencies", std::move(ac_turnout)},
-      {"stations", std::move(stations_turnout)}}.dump());
-  view->turnout_csv = std::make_shared<std::string>(csv.str());
+  // Spliced by hand so the stations' cached items are not parsed back into a tree; the bytes
+  // are what dump() gives for {"slots","district","constituencies","stations"}.
+  auto turnout = std::make_shared<std::string>();
+  turnout->reserve(stations_turnout.size() + 4096);
+  *turnout += "{\"slots\":";
+  *turnout += slot_defs.dump();
+  *turnout += ",\"district\":";
+  *turnout += GroupSlotsJson(district, slots).dump();
+  *turnout += ",\"constituencies\":";
+  *turnout += ac_turnout.dump();
+  *turnout += ",\"stations\":[";
+  *turnout += stations_turnout;
+  *turnout += "]}";
+  view->turnout_json = std::move(turnout);
+  view->turnout_csv = std::make_shared<std::string>(std::move(csv));
   return view;
 }
 

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "board/board.hpp"
+#include "core/eci_slots.hpp"
 #include "core/station_ledger.hpp"
 
 namespace psm {
@@ -14,5 +16,24 @@ namespace psm {
 std::shared_ptr<const SummaryView> BuildSummary(const Board& board,
                                                 const std::vector<StationLedger>& ledgers,
                                                 const PollingDay& day, Instant now);
+
+// The same, for a caller that builds the summary again and again: each station's rows in the
+// turnout JSON and CSV are kept and rendered again only when its slot values change, which
+// is most of the cost of a build. Not thread-safe; one per writer.
+class SummaryBuilder {
+ public:
+  std::shared_ptr<const SummaryView> Build(const Board& board,
+                                           const std::vector<StationLedger>& ledgers,
+                                           const PollingDay& day, Instant now);
+
+ private:
+  struct StationRows {
+    bool valid = false;
+    std::vector<SlotValue> values;  // what `json` and `csv` were rendered from
+    std::string json;               // the station's entry in turnout_json's "stations"
+    std::string csv;                // its line of turnout_csv, with the newline
+  };
+  std::vector<StationRows> rows_;
+};
 
 }  // namespace psm

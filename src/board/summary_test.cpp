@@ -93,5 +93,27 @@ TEST_F(SummaryTest, CsvMarksMissingAndTotals) {
   EXPECT_EQ(lines[6].substr(0, 35), ",District total,,2600,50,40,0,90,9,");
 }
 
+TEST_F(SummaryTest, BuilderReusingRowsMatchesAFreshBuild) {
+  SummaryBuilder builder;
+  builder.Build(board_, ledgers_, day_, now_);
+  // A new value for one station, and a later time that turns another slot missing.
+  ledgers_[2].Apply(Turnout("t2", {35, 1}, "2026-11-30T10:50:00+05:30", {30, 20, 0}));
+  const Instant later = *ParseRfc3339("2026-11-30T11:30:00+05:30");
+  for (std::uint32_t i = 0; i < board_.size(); ++i) {
+    auto view = std::make_shared<StationView>(*board_.Get(i));
+    view->status = ledgers_[i].Status(later, StatusOptions{});
+    board_.Set(i, view);
+  }
+  const auto reused = builder.Build(board_, ledgers_, day_, later);
+  const auto fresh = BuildSummary(board_, ledgers_, day_, later);
+  EXPECT_EQ(*reused->turnout_json, *fresh->turnout_json);
+  EXPECT_EQ(*reused->turnout_csv, *fresh->turnout_csv);
+  EXPECT_EQ(*reused->district_json, *fresh->district_json);
+  // And the fresh build is what the tree would give: valid JSON with the new value.
+  const json t = json::parse(*fresh->turnout_json);
+  EXPECT_EQ(t["stations"][2]["slots"][1]["votes"]["total"], 50);
+  EXPECT_EQ(t["stations"][2]["slots"][1]["state"], "reported");
+}
+
 }  // namespace
 }  // namespace psm

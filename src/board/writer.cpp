@@ -40,6 +40,12 @@ Writer::Writer(std::unique_ptr<Store> store, Board& board, Bus& bus, const Clock
   ledgers_.reserve(board_.size());
   for (const auto& s : board_.stations())
     ledgers_.emplace_back(s);
+  timeline_stale_.assign(board_.size(), 0);
+  timeline_rendered_.assign(board_.size(), SteadyTime{});
+  timelines_.resize(board_.size());
+  heads_.reserve(board_.size());
+  for (const auto& s : board_.stations())
+    heads_.push_back(StationHead(s));
 }
 
 Writer::~Writer() {
@@ -115,10 +121,13 @@ void Writer::Run() {
     bool stop = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_until(lock, std::min(next_refresh, next_alerts),
+      // Reports that queued while the last batch committed go into the next one at once: that
+      // is group commit without an artificial wait. Only an idle writer waits for company.
+      const bool idle = queue_.empty();
+      cv_.wait_until(lock, std::min({next_refresh, next_alerts, NextDeferred()}),
                      [&] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
-      if (!queue_.empty() && !stopping_ && queue_.size() < options_.max_batch) {
-        // Group commit: give concurrent submitters a moment to join this batch.
+      if (idle && !queue_.empty() && !stopping_ && queue_.size() < options_.max_batch) {
+        // Give concurrent submitters a moment to join this batch.
         cv_.wait_for(lock, options_.flush_interval,
                      [&] { return stopping_ || queue_.size() >= options_.max_batch; });
       }
@@ -146,29 +155,78 @@ void Writer::Run() {
       RefreshAll(true);
       next_refresh = steady::now() + options_.refresh_interval;
     }
+    FlushDeferred(stop);
     if (stop) return;
   }
 }
 
-void Writer::RenderStation(std::uint32_t index, Instant now) {
+void Writer::RenderStation(std::uint32_t index, Instant now, bool timeline) {
   const StationLedger& ledger = ledgers_[index];
   auto view = std::make_shared<StationView>();
   view->station = ledger.station();
   view->status = ledger.Status(now, status_options_);
   view->last_report_at = ledger.LastReportAt();
-  auto body = std::make_shared<std::string>(StationJson(view->station, view->status).dump());
+  auto body = std::make_shared<std::string>(StationJsonText(heads_[index], view->status));
   view->etag = EtagOf(*body);
   view->body = std::move(body);
-  view->timeline = std::make_shared<std::string>(
-      TimelineJson(ledger.queue_reports(), ledger.turnout_reports(), ledger.events()).dump());
+  const auto before = timeline ? nullptr : board_.Get(index);
+  if (before && before->timeline) {
+    view->timeline = before->timeline;
+  } else {
+    view->timeline =
+        timelines_[index].Render(ledger.queue_reports(), ledger.turnout_reports(), ledger.events());
+  }
   board_.Set(index, std::move(view));
+}
+
+void Writer::RenderChanged(std::uint32_t index, Instant now, SteadyTime real_now) {
+  // A timeline holds every report of the station's day, so re-rendering it per batch would cost
+  // O(reports) per report at peak. The first change after a quiet spell shows at once.
+  const bool timeline_now = real_now - timeline_rendered_[index] >= options_.timeline_interval;
+  RenderStation(index, now, timeline_now);
+  if (timeline_now) {
+    timeline_rendered_[index] = real_now;
+  } else if (!timeline_stale_[index]) {
+    timeline_stale_[index] = 1;
+    stale_timelines_.push_back(index);
+    timelines_due_ = std::min(timelines_due_, real_now + options_.timeline_interval);
+  }
+}
+
+Writer::SteadyTime Writer::NextDeferred() const {
+  SteadyTime due = timelines_due_;
+  if (summary_stale_) due = std::min(due, summary_built_ + options_.summary_interval);
+  if (summary_unpublished_) due = std::min(due, last_summary_publish_ + kSummaryPublishInterval);
+  return due;
+}
+
+void Writer::FlushDeferred(bool all) {
+  const auto real_now = std::chrono::steady_clock::now();
+  if (summary_stale_ && (all || real_now >= summary_built_ + options_.summary_interval)) {
+    RenderSummary(clock_.Now());
+  }
+  PublishSummaryIfDue(real_now);
+  if (stale_timelines_.empty() || (!all && real_now < timelines_due_)) return;
+  for (const std::uint32_t index : stale_timelines_) {
+    const StationLedger& ledger = ledgers_[index];
+    auto view = std::make_shared<StationView>(*board_.Get(index));
+    view->timeline =
+        timelines_[index].Render(ledger.queue_reports(), ledger.turnout_reports(), ledger.events());
+    board_.Set(index, std::move(view));
+    timeline_stale_[index] = 0;
+    timeline_rendered_[index] = real_now;
+  }
+  stale_timelines_.clear();
+  timelines_due_ = SteadyTime::max();
 }
 
 void Writer::RefreshAll(bool publish_changes) {
   const Instant now = clock_.Now();
   for (std::uint32_t i = 0; i < ledgers_.size(); ++i) {
     const auto before = board_.Get(i);
-    RenderStation(i, now);
+    // Timelines do not age: only the first render (Load) needs them; stale ones wait for
+    // FlushDeferred.
+    RenderStation(i, now, before == nullptr);
     if (!publish_changes || !before) continue;
     const auto after = board_.Get(i);
     // Ages change every second; only a change a viewer must notice is pushed.
@@ -182,14 +240,23 @@ void Writer::RefreshAll(bool publish_changes) {
 }
 
 void Writer::RenderSummary(Instant now) {
-  auto summary = BuildSummary(board_, ledgers_, day_, now);
-  // Viewers need the district totals live, but not once per batch at peak write rates.
-  const auto real_now = std::chrono::steady_clock::now();
-  if (real_now - last_summary_publish_ >= std::chrono::seconds(1)) {
-    last_summary_publish_ = real_now;
-    bus_.Publish(BusEvent{"summary", "", 0, summary->district_json});
-  }
+  auto summary = summary_builder_.Build(board_, ledgers_, day_, now);
+  summary_built_ = std::chrono::steady_clock::now();
+  summary_stale_ = false;
   board_.SetSummary(std::move(summary));
+  summary_unpublished_ = true;
+  PublishSummaryIfDue(summary_built_);
+}
+
+void Writer::PublishSummaryIfDue(SteadyTime real_now) {
+  // Viewers need the district totals live, but not once per batch at peak write rates. A build
+  // inside the interval is published when it ends, so the last totals always go out.
+  if (!summary_unpublished_ || real_now - last_summary_publish_ < kSummaryPublishInterval) return;
+  const auto summary = board_.summary();
+  if (!summary) return;
+  last_summary_publish_ = real_now;
+  summary_unpublished_ = false;
+  bus_.Publish(BusEvent{"summary", "", 0, summary->district_json});
 }
 
 }  // namespace psm

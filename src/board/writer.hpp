@@ -16,6 +16,8 @@
 
 #include "board/alert_desk.hpp"
 #include "board/board.hpp"
+#include "board/station_json.hpp"
+#include "board/summary.hpp"
 #include "bus/bus.hpp"
 #include "core/alert_rules.hpp"
 #include "core/clock.hpp"
@@ -37,10 +39,17 @@ using UnlockCallback = std::function<void(Result<TurnoutUnlock>)>;
 using AlertCallback = std::function<void(Result<Alert>)>;
 
 struct WriterOptions {
-  std::chrono::milliseconds flush_interval{5};  // longest a report waits for its batch
+  // Longest a report waits for others to join its batch. The writer waits only when it was
+  // idle: reports that queued while the previous batch committed are committed at once.
+  std::chrono::milliseconds flush_interval{5};
   std::size_t max_batch = 512;
   std::size_t max_queue = 100000;                    // beyond this Submit refuses (503)
   std::chrono::milliseconds refresh_interval{5000};  // re-render ages and summaries
+  // The district summary (every station) and a station's timeline (every report of the day)
+  // cost far more than a batch; after a batch each is rebuilt at once if the last rebuild is at
+  // least this old, else once this much time has passed since it. Zero: after every batch.
+  std::chrono::milliseconds summary_interval{250};
+  std::chrono::milliseconds timeline_interval{1000};
   // Every station's alerts are re-evaluated this often (real time; `psm serve` sets 30 s of the
   // server's clock, i.e. 30 s / clock speed) and after every batch for the stations it touched.
   std::chrono::milliseconds alert_interval{30000};
@@ -104,9 +113,20 @@ class Writer {
   void ProcessBatch(std::vector<Pending>& batch);
   bool PostTask(std::function<void()> task);
   void AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>& answered);
-  void RenderStation(std::uint32_t index, Instant now);
+  using SteadyTime = std::chrono::steady_clock::time_point;
+
+  // Renders a station's view; its timeline too when `timeline`, else the last one is kept.
+  void RenderStation(std::uint32_t index, Instant now, bool timeline);
+  // After a batch changed `index`: renders it, and its timeline now or at the next flush.
+  void RenderChanged(std::uint32_t index, Instant now, SteadyTime real_now);
+  // Re-renders the timelines and the summary marked for later whose time has come (all of them
+  // when `all`).
+  void FlushDeferred(bool all);
+  // When FlushDeferred next has work, or SteadyTime::max().
+  SteadyTime NextDeferred() const;
   void RefreshAll(bool publish_changes);
   void RenderSummary(Instant now);
+  void PublishSummaryIfDue(SteadyTime real_now);
 
   std::unique_ptr<Store> store_;
   Board& board_;
@@ -120,6 +140,19 @@ class Writer {
   std::vector<StationLedger> ledgers_;   // writer thread only (and Load before Start)
   std::unordered_set<std::string> ids_;  // every stored report id
   std::chrono::steady_clock::time_point last_summary_publish_{};
+  // Deferred renders (writer thread only): stations whose timeline is behind their ledger,
+  // when each timeline and the summary were last rendered, and whether the summary is behind.
+  std::vector<std::uint32_t> stale_timelines_;
+  std::vector<char> timeline_stale_;  // per station: listed in stale_timelines_
+  std::vector<SteadyTime> timeline_rendered_;
+  std::vector<TimelineRenderer> timelines_;  // per station
+  std::vector<std::string> heads_;           // per station: StationHead, rendered once
+  SteadyTime timelines_due_ = SteadyTime::max();
+  SummaryBuilder summary_builder_;
+  SteadyTime summary_built_{};
+  bool summary_stale_ = false;
+  bool summary_unpublished_ = false;  // built but not yet sent as a `summary` event
+  static constexpr std::chrono::seconds kSummaryPublishInterval{1};
   std::size_t orphan_reports_ = 0;
 
   mutable std::mutex mu_;

@@ -1,6 +1,6 @@
-// Writer::ProcessBatch: validate against ledger copies, commit reports + audit + used unlocks in
+// Writer::ProcessBatch: validate on trial ledgers, commit reports + audit + used unlocks in
 // one transaction, then publish, update alerts and answer — in that order.
-#include <map>
+#include <algorithm>
 
 #include "board/station_json.hpp"
 #include "board/writer.hpp"
@@ -27,9 +27,11 @@ AuditEntry ReportAudit(const Report& r, const RequestOrigin& origin, Instant now
 
 void Writer::ProcessBatch(std::vector<Pending>& batch) {
   const Instant now = clock_.Now();
-  // Validate against copies of the touched ledgers, so a failed commit changes nothing.
-  std::map<std::uint32_t, StationLedger> touched;
-  std::vector<std::size_t> accepted;  // indexes into batch
+  // Validate and apply in place, as a trial on each touched ledger: a failed commit undoes just
+  // this batch's reports, so it changes nothing, without copying any station's day.
+  std::vector<std::uint32_t> touched;      // stations with an open trial, in first-touch order
+  std::vector<std::size_t> accepted;       // indexes into batch
+  std::vector<std::uint32_t> accepted_at;  // the station index of each accepted report
   ReportBatch write;
   std::unordered_set<std::string> batch_ids;
   std::vector<std::pair<std::size_t, SubmitOutcome>> results;
@@ -47,9 +49,11 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
                                                       "no station " + r.station.ToString())});
       continue;
     }
-    auto it = touched.find(*idx);
-    if (it == touched.end()) it = touched.emplace(*idx, ledgers_[*idx]).first;
-    StationLedger& ledger = it->second;
+    StationLedger& ledger = ledgers_[*idx];
+    if (!ledger.in_trial()) {
+      ledger.BeginTrial();
+      touched.push_back(*idx);
+    }
     Status st = ledger.Check(r, now, day_, status_options_);
     if (!st.ok()) {
       write.audit.push_back(
@@ -71,6 +75,7 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
     }
     batch_ids.insert(r.id);
     accepted.push_back(i);
+    accepted_at.push_back(*idx);
     write.reports.push_back(r);
   }
 
@@ -78,6 +83,8 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
   if (!write.reports.empty() || !write.audit.empty()) {
     auto outcome = store_->CommitReports(write);
     if (!outcome.ok()) {
+      for (const auto idx : touched)
+        ledgers_[idx].UndoTrial();
       // Nothing of this batch is durable: refuse every report in it; clients retry safely.
       Error e = outcome.error();
       e.code = ErrorCode::kUnavailable;
@@ -88,30 +95,30 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
       return;
     }
   }
-  const auto latency =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  const auto real_now = std::chrono::steady_clock::now();
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(real_now - t0);
   if (observer_) observer_->OnBatch(write.reports.size(), latency);
 
-  std::vector<std::uint32_t> stations;
-  for (auto& [idx, ledger] : touched) {
-    ledgers_[idx] = std::move(ledger);
-    stations.push_back(idx);
-  }
-  for (const auto& r : write.reports)
-    ids_.insert(r.id);
-  for (const auto i : accepted) {
-    const auto idx = *board_.IndexOf(batch[i].report.station);
-    RenderStation(idx, now);
-  }
-  for (const auto i : accepted) {
-    // Publish each touched station once per batch.
-    const auto idx = *board_.IndexOf(batch[i].report.station);
-    if (touched.count(idx) == 0) continue;
-    touched.erase(idx);
+  for (const auto idx : touched)
+    ledgers_[idx].KeepTrial();
+  for (auto& r : write.reports)
+    ids_.insert(std::move(r.id));
+  // Render and publish each touched station once per batch, in the order of its first report.
+  std::vector<char> rendered(ledgers_.size(), 0);
+  for (const auto idx : accepted_at) {
+    if (rendered[idx]) continue;
+    rendered[idx] = 1;
+    RenderChanged(idx, now, real_now);
     const auto view = board_.Get(idx);
     bus_.Publish(BusEvent{"status", view->station.id.ToString(), view->station.id.ac, view->body});
   }
-  if (!accepted.empty()) RenderSummary(now);
+  if (!accepted.empty()) {
+    if (real_now - summary_built_ >= options_.summary_interval) {
+      RenderSummary(now);
+    } else {
+      summary_stale_ = true;  // FlushDeferred rebuilds it when the interval is up
+    }
+  }
 
   // Alerts follow the committed state: refusals that need a person, fixes, and the touched
   // stations' state-derived alerts.
@@ -119,7 +126,8 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
     desk_->OnRejected(batch[i].report, out.error, now);
   for (const auto i : accepted)
     desk_->OnAccepted(batch[i].report, now);
-  desk_->Evaluate(ledgers_, stations, now);
+  std::sort(touched.begin(), touched.end());  // evaluated in station order, as always
+  desk_->Evaluate(ledgers_, touched, now);
   desk_->Flush();
 
   std::vector<bool> answered(batch.size(), false);

@@ -1,9 +1,11 @@
 #include "board/writer.hpp"
 
+#include <future>
+#include <thread>
+
 #include <gtest/gtest.h>
 
-#include <future>
-
+#include "board/station_json.hpp"
 #include "store/memory/memory_store.hpp"
 
 namespace psm {
@@ -26,6 +28,14 @@ class RecordingBus final : public Bus {
     for (const auto& e : events_)
       n += e.type == type;
     return n;
+  }
+  // The data of the latest event of `type`, or "".
+  std::string Latest(const std::string& type) {
+    std::lock_guard lock(mu_);
+    for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
+      if (it->type == type) return *it->data;
+    }
+    return "";
   }
 
  private:
@@ -201,6 +211,148 @@ TEST_F(WriterTest, LoadReplaysStoredReports) {
   writer_->Start();
   EXPECT_EQ(Submit(stored).get().kind, SubmitOutcome::Kind::kRepeated);
   writer_->Stop();
+}
+
+TEST_F(WriterTest, TimelineAndSummaryFollowEveryBatchWithZeroIntervals) {
+  board_ =
+      std::make_unique<Board>(std::vector<Constituency>{{34, "Jalandhar West", "SC", "Jalandhar"}},
+                              std::vector<Station>{station_});
+  WriterOptions options;
+  options.summary_interval = 0ms;
+  options.timeline_interval = 0ms;
+  writer_ = std::make_unique<Writer>(std::move(owned_store_), *board_, bus_, clock_, day_,
+                                     StatusOptions{}, options, &observer_);
+  ASSERT_TRUE(writer_->Load().ok());
+  writer_->Start();
+  for (int i = 0; i < 3; ++i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", 300 + i);
+    ASSERT_EQ(Submit(Queue(id, 10 + i)).get().kind, SubmitOutcome::Kind::kCreated);
+    // Rendered before the answer: nothing is deferred.
+    EXPECT_NE(board_->Get(0)->timeline->find("\"total\":" + std::to_string(10 + i)),
+              std::string::npos);
+    EXPECT_NE(board_->summary()->district_json->find("\"total\":" + std::to_string(10 + i)),
+              std::string::npos);
+  }
+  writer_->Stop();
+}
+
+TEST_F(WriterTest, DeferredTimelineIsRenderedByStop) {
+  MakeWriter();  // default intervals: a second report within a second waits for the flush
+  writer_->Start();
+  ASSERT_EQ(Submit(Queue("00000000-0000-0000-0000-000000000401", 11)).get().kind,
+            SubmitOutcome::Kind::kCreated);
+  EXPECT_NE(board_->Get(0)->timeline->find("\"total\":11"), std::string::npos);
+  ASSERT_EQ(Submit(Queue("00000000-0000-0000-0000-000000000402", 17)).get().kind,
+            SubmitOutcome::Kind::kCreated);
+  EXPECT_EQ(board_->Get(0)->status.queue->Total(), 17);  // the status is never deferred
+  writer_->Stop();
+  EXPECT_NE(board_->Get(0)->timeline->find("\"total\":17"), std::string::npos);
+  EXPECT_NE(board_->summary()->district_json->find("\"total\":17"), std::string::npos);
+}
+
+TEST_F(WriterTest, ASummaryThrottledByThePublishIntervalIsSentWhenItEnds) {
+  MakeWriter();
+  writer_->Start();
+  ASSERT_EQ(Submit(Queue("00000000-0000-0000-0000-000000000501", 11)).get().kind,
+            SubmitOutcome::Kind::kCreated);
+  ASSERT_EQ(Submit(Queue("00000000-0000-0000-0000-000000000502", 23)).get().kind,
+            SubmitOutcome::Kind::kCreated);
+  // The second batch's totals come inside the 1 s publish interval of the first (or of Load's):
+  // they must still reach subscribers once it ends, without another report.
+  // Well before the 5 s refresh, which would publish them anyway.
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (bus_.Latest("summary").find("\"total\":23") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NE(bus_.Latest("summary").find("\"total\":23"), std::string::npos);
+  writer_->Stop();
+}
+
+// The incremental timeline must be byte-identical to a full render, whether reports are
+// appended, land before rendered ones, or are taken back.
+TEST(TimelineRendererTest, MatchesAFullRender) {
+  StationLedger ledger(Station{kStation, "S", "B", "L", 31, 75, {500, 480, 0}});
+  TimelineRenderer renderer;
+  const Instant t0 = *ParseRfc3339("2026-11-30T09:00:00+05:30");
+  int n = 0;
+  const auto add = [&](ReportKind kind, int minutes, int men) {
+    Report r;
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", ++n);
+    r.id = id;
+    r.station = kStation;
+    r.kind = kind;
+    r.observed_at = t0 + std::chrono::minutes(minutes);
+    r.counts = {men, 1, 0};
+    if (kind == ReportKind::kEvent) {
+      r.event = EventKind::kInterrupted;
+      r.reason = "EVM \"fault\"\n\x01";
+    }
+    ASSERT_TRUE(ledger.Apply(r));
+  };
+  const auto expect_same = [&] {
+    const auto full =
+        TimelineJson(ledger.queue_reports(), ledger.turnout_reports(), ledger.events()).dump();
+    EXPECT_EQ(*renderer.Render(ledger.queue_reports(), ledger.turnout_reports(), ledger.events()),
+              full);
+  };
+  expect_same();
+  add(ReportKind::kQueue, 0, 5);
+  add(ReportKind::kTurnout, 0, 50);
+  expect_same();
+  add(ReportKind::kQueue, 10, 6);
+  add(ReportKind::kQueue, 20, 7);
+  add(ReportKind::kEvent, 30, 0);
+  expect_same();
+  add(ReportKind::kQueue, 5, 9);  // late: lands between rendered reports
+  expect_same();
+  ledger.BeginTrial();
+  add(ReportKind::kQueue, 40, 3);
+  expect_same();
+  ledger.UndoTrial();  // shorter again
+  expect_same();
+}
+
+TEST(StationJsonTextTest, MatchesStationJson) {
+  const Station s{kStation, "School \"A\", Room 1", "School", "Basti", 31.3256,
+                  75.5,     {500, 480, 1}};
+  StationStatus st;
+  EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
+  st.state = PollState::kInterrupted;
+  st.queue = Counts{12, 7, 0};
+  st.wait = WaitRange{10, 25};
+  st.votes_polled = Counts{200, 180, 1};
+  st.turnout_pct = 38.77;
+  st.reported_at = *ParseRfc3339("2026-11-30T09:00:00+05:30");
+  st.age_seconds = 75;
+  st.stale = true;
+  st.trend = Trend::kRising;
+  st.service_rate_per_min = 1.23456;
+  st.interruption_reason = "EVM fault";
+  EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
+}
+
+TEST(ReportJsonTextTest, MatchesReportJson) {
+  Report r;
+  r.id = "00000000-0000-0000-0000-000000000001";
+  r.station = kStation;
+  r.observed_at = *ParseRfc3339("2026-11-30T09:00:00+05:30");
+  r.counts = {3, 4, 1};
+  for (const ReportKind kind : {ReportKind::kQueue, ReportKind::kTurnout}) {
+    r.kind = kind;
+    EXPECT_EQ(ReportJsonText(r), ReportJson(r).dump());
+  }
+  r.received_at = r.observed_at + std::chrono::seconds(5);
+  r.kind = ReportKind::kEvent;
+  for (const EventKind e :
+       {EventKind::kPollStarted, EventKind::kInterrupted, EventKind::kPollClosed}) {
+    r.event = e;
+    r.reason = "tab\there \"quoted\" \\ back\x1f ünïcode";
+    r.voters_in_queue_at_close = 42;
+    EXPECT_EQ(ReportJsonText(r), ReportJson(r).dump());
+  }
 }
 
 }  // namespace

@@ -32,36 +32,67 @@ void InsertSorted(std::vector<Report>& v, const Report& r) {
 
 StationLedger::StationLedger(Station station) : station_(std::move(station)) {}
 
-bool StationLedger::HasId(const std::string& id) const {
-  const auto same = [&id](const Report& x) { return x.id == id; };
-  return std::any_of(queue_.begin(), queue_.end(), same) ||
-         std::any_of(turnout_.begin(), turnout_.end(), same) ||
-         std::any_of(events_.begin(), events_.end(), same);
+std::vector<Report>& StationLedger::TimelineOf(ReportKind kind) {
+  switch (kind) {
+    case ReportKind::kTurnout:
+      return turnout_;
+    case ReportKind::kEvent:
+      return events_;
+    case ReportKind::kQueue:
+      break;
+  }
+  return queue_;
 }
 
 bool StationLedger::Apply(const Report& r) {
   if (r.station != station_.id) return false;
   // Ids are unique in the store; a repeat here is a replay overlap, not a second report.
-  if (!r.id.empty() && HasId(r.id)) return false;
+  if (!r.id.empty() && ids_.count(r.id)) return false;
   switch (r.kind) {
     case ReportKind::kQueue:
-      if (!CountsInRange(r.counts)) return false;
-      InsertSorted(queue_, r);
-      return true;
     case ReportKind::kTurnout:
       if (!CountsInRange(r.counts)) return false;
-      if (IsCorrection(r)) unlock_.reset();  // one lower value per unlock
-      InsertSorted(turnout_, r);
-      return true;
+      break;
     case ReportKind::kEvent:
       if (!KnownEvent(r.event)) return false;
-      InsertSorted(events_, r);
-      // A day has a handful of events; replaying them all keeps one source of truth for order.
-      // The offset only formats violation details, which are not kept here.
-      poll_ = ReplayEvents(events_, std::chrono::minutes(0)).summary;
-      return true;
+      break;
+    default:
+      return false;
   }
-  return false;
+  if (trial_) trial_->applied.emplace_back(r.kind, r.id);
+  if (!r.id.empty()) ids_.insert(r.id);
+  if (r.kind == ReportKind::kTurnout && IsCorrection(r)) unlock_.reset();  // one lower value
+  InsertSorted(TimelineOf(r.kind), r);
+  if (r.kind == ReportKind::kEvent) {
+    // A day has a handful of events; replaying them all keeps one source of truth for order.
+    // The offset only formats violation details, which are not kept here.
+    poll_ = ReplayEvents(events_, std::chrono::minutes(0)).summary;
+  }
+  return true;
+}
+
+void StationLedger::BeginTrial() {
+  if (!trial_) trial_ = Trial{{}, poll_, unlock_};
+}
+
+void StationLedger::KeepTrial() {
+  trial_.reset();
+}
+
+void StationLedger::UndoTrial() {
+  if (!trial_) return;
+  // Newest first; a report is almost always found at the end of its timeline, since reports
+  // mostly arrive in observation order.
+  for (auto it = trial_->applied.rbegin(); it != trial_->applied.rend(); ++it) {
+    std::vector<Report>& v = TimelineOf(it->first);
+    const auto found =
+        std::find_if(v.rbegin(), v.rend(), [&](const Report& x) { return x.id == it->second; });
+    if (found != v.rend()) v.erase(std::next(found).base());
+    ids_.erase(it->second);
+  }
+  poll_ = trial_->poll;
+  unlock_ = trial_->unlock;
+  trial_.reset();
 }
 
 StationStatus StationLedger::Status(Instant now, const StatusOptions& opts) const {

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/model.hpp"
@@ -14,9 +16,10 @@
 
 namespace psm {
 
-// A regular copyable value (vectors of reports sorted by observed_at, ties in arrival order), so
-// a writer can clone it, try a batch on the clone and keep or drop the result. Not thread-safe:
-// the single writer thread owns ledgers; readers get StationStatus values or copies.
+// A regular copyable value (vectors of reports sorted by observed_at, ties in arrival order). A
+// writer tries a batch in place between BeginTrial and KeepTrial/UndoTrial, which costs only the
+// batch's reports, not a copy of the day. Not thread-safe: the single writer thread owns
+// ledgers; readers get StationStatus values or copies.
 class StationLedger {
  public:
   // Counts above this per component cannot be real (the largest station has ~1,500 electors);
@@ -56,8 +59,17 @@ class StationLedger {
   // Records `r` (checked, or replayed from the store at start-up). Never assumes Check ran and
   // never fails hard: returns false and records nothing for a report of another station, a
   // duplicate id, an unknown kind or event, or queue/turnout counts outside [0, kMaxCount].
-  // Events that break the order are kept but ignored by the derived state.
+  // Events that break the order are kept but ignored by the derived state. O(log n) to find the
+  // place, plus moving the later reports (none when `r` is the latest).
   bool Apply(const Report& r);
+
+  // Tentative changes. After BeginTrial every Apply is journaled until KeepTrial (the changes
+  // stay) or UndoTrial (the ledger is exactly as at BeginTrial again: reports, unlock, poll
+  // state). A trial already open is continued, not restarted. Both cost O(reports applied).
+  void BeginTrial();
+  void KeepTrial();
+  void UndoTrial();
+  bool in_trial() const { return trial_.has_value(); }
 
   // The station's status at `now`:
   //   state        from the events (not_started, open, interrupted, closed).
@@ -102,14 +114,23 @@ class StationLedger {
   psm::Status CheckQueue(const Report& r, std::chrono::minutes offset) const;
   psm::Status CheckTurnout(const Report& r, std::chrono::minutes offset) const;
   psm::Status CheckEvent(const Report& r, std::chrono::minutes offset) const;
-  bool HasId(const std::string& id) const;
+  std::vector<Report>& TimelineOf(ReportKind kind);
+
+  // What UndoTrial needs: the applied reports (kind and id) and the state Apply may overwrite.
+  struct Trial {
+    std::vector<std::pair<ReportKind, std::string>> applied;
+    PollSummary poll;
+    std::optional<std::int64_t> unlock;
+  };
 
   Station station_;
   std::vector<Report> queue_;
   std::vector<Report> turnout_;
   std::vector<Report> events_;
+  std::unordered_set<std::string> ids_;  // ids of every recorded report, for Apply's duplicates
   PollSummary poll_;
   std::optional<std::int64_t> unlock_;
+  std::optional<Trial> trial_;
 };
 
 }  // namespace psm

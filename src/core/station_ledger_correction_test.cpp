@@ -1,4 +1,5 @@
-// Turnout corrections: refused without an unlock, accepted once with one, then the new base.
+// Turnout corrections: refused without an unlock, accepted once with one, then the new base; and
+// trials, which must give back a used unlock when undone.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -74,6 +75,60 @@ TEST_F(LedgerCorrection, ReplayDoesNotConsumeALaterUnlock) {
   replayed.SetTurnoutUnlock(9);  // still open in the store: set after the replay
   EXPECT_EQ(replayed.turnout_unlock(), std::optional<std::int64_t>(9));
   EXPECT_EQ(replayed.Status(now_, opts_).votes_polled, (Counts{200, 192, 0}));
+}
+
+// Timelines as comparable values: ids in order.
+std::vector<std::string> Ids(const std::vector<Report>& v) {
+  std::vector<std::string> out;
+  for (const auto& r : v)
+    out.push_back(r.id);
+  return out;
+}
+
+TEST_F(LedgerCorrection, UndoneTrialLeavesTheLedgerAsBefore) {
+  Add(Queue(Ist(9, 0), {10, 5, 0}));
+  Add(Turnout(Ist(11, 0), {220, 192, 0}));
+  Add(Event(Ist(7, 0), EventKind::kPollStarted));
+  ledger_.SetTurnoutUnlock(7);
+  const auto queue = Ids(ledger_.queue_reports());
+  const auto turnout = Ids(ledger_.turnout_reports());
+  const auto events = Ids(ledger_.events());
+  const StationStatus before = ledger_.Status(now_, opts_);
+
+  ledger_.BeginTrial();
+  EXPECT_TRUE(ledger_.in_trial());
+  const Report late = Queue(Ist(8, 0), {3, 3, 0});  // lands before the 09:00 report
+  Add(late);
+  Add(Queue(Ist(12, 0), {30, 5, 0}));
+  Add(Corrected(Ist(11, 30), {200, 192, 0}, "typing error"));  // uses the unlock
+  Add(Event(Ist(12, 30), EventKind::kInterrupted, "EVM fault"));
+  ledger_.BeginTrial();  // continues the open trial
+  Add(Event(Ist(12, 40), EventKind::kResumed));
+  EXPECT_FALSE(ledger_.turnout_unlock().has_value());
+  ledger_.UndoTrial();
+
+  EXPECT_FALSE(ledger_.in_trial());
+  EXPECT_EQ(Ids(ledger_.queue_reports()), queue);
+  EXPECT_EQ(Ids(ledger_.turnout_reports()), turnout);
+  EXPECT_EQ(Ids(ledger_.events()), events);
+  EXPECT_EQ(ledger_.turnout_unlock(), std::optional<std::int64_t>(7));
+  const StationStatus after = ledger_.Status(now_, opts_);
+  EXPECT_EQ(after.state, before.state);
+  EXPECT_EQ(after.queue, before.queue);
+  EXPECT_EQ(after.votes_polled, before.votes_polled);
+  // The undone ids are free again: the same report may be recorded later.
+  EXPECT_TRUE(ledger_.Apply(late));
+}
+
+TEST_F(LedgerCorrection, KeptTrialKeepsItsReports) {
+  ledger_.BeginTrial();
+  const Report r = Queue(Ist(9, 0), {10, 5, 0});
+  Add(r);
+  ledger_.KeepTrial();
+  EXPECT_FALSE(ledger_.in_trial());
+  ledger_.UndoTrial();  // nothing open: no effect
+  EXPECT_EQ(Ids(ledger_.queue_reports()), std::vector<std::string>{r.id});
+  EXPECT_FALSE(ledger_.Apply(r));  // a duplicate id is still refused
 }
 
 }  // namespace

@@ -277,10 +277,20 @@ class ControlRoomTest(unittest.TestCase):
                 self.assertEqual(psm.request("POST", f"/api/v1/stations/{station}/reports",
                                              turnout_report(ist(psm, 8, 55), men, women, others),
                                              token=token)[0], 201)
-            status, _, data = psm.request("GET", "/api/v1/turnout.csv")
-            self.assertEqual(status, 200)
-            rows = {(r["ac"], r["station"]): r for r in csv.DictReader(io.StringIO(data.decode()))}
+            def turnout_rows():
+                status, _, data = psm.request("GET", "/api/v1/turnout.csv")
+                self.assertEqual(status, 200)
+                return {(r["ac"], r["station"]): r
+                        for r in csv.DictReader(io.StringIO(data.decode()))}
+
             nine = lambda r: [r[f"09:00_{k}"] for k in ("men", "women", "others", "total", "pct")]
+            # The district views are rebuilt at most every 250 ms: the last report may take
+            # that long to show.
+            def both_reported():
+                rows = turnout_rows()
+                return rows if nine(rows[("35", "35-2")])[0] == "50" else None
+
+            rows = wait_for(both_reported, timeout=2, what="both reports in turnout.csv")
             # 34-1: 180 of 612 + 571 = 1183 electors → 15.22 %; 35-2: 91 of 1047 → 8.69 %.
             self.assertEqual(nine(rows[("34", "34-1")]), ["100", "80", "0", "180", "15.22"])
             self.assertEqual(nine(rows[("35", "35-2")]), ["50", "40", "1", "91", "8.69"])
@@ -315,7 +325,9 @@ class ControlRoomTest(unittest.TestCase):
             closed = event_report(psm.now(), "poll_closed", voters_in_queue_at_close=10)
             self.assertEqual(psm.request("POST", "/api/v1/stations/34-6/reports", closed,
                                          token=token)[0], 201)
-            self.assertEqual(after(), {"stations": 1, "voters_in_queue": 40})
+            # The district view is rebuilt at most every 250 ms after a report.
+            wait_for(lambda: after() == {"stations": 1, "voters_in_queue": 40}, timeout=2,
+                     what="the close to reach the district view")
         finally:
             psm.close()
 

@@ -233,10 +233,15 @@ Status SqliteStore::AppendAudit(const std::vector<AuditEntry>& entries) {
 
 Status SqliteStore::InsertAuditRows(const std::vector<AuditEntry>& entries) {
   if (entries.empty()) return {};
-  auto stmt = conn_.Prepare(
-      "INSERT INTO audit (at, actor, role, client, action, station, detail) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (!stmt.ok()) return stmt.error();
+  auto cached = Cached(insert_audit_,
+                       "INSERT INTO audit (at, actor, role, client, action, station, detail) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!cached.ok()) return cached.error();
+  sqlite::Statement* stmt = *cached;
+  struct ResetOnExit {
+    sqlite::Statement* s;
+    ~ResetOnExit() { s->Reset(); }
+  } reset_on_exit{stmt};
   for (const AuditEntry& e : entries) {
     stmt->BindInt(1, sqlite::ToMillis(e.at));
     stmt->BindText(2, e.actor, false);

@@ -58,14 +58,26 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertReports(const std::vector<
 }
 
 Result<std::vector<InsertOutcome>> SqliteStore::InsertReportRows(const std::vector<Report>& batch) {
-  auto insert = conn_.Prepare(
+  auto insert_stmt = Cached(
+      insert_report_,
       "INSERT INTO reports (id, station, kind, observed_at, received_at, men, women, others, "
       "event, reason, voters_in_queue_at_close, actor) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO NOTHING");
-  if (!insert.ok()) return insert.error();
-  auto select =
-      conn_.Prepare(std::string("SELECT ") + kReportColumns + " FROM reports WHERE id = ?1");
-  if (!select.ok()) return select.error();
+  if (!insert_stmt.ok()) return insert_stmt.error();
+  auto select_stmt = Cached(
+      select_report_, std::string("SELECT ") + kReportColumns + " FROM reports WHERE id = ?1");
+  if (!select_stmt.ok()) return select_stmt.error();
+  sqlite::Statement* insert = *insert_stmt;
+  sqlite::Statement* select = *select_stmt;
+  // Whatever path leaves, neither statement keeps a read snapshot or bindings to `batch`.
+  struct ResetOnExit {
+    sqlite::Statement* a;
+    sqlite::Statement* b;
+    ~ResetOnExit() {
+      a->Reset();
+      b->Reset();
+    }
+  } reset_on_exit{insert, select};
 
   std::vector<InsertOutcome> out;
   out.reserve(batch.size());

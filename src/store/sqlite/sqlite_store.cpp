@@ -48,7 +48,23 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   if (auto s = conn->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON"); !s.ok()) {
     return s.error();
   }
+  // The committing connection copies the WAL back into the database once it holds this many
+  // pages (SQLite's default is 1,000). Under a stream of commits each checkpoint rewrites the
+  // same hot index pages, and it runs on the committing thread, so checkpointing 10× less
+  // often costs that thread far less; the WAL file grows to about 40 MB instead of 4 MB.
+  if (auto s = conn->Exec("PRAGMA wal_autocheckpoint=10000"); !s.ok()) return s.error();
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*conn)));
+}
+
+Result<sqlite::Statement*> SqliteStore::Cached(std::optional<sqlite::Statement>& slot,
+                                               std::string_view sql) {
+  if (!slot) {
+    auto stmt = conn_.Prepare(sql);
+    if (!stmt.ok()) return stmt.error();
+    slot.emplace(std::move(*stmt));
+  }
+  slot->Reset();  // a use that ended early may have left it mid-step or bound
+  return &*slot;
 }
 
 Result<SqliteSettings> SqliteStore::Settings() {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "store/sqlite/statement.hpp"
@@ -87,8 +88,15 @@ class SqliteStore final : public Store {
   // The row writes of InsertReports and AppendAudit, inside the caller's transaction.
   Result<std::vector<InsertOutcome>> InsertReportRows(const std::vector<Report>& batch);
   Status InsertAuditRows(const std::vector<AuditEntry>& entries);
+  // The statement in `slot`, prepared from `sql` on first use and kept for the connection's
+  // life: the report path runs these for every batch. Reset (bindings cleared) before return.
+  Result<sqlite::Statement*> Cached(std::optional<sqlite::Statement>& slot, std::string_view sql);
 
   sqlite::Connection conn_;
+  // Declared after conn_, so they are finalized before it closes.
+  std::optional<sqlite::Statement> insert_report_;
+  std::optional<sqlite::Statement> select_report_;
+  std::optional<sqlite::Statement> insert_audit_;
 };
 
 namespace sqlite {
