@@ -308,6 +308,24 @@ TEST_F(HttpServerTest, RecordsMetrics) {
   EXPECT_NE(text.find("psm_http_connections 1"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, SseEventsPublishedInQuickSuccessionAllArriveInOrder) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.Send("GET /events HTTP/1.1\r\nHost: t\r\n\r\n"));
+  std::string seen;
+  ASSERT_TRUE(c.ReadUntil("\r\n\r\n", &seen));
+  // The first goes out at once; the rest fall inside the loop's coalescing interval and go out
+  // together when it ends.
+  for (int i = 1; i <= 5; ++i)
+    hub_.Publish("status", "34-1", 34, "{\"n\":" + std::to_string(i) + "}");
+  ASSERT_TRUE(c.ReadUntil("data: {\"n\":5}\n\n", &seen)) << seen;
+  std::size_t at = 0;
+  for (int i = 1; i <= 5; ++i) {
+    const auto next = seen.find("data: {\"n\":" + std::to_string(i) + "}", at);
+    ASSERT_NE(next, std::string::npos) << i << seen;
+    at = next;
+  }
+}
+
 TEST_F(HttpServerTest, SseStreamReceivesPublishedEvent) {
   TestClient c(server_->Port());
   ASSERT_TRUE(c.Send("GET /events?station=34-1 HTTP/1.1\r\nHost: t\r\n\r\n"));

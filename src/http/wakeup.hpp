@@ -89,7 +89,7 @@ class SseLoop final : public SseNotifier, public std::enable_shared_from_this<Ss
   };
 
   SseLoop(Executor executor, std::chrono::milliseconds keepalive)
-      : executor_(executor), ticker_(executor), keepalive_(keepalive) {}
+      : executor_(executor), ticker_(executor), coalesce_timer_(executor), keepalive_(keepalive) {}
 
   // The loop of `executor` for `sub`'s hub, created on first use. Loop thread.
   static std::shared_ptr<SseLoop> For(SseSubscription& sub, Executor executor) {
@@ -98,6 +98,11 @@ class SseLoop final : public SseNotifier, public std::enable_shared_from_this<Ss
     });
     return std::static_pointer_cast<SseLoop>(n);
   }
+
+  // Walks start at most this often. The first event after a quiet spell goes out at once; events
+  // published within the interval after it go out together, one send per stream for several
+  // events, which keeps a busy day's fan-out from costing a send per event per subscriber.
+  static constexpr std::chrono::milliseconds kCoalesce{50};
 
   // Any thread. Posts one walk unless one is already queued.
   void Notify() override {
@@ -108,9 +113,22 @@ class SseLoop final : public SseNotifier, public std::enable_shared_from_this<Ss
         self->rewalk_ = true;  // the walk under way may have passed streams this event is for
         return;
       }
-      self->walking_ = true;
-      self->pos_ = 0;
-      self->WalkOn();
+      if (self->coalescing_) return;  // the armed walk will take this event too
+      const auto due = self->last_walk_ + kCoalesce;
+      if (std::chrono::steady_clock::now() >= due) {
+        self->StartWalk();
+        return;
+      }
+      self->coalescing_ = true;
+      self->coalesce_timer_.expires_at(due);
+      self->coalesce_timer_.async_wait([self](boost::system::error_code) {
+        self->coalescing_ = false;
+        if (self->walking_) {
+          self->rewalk_ = true;
+        } else {
+          self->StartWalk();
+        }
+      });
     });
   }
 
@@ -189,6 +207,13 @@ class SseLoop final : public SseNotifier, public std::enable_shared_from_this<Ss
     });
   }
 
+  void StartWalk() {
+    walking_ = true;
+    last_walk_ = std::chrono::steady_clock::now();
+    pos_ = 0;
+    WalkOn();
+  }
+
   // Walks kSlice streams from pos_, then queues the rest behind whatever else the loop has to
   // do, so a fan-out to many streams does not hold up requests (a report's own answer among
   // them).
@@ -262,12 +287,15 @@ class SseLoop final : public SseNotifier, public std::enable_shared_from_this<Ss
 
   Executor executor_;
   Timer ticker_;
+  Timer coalesce_timer_;
   const std::chrono::milliseconds keepalive_;
   std::atomic<bool> notified_{false};
   bool walking_ = false;  // a walk is in progress (in slices)
   bool rewalk_ = false;   // start it over when it ends
   std::size_t pos_ = 0;   // the walk's next stream
   bool ticking_ = false;
+  bool coalescing_ = false;  // coalesce_timer_ will start the next walk
+  std::chrono::steady_clock::time_point last_walk_{};
   std::vector<Stream*> streams_;
   SsePendingWrite scratch_;  // the walk's batch, reused
 };
