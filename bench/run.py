@@ -11,6 +11,7 @@ import concurrent.futures
 import datetime
 import json
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -184,24 +185,41 @@ class Bench:
         self.stop(peer)
 
     def mix(self):
+        # Voters' pages each follow one station (web/js/voter.js); control-room screens follow
+        # everything. The scenario's streams are voters' pages, spread over the whole district;
+        # the same load with every stream unfiltered is measured too, as the worst case.
+        for name, label, path, ids in (
+                (f"mix-{self.cfg.conns}", "voters' streams", "/api/v1/events?station=%s",
+                 self.shuffled_stations_file()),
+                (f"mix-all-{self.cfg.conns}", "unfiltered streams", "/api/v1/events", None)):
+            self.mix_run(name, label, path, ids)
+
+    def shuffled_stations_file(self):
+        ids = list(self.stations)
+        random.Random(1).shuffle(ids)
+        return self._write_lines("stations-shuffled.txt", ids)
+
+    def mix_run(self, name, label, path, path_ids):
         cfg = self.cfg
-        psm = self.start(self.psm("mix"))
+        psm = self.start(self.psm(name))
         officers = self.officers_file(psm, cfg.officers)
         subs = sse.Subscribers(self.sse_exe, psm.port, cfg.mix_subscribers,
-                               os.path.join(self.work, "sse-mix.log"))
+                               os.path.join(self.work, f"sse-{name}.log"), path=path,
+                               path_ids=path_ids)
         try:
             ready = subs.wait_ready()
             env = self.report_env(officers, psm, mix=True)
-            row = load.measure(f"mix-{cfg.conns}", psm, "reports.lua", cfg.conns, cfg.duration,
-                               env, f"mix 95/4/1 c{cfg.conns}+{ready['streaming']} SSE")
+            row = load.measure(name, psm, "reports.lua", cfg.conns, cfg.duration, env,
+                               f"mix 95/4/1 c{cfg.conns}+{ready['streaming']} SSE, {label}")
             after = subs.stats()
         finally:
             subs.close()
         self.stop(psm)
         row.update(sse_subscribers=ready["streaming"], sse_still_open=after["streaming"],
-                   sse_events_received=after["events"], reports_stored=psm.stored_reports())
+                   sse_events_received=after["events"], sse_streams=label,
+                   reports_stored=psm.stored_reports())
         self.add(4, "psm", row)
-        log(f"    SSE: {after['streaming']}/{ready['streaming']} still open, "
+        log(f"    SSE ({label}): {after['streaming']}/{ready['streaming']} still open, "
             f"{after['events']:,} status events delivered; reports stored "
             f"{row['reports_stored']:,} of {row.get('reports_sent', 0):,} sent")
 

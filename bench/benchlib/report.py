@@ -59,7 +59,7 @@ def build_summary(cfg, rows, facts):
          get(f"station-{cfg.conns_low}", "ratio_vs_nginx"), 0.9, ">="),
         ("station status c%d ≥ 0.9× nginx" % c, get(f"station-{c}", "ratio_vs_nginx"), 0.9, ">="),
         ("EPIC lookup ≥ 0.85× nginx", get(f"lookup-{c}", "ratio_vs_nginx"), 0.85, ">="),
-        ("mix ≥ 0.8× nginx", get(f"mix-{c}", "ratio_vs_nginx"), 0.8, ">="),
+        ("mix ≥ 0.8× nginx (voters' streams)", get(f"mix-{c}", "ratio_vs_nginx"), 0.8, ">="),
         ("%d connections ≥ 0.85× nginx" % hi, get(f"station-{hi}", "ratio_vs_nginx"), 0.85,
          ">="),
         ("station status ≥ 10× the Express peer",

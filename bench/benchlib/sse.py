@@ -22,11 +22,13 @@ class Subscribers:
 
     PER_SOURCE = 20000  # well under one address's ephemeral port range
 
-    def __init__(self, exe, port, n, log_path, path="/api/v1/events"):
+    def __init__(self, exe, port, n, log_path, path="/api/v1/events", path_ids=None):
+        """`path_ids`: a file of ids; `path` then holds one %s, filled per connection in turn."""
         self.n = n
         sources = max(1, -(-n // self.PER_SOURCE))
+        env = dict(os.environ, SSE_PATH_IDS=path_ids) if path_ids else None
         self.proc = subprocess.Popen([exe, "127.0.0.1", str(port), path, str(n), str(sources)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=open(log_path, "ab"), text=True, bufsize=1,
                                      start_new_session=True)
         self.pid = self.proc.pid

@@ -3,6 +3,9 @@
 //
 //   sse_fanout HOST PORT PATH N [SOURCES]
 //
+// With SSE_PATH_IDS=FILE (one id a line), PATH is a format with one %s: connection i asks for
+// PATH with the (i mod count)-th id, e.g. /api/v1/events?station=%s like voters' pages.
+//
 // Connections are spread over SOURCES loopback source addresses (127.0.0.2, 127.0.0.3, …) so
 // that more than one address's ephemeral ports can be used. The tool prints one JSON line when
 // every connection is open and answered 200 ("ready"), then obeys lines on stdin:
@@ -154,6 +157,49 @@ static int ConnectOne(int ep, Conn* c, struct sockaddr_in* dst, int sources, int
   return 0;
 }
 
+static char** path_ids;
+static int n_path_ids;
+static const char* host;
+static const char* path_format;
+
+// Reads SSE_PATH_IDS' file, if any; exits on an unreadable or empty file.
+static void LoadPathIds(const char* file) {
+  if (!file || !*file) return;
+  FILE* f = fopen(file, "r");
+  if (!f) {
+    fprintf(stderr, "sse_fanout: cannot open %s\n", file);
+    exit(2);
+  }
+  char buf[256];
+  int cap = 0;
+  while (fgets(buf, sizeof buf, f)) {
+    buf[strcspn(buf, "\r\n")] = 0;
+    if (!*buf) continue;
+    if (n_path_ids == cap) {
+      cap = cap ? cap * 2 : 1024;
+      path_ids = realloc(path_ids, (size_t)cap * sizeof *path_ids);
+    }
+    path_ids[n_path_ids++] = strdup(buf);
+  }
+  fclose(f);
+  if (n_path_ids == 0) {
+    fprintf(stderr, "sse_fanout: %s has no ids\n", file);
+    exit(2);
+  }
+}
+
+// The request of connection `i`: the path as given, or with its id filled in.
+static int FormatRequest(char* out, size_t cap, int i) {
+  char path[512];
+  if (n_path_ids > 0) {
+    snprintf(path, sizeof path, path_format, path_ids[i % n_path_ids]);
+  } else {
+    snprintf(path, sizeof path, "%s", path_format);
+  }
+  return snprintf(out, cap, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n",
+                  path, host);
+}
+
 int main(int argc, char** argv) {
   if (argc < 5) {
     fprintf(stderr, "usage: sse_fanout HOST PORT PATH N [SOURCES]\n");
@@ -169,10 +215,9 @@ int main(int argc, char** argv) {
   rl.rlim_cur = rl.rlim_max;
   setrlimit(RLIMIT_NOFILE, &rl);
 
-  char request[512];
-  int req_len = snprintf(request, sizeof request,
-                         "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", path,
-                         argv[1]);
+  LoadPathIds(getenv("SSE_PATH_IDS"));
+  host = argv[1];
+  path_format = path;
   conns = calloc((size_t)n_total, sizeof(Conn));
   int ep = epoll_create1(0);
   fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
@@ -250,7 +295,9 @@ int main(int argc, char** argv) {
         socklen_t len = sizeof err;
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
         pending--;
-        if (err != 0 || write(c->fd, request, req_len) != req_len) {
+        char request[1024];
+        int req_len = FormatRequest(request, sizeof request, (int)id);
+        if (err != 0 || req_len <= 0 || write(c->fd, request, (size_t)req_len) != req_len) {
           CloseConn(c, 1);
           continue;
         }
