@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/fnv.hpp"
 #include "http/problem.hpp"
 
 namespace psm::api {
@@ -36,15 +37,6 @@ std::string ContentTypeOf(const fs::path& p) {
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
 
-std::string Etag(const std::string& body) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : body)
-    h = (h ^ c) * 1099511628211ull;
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 Result<std::string> ReadAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return MakeError(ErrorCode::kUnavailable, "web_root", "cannot read " + p.string());
@@ -60,7 +52,7 @@ Result<StaticFile> Load(const fs::path& file, std::string url_path) {
   f.url_path = std::move(url_path);
   f.content_type = ContentTypeOf(file);
   f.is_page = file.extension() == ".html";
-  f.etag = Etag(*body);
+  f.etag = EtagOf(*body);
   f.body = std::make_shared<const std::string>(std::move(body).value());
   return f;
 }

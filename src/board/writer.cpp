@@ -2,27 +2,12 @@
 #include "board/writer.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "board/station_json.hpp"
 #include "board/summary.hpp"
+#include "core/fnv.hpp"
 
 namespace psm {
-namespace {
-
-std::string EtagOf(const std::string& body) {
-  // FNV-1a 64: cheap, stable across runs, and only needs to change when the bytes change.
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
-  return buf;
-}
-
-}  // namespace
 
 Writer::Writer(std::unique_ptr<Store> store, Board& board, Bus& bus, const Clock& clock,
                PollingDay day, StatusOptions status_options, WriterOptions options,

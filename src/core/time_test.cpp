@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.hpp"
+#include "core/fnv.hpp"
 #include "core/model.hpp"
 
 namespace psm {
@@ -94,5 +95,11 @@ TEST(Model, KindNames) {
   EXPECT_EQ(ToString(PollState::kNotStarted), "not_started");
 }
 
+TEST(Fnv, KnownVectorsAndEtag) {
+  EXPECT_EQ(Fnv1a64(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(Fnv1a64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(EtagOf("a"), "\"af63dc4c8601ec8c\"");
+  EXPECT_NE(EtagOf("{\"q\":1}"), EtagOf("{\"q\":2}"));
+}
 }  // namespace
 }  // namespace psm

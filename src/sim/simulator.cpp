@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "core/fnv.hpp"
 #include "core/local_format.hpp"
 #include "sim/sim_clock.hpp"
 #include "sim/sim_http_client.hpp"
@@ -25,13 +26,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxEpics = 200000;
 constexpr auto kResyncEvery = std::chrono::seconds(1);
-
-std::uint64_t HashId(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
-  for (unsigned char ch : s)
-    h = (h ^ ch) * 1099511628211ULL;
-  return h;
-}
 
 // Reads the server's `now` once, feeding the clock; false when the server did not answer.
 bool Resync(HttpClient& http, ServerClock& clock, std::string* error) {
@@ -140,7 +134,7 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
       continue;
     }
     SimStation s{info.id, info.ac, info.electors, pin->second, {}, {}, false, 0};
-    const std::uint64_t key = HashId(info.id);
+    const std::uint64_t key = Fnv1a64(info.id);
     s.day = SimulateStation({info.electors, StationSeed(opts.seed, key)}, opts.model);
     s.plan = PlanStationReports(s.day, opts.plan, StationSeed(opts.seed ^ 0x5157, key));
     stations.push_back(std::move(s));
