@@ -89,6 +89,21 @@ void RevokeChangedUsers(Store& store, auth::SessionCache& sessions) {
   if (revoked) spdlog::info("{} sessions of changed or disabled users ended", revoked);
 }
 
+// Each entry of a CIDR list flag, or nullopt after logging the first bad one.
+std::optional<std::vector<http::Cidr>> ParseCidrs(const std::vector<std::string>& entries,
+                                                  std::string_view flag) {
+  std::vector<http::Cidr> out;
+  for (const auto& entry : entries) {
+    auto parsed = http::Cidr::Parse(entry);
+    if (!parsed) {
+      spdlog::error("bad {} entry \"{}\"", flag, entry);
+      return std::nullopt;
+    }
+    out.push_back(*parsed);
+  }
+  return out;
+}
+
 }  // namespace
 
 int RunServe(ServeConfig config) {
@@ -98,6 +113,10 @@ int RunServe(ServeConfig config) {
     spdlog::error("{}", st.error().detail);
     return 2;
   }
+  // Bad networks fail at once, before the roll is loaded.
+  auto admin_cidrs = ParseCidrs(config.admin_cidr_list, "--admin-cidrs");
+  auto trusted_proxies = ParseCidrs(config.trusted_proxy_list, "--trusted-proxies");
+  if (!admin_cidrs || !trusted_proxies) return 2;
   const sigset_t stop_signals = BlockStopSignals();
 
   auto store = OpenForCli(config.store);
@@ -179,14 +198,7 @@ int RunServe(ServeConfig config) {
   api_options.session_ttl =
       std::chrono::milliseconds(static_cast<long long>(config.session_ttl_h * 3600.0 * 1000.0));
   api_options.batch_body_limit = config.batch_body_limit;
-  for (const auto& cidr : config.admin_cidr_list) {
-    auto parsed = http::Cidr::Parse(cidr);
-    if (!parsed) {
-      spdlog::error("bad --admin-cidrs entry \"{}\"", cidr);
-      return 2;
-    }
-    api_options.admin_cidrs.push_back(*parsed);
-  }
+  api_options.admin_cidrs = std::move(*admin_cidrs);
   api_options.default_headers = {{"X-Content-Type-Options", "nosniff"},
                                  {"Referrer-Policy", "no-referrer"}};
   api::ApiContext ctx{board,
@@ -229,14 +241,7 @@ int RunServe(ServeConfig config) {
   server_options.header_timeout = std::chrono::seconds(config.header_timeout_s);
   server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
   server_options.max_connections = static_cast<std::size_t>(config.max_connections);
-  for (const auto& cidr : config.trusted_proxy_list) {
-    auto parsed = http::Cidr::Parse(cidr);
-    if (!parsed) {
-      spdlog::error("bad --trusted-proxies entry \"{}\"", cidr);
-      return 2;
-    }
-    server_options.trusted_proxies.push_back(*parsed);
-  }
+  server_options.trusted_proxies = std::move(*trusted_proxies);
   server_options.default_headers = api_options.default_headers;
   server_options.before_dispatch = api::MakeRateLimitHook(general_limit, lookup_limit);
   server_options.access_log = config.access_log;

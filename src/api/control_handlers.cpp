@@ -7,6 +7,7 @@
 
 #include "api/authenticate.hpp"
 #include "api/control_access.hpp"
+#include "api/handler_util.hpp"
 #include "api/report_parse.hpp"
 #include "api/routes.hpp"
 #include "auth/secret_hash.hpp"
@@ -17,22 +18,12 @@
 namespace psm::api {
 namespace {
 
-using http::Reply;
-using http::Request;
-using http::Response;
-using verb = boost::beast::http::verb;
-
 constexpr std::size_t kDefaultAlertLimit = 1000;
 constexpr std::size_t kMaxAlertLimit = 20000;
 
-Error Invalid(std::string reason, std::string detail) {
-  return MakeError(ErrorCode::kInvalid, std::move(reason), std::move(detail));
-}
-
 std::optional<std::int64_t> ParseId(std::string_view s) {
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || v <= 0) return std::nullopt;
+  const auto v = ParseNumber<std::int64_t>(s);
+  if (!v || *v <= 0) return std::nullopt;
   return v;
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "api/control_access.hpp"
+#include "api/handler_util.hpp"
 #include "api/routes.hpp"
 #include "board/station_json.hpp"
 #include "http/problem.hpp"
@@ -11,17 +12,8 @@
 namespace psm::api {
 namespace {
 
-using http::Reply;
-using http::Request;
-using http::Response;
-using verb = boost::beast::http::verb;
-
 constexpr std::size_t kDefaultAuditLimit = 1000;
 constexpr std::size_t kMaxAuditLimit = 1000000;
-
-Error Invalid(std::string reason, std::string detail) {
-  return MakeError(ErrorCode::kInvalid, std::move(reason), std::move(detail));
-}
 
 // RFC 4180: quoted when it holds a comma, quote or line break. A leading =, +, - or @ gets a
 // quote prefix so a spreadsheet never runs officer-typed text as a formula.
@@ -63,11 +55,10 @@ void AuditLog(ApiContext& ctx, Request& req, Reply reply, bool csv) {
   filter.since = *since;
   filter.limit = kDefaultAuditLimit;
   if (auto v = req.Query("limit")) {
-    std::size_t n = 0;
-    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (ec != std::errc() || ptr != v->data() + v->size() || n == 0)
+    const auto n = ParseNumber<std::size_t>(*v);
+    if (!n || *n == 0)
       return reply(http::ProblemFor(Invalid("bad_limit", "limit must be a positive number")));
-    filter.limit = std::min(n, kMaxAuditLimit);
+    filter.limit = std::min(*n, kMaxAuditLimit);
   }
   if (auto v = req.Query("format")) {
     if (*v != "csv" && *v != "json")

@@ -1,16 +1,10 @@
 // Health, readiness, metrics and the OpenAPI document.
+#include "api/handler_util.hpp"
 #include "api/routes.hpp"
 #include "http/problem.hpp"
 
 namespace psm::api {
-namespace {
-
-using http::Reply;
-using http::Request;
-using http::Response;
-using verb = boost::beast::http::verb;
-
-}  // namespace
+namespace {}  // namespace
 
 void AddOpsRoutes(http::Router& router, ApiContext& ctx) {
   // Liveness: the process answers. Readiness: the board is loaded and we are not draining.

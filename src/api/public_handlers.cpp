@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "api/handler_util.hpp"
 #include "api/routes.hpp"
 #include "api/station_answers.hpp"
 #include "http/prepared_response.hpp"
@@ -12,29 +13,12 @@
 namespace psm::api {
 namespace {
 
-using http::Reply;
-using http::Request;
-using http::Response;
-using verb = boost::beast::http::verb;
-
 constexpr std::size_t kDefaultListLimit = 50;
 constexpr std::size_t kMaxListLimit = 5000;
 
-Error Invalid(std::string reason, std::string detail) {
-  return MakeError(ErrorCode::kInvalid, std::move(reason), std::move(detail));
-}
-
 std::optional<double> ParseDouble(std::string_view s) {
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-std::optional<int> ParseInt(std::string_view s) {
-  int v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  const auto v = ParseNumber<double>(s);
+  if (!v || !std::isfinite(*v)) return std::nullopt;
   return v;
 }
 
@@ -119,7 +103,7 @@ void Turnout(ApiContext& ctx, Request&, Reply reply, bool csv) {
 void Stations(ApiContext& ctx, Request& req, Reply reply) {
   int ac = 0;
   if (auto v = req.Query("ac")) {
-    const auto parsed = ParseInt(*v);
+    const auto parsed = ParseNumber<int>(*v);
     if (!parsed || *parsed <= 0)
       return reply(http::ProblemFor(Invalid("bad_ac", "ac must be a number")));
     ac = *parsed;
@@ -138,7 +122,7 @@ void Stations(ApiContext& ctx, Request& req, Reply reply) {
   }
   std::size_t limit = kDefaultListLimit;
   if (auto v = req.Query("limit")) {
-    const auto parsed = ParseInt(*v);
+    const auto parsed = ParseNumber<int>(*v);
     if (!parsed || *parsed <= 0)
       return reply(http::ProblemFor(Invalid("bad_limit", "limit must be a positive number")));
     limit = std::min<std::size_t>(static_cast<std::size_t>(*parsed), kMaxListLimit);
@@ -254,7 +238,7 @@ void Events(ApiContext& ctx, Request& req, Reply reply) {
     filter.station = std::string(*v);
   }
   if (auto v = req.Query("ac")) {
-    const auto ac = ParseInt(*v);
+    const auto ac = ParseNumber<int>(*v);
     if (!ac || !ctx.board.FindConstituency(*ac))
       return reply(http::ProblemFor(Invalid("bad_ac", "no constituency " + std::string(*v))));
     filter.ac = *ac;
@@ -270,11 +254,8 @@ void Events(ApiContext& ctx, Request& req, Reply reply) {
   std::string_view last = req.Header("Last-Event-ID");
   if (last.empty() && req.Query("last_event_id")) last = *req.Query("last_event_id");
   if (!last.empty()) {
-    std::uint64_t v = 0;
-    auto [ptr, ec] = std::from_chars(last.data(), last.data() + last.size(), v);
-    if (ec != std::errc() || ptr != last.data() + last.size())
-      return reply(http::BadRequest("Last-Event-ID must be a number"));
-    last_id = v;
+    last_id = ParseNumber<std::uint64_t>(last);
+    if (!last_id) return reply(http::BadRequest("Last-Event-ID must be a number"));
   }
   reply(Response::EventStream(ctx.hub.Subscribe(std::move(filter), last_id)));
 }

@@ -2,6 +2,7 @@
 #include <atomic>
 
 #include "api/authenticate.hpp"
+#include "api/handler_util.hpp"
 #include "api/report_parse.hpp"
 #include "api/routes.hpp"
 #include "board/station_json.hpp"
@@ -9,11 +10,6 @@
 
 namespace psm::api {
 namespace {
-
-using http::Reply;
-using http::Request;
-using http::Response;
-using verb = boost::beast::http::verb;
 
 constexpr std::size_t kMaxBatch = 1000;
 

@@ -1,5 +1,6 @@
 // Strict parsing: unknown kinds, wrong types and missing fields are refused, never guessed.
 #include "api/report_parse.hpp"
+#include "api/handler_util.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -8,10 +9,6 @@ namespace psm::api {
 namespace {
 
 using nlohmann::json;
-
-Error Invalid(std::string reason, std::string detail) {
-  return MakeError(ErrorCode::kInvalid, std::move(reason), std::move(detail));
-}
 
 Result<std::int64_t> Count(const json& obj, const char* field, const std::string& where) {
   const auto it = obj.find(field);

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/authenticate.hpp"
+#include "api/handler_util.hpp"
 #include "api/report_parse.hpp"
 #include "api/routes.hpp"
 #include "auth/secret_hash.hpp"
@@ -11,10 +12,6 @@
 namespace psm::api {
 namespace {
 
-using http::Reply;
-using http::Request;
-using http::Response;
-using verb = boost::beast::http::verb;
 using Json = nlohmann::json;
 
 Response LockedResponse(const Error& e, Millis remaining) {

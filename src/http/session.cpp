@@ -123,6 +123,18 @@ Histogram& DurationSeries(ServerShared& shared, Loop& loop, std::string_view rou
   return *it->second;
 }
 
+// The reply if it has come; otherwise marks the slot as waiting for a Wake().
+std::optional<Response> TakeReply(ReplySlot& slot) {
+  std::lock_guard lock(slot.mu);
+  if (slot.response) {
+    std::optional<Response> r = std::move(slot.response);
+    slot.response.reset();
+    return r;
+  }
+  slot.waiting = true;
+  return std::nullopt;
+}
+
 // Calls the handler. Most handlers reply before returning: their response comes back at once,
 // without a suspension. Otherwise nullopt, and the slot is marked as waiting for a Wake().
 std::optional<Response> CallHandler(const Handler& handler, Request& request,
@@ -137,14 +149,7 @@ std::optional<Response> CallHandler(const Handler& handler, Request& request,
       spdlog::error("http: handler for {} threw: {}", request.path(), e.what());
     }
   }
-  std::lock_guard lock(slot->mu);
-  if (slot->response) {
-    Response r = std::move(*slot->response);
-    slot->response.reset();
-    return r;
-  }
-  slot->waiting = true;
-  return std::nullopt;
+  return TakeReply(*slot);
 }
 
 // Waits (without blocking the loop) for a reply from another thread.
@@ -153,13 +158,7 @@ Awaitable<Response> AwaitReply(const std::shared_ptr<ReplySlot>& slot, Timer& ti
     error_code ec;
     timer.expires_at(Timer::time_point::max());
     co_await timer.async_wait(asio::redirect_error(kAwait, ec));
-    std::lock_guard lock(slot->mu);
-    if (slot->response) {
-      Response r = std::move(*slot->response);
-      slot->response.reset();
-      co_return r;
-    }
-    slot->waiting = true;
+    if (auto r = TakeReply(*slot)) co_return std::move(*r);
   }
 }
 
