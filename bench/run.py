@@ -72,7 +72,8 @@ class Bench:
         self.rows.append(row)
         errs = f"  errors {row['error_total']}" if row.get("error_total") else ""
         log(f"  {row['label']:<28} {row['requests_per_s']:>10,.0f} req/s  p99 "
-            f"{row['p99_ms']:.2f} ms  cpu {row['server_cpu_us_per_request']} µs/req{errs}")
+            f"{row['p99_ms']:.2f} ms  cpu {row['server_cpu_us_per_request']} µs/req "
+            f"(wrk {row['client_cpu_us_per_request']}){errs}")
         return row
 
     def start(self, server):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import resource
 import subprocess
 import time
 
@@ -27,6 +28,11 @@ def run_wrk(port, script, connections, duration, threads=2, env=None, timeout_s=
                        f"{out.stderr}")
 
 
+def _children_cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _seconds(duration):
     units = {"s": 1, "m": 60, "h": 3600}
     if duration[-1] in units:
@@ -40,7 +46,10 @@ def measure(name, server, script, connections, duration, env=None, label=None, *
     procs.reset_peak(pids)
     cpu0 = procs.cpu_ticks(pids)
     t0 = time.monotonic()
+    # wrk is the only child reaped during the run, so the children's usage delta is its CPU.
+    client0 = _children_cpu_s()
     w = run_wrk(server.port, script, connections, duration, env=env)
+    client_s = _children_cpu_s() - client0
     wall = time.monotonic() - t0
     pids = server.pids()
     cpu1 = procs.cpu_ticks(pids)
@@ -67,6 +76,9 @@ def measure(name, server, script, connections, duration, env=None, label=None, *
         "server_cpu_us_per_request":
             round((cpu1 - cpu0) / procs.CLK_TCK * 1e6 / requests, 2) if requests else None,
         "server_cpu_cores": round((cpu1 - cpu0) / procs.CLK_TCK / wall, 2),
+        # The load generator shares the cores: its CPU bounds what any server can show here.
+        "client_cpu_us_per_request": round(client_s * 1e6 / requests, 2) if requests else None,
+        "client_cpu_cores": round(client_s / wall, 2),
         "peak_rss_mib": round(procs.rss_kib(pids, "VmHWM") / 1024.0, 1),
         "bytes_per_response": round(w["bytes"] / requests, 1) if requests else None,
     }

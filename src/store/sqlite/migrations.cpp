@@ -133,9 +133,21 @@ CREATE INDEX sessions_station ON sessions (station);
 CREATE INDEX sessions_user ON sessions (user_name);
 )sql";
 
+// Version 3: the write path's indexes. Every report writes a report row and an audit row in the
+// writer's transaction; an index whose key is not monotonic (station, actor) takes each insert to
+// a different page, and at peak those pages dominate the commit. Nothing reads reports by
+// station (the ledgers hold them); audit filters by actor or station scan newest-first from the
+// end of the table instead, which an occasional control-room query can afford.
+constexpr const char* kSchemaV3 = R"sql(
+DROP INDEX reports_station_observed;
+DROP INDEX audit_actor;
+DROP INDEX audit_station;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kSchemaV1},
     Migration{2, "control room: turnout unlocks, alert subjects", kSchemaV2},
+    Migration{3, "write path: no random-order indexes on reports and audit", kSchemaV3},
 };
 
 constexpr const char* kCreateTracking =

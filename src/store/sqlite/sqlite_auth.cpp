@@ -271,7 +271,8 @@ Status SqliteStore::DeleteUserSessions(std::string_view user) {
 }
 
 Result<std::vector<AuditEntry>> SqliteStore::QueryAudit(const AuditFilter& filter) {
-  // Only the filters in use go into the WHERE clause, so SQLite can pick the matching index.
+  // Only the filters in use go into the WHERE clause. Actor and station have no index (see
+  // migration 3): the scan runs newest-first and stops at the limit.
   std::string sql =
       "SELECT seq, at, actor, role, client, action, station, detail FROM audit WHERE 1";
   if (!filter.actor.empty()) sql += " AND actor = ?1";
