@@ -1,6 +1,7 @@
 // JSON rendering with a fixed key order so identical states render to identical bytes.
 #include "board/station_json.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -39,6 +40,91 @@ Json StatusJson(const StationStatus& st) {
   };
 }
 
+void AppendInt(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out.append(buf, end);
+}
+
+// As nlohmann's dump() writes a double: shortest round-trip digits, ".0" on whole numbers,
+// null for NaN and infinities. Plain decimal notation is what it uses between 1e-4 and 1e15,
+// which holds every percentage and rate we show; anything else goes through nlohmann itself.
+void AppendDouble(std::string& out, double v) {
+  const double a = std::fabs(v);
+  if (!std::isfinite(v) || a >= 1e15 || (a != 0 && a < 1e-4)) {
+    out += Json(v).dump();
+    return;
+  }
+  char buf[40];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed).ptr;
+  out.append(buf, end);
+  if (std::find(buf, end, '.') == end) out += ".0";
+}
+
+void AppendCounts(std::string& out, const Counts& c) {
+  out += "{\"men\":";
+  AppendInt(out, c.men);
+  out += ",\"women\":";
+  AppendInt(out, c.women);
+  out += ",\"others\":";
+  AppendInt(out, c.others);
+  out += ",\"total\":";
+  AppendInt(out, c.Total());
+  out += '}';
+}
+
+template <class T, class F>
+void AppendOrNull(std::string& out, const std::optional<T>& v, F&& append) {
+  if (v) {
+    append(out, *v);
+  } else {
+    out += "null";
+  }
+}
+
+void AppendTime(std::string& out, Instant t) {
+  AppendJsonString(out, FormatRfc3339(t));
+}
+
+// StatusJson(st).dump(), written straight into `out`: it runs for every touched station after
+// every batch, where building nlohmann's tree cost more than the rest of the render.
+void AppendStatus(std::string& out, const StationStatus& st) {
+  out += "{\"state\":";
+  AppendJsonString(out, ToString(st.state));
+  out += ",\"queue\":";
+  AppendOrNull(out, st.queue, AppendCounts);
+  out += ",\"wait_minutes\":";
+  AppendOrNull(out, st.wait, [](std::string& o, const WaitRange& w) {
+    o += "{\"low\":";
+    AppendInt(o, w.low);
+    o += ",\"high\":";
+    AppendInt(o, w.high);
+    o += '}';
+  });
+  out += ",\"votes_polled\":";
+  AppendOrNull(out, st.votes_polled, AppendCounts);
+  out += ",\"turnout_pct\":";
+  AppendOrNull(out, st.turnout_pct, AppendDouble);
+  out += ",\"reported_at\":";
+  AppendOrNull(out, st.reported_at, AppendTime);
+  out += ",\"age_seconds\":";
+  AppendOrNull(out, st.age_seconds, AppendInt);
+  out += st.stale ? ",\"stale\":true" : ",\"stale\":false";
+  out += ",\"trend\":";
+  AppendJsonString(out, ToString(st.trend));
+  out += ",\"service_rate_per_min\":";
+  AppendDouble(out, std::round(st.service_rate_per_min * 100) / 100);
+  out += ",\"voters_in_queue_at_close\":";
+  AppendOrNull(out, st.voters_in_queue_at_close, AppendInt);
+  out += ",\"interruption_reason\":";
+  if (st.interruption_reason.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, st.interruption_reason);
+  }
+  out += '}';
+}
+
 Json HeadJson(const Station& s) {
   return Json{
       {"id", s.id.ToString()}, {"ac", s.id.ac},          {"part", s.id.part},
@@ -61,12 +147,11 @@ std::string StationHead(const Station& s) {
 }
 
 std::string StationJsonText(const std::string& head, const StationStatus& st) {
-  const std::string status = StatusJson(st).dump();
   std::string out;
-  out.reserve(head.size() + status.size() + 12);
+  out.reserve(head.size() + 480);
   out += head;
   out += ",\"status\":";
-  out += status;
+  AppendStatus(out, st);
   out += '}';
   return out;
 }
@@ -110,29 +195,36 @@ Json EventItem(const Report& r) {
   return p;
 }
 
+// CountsItem(r).dump() and EventItem(r).dump(), written straight into `out` (TimelineRenderer).
+void AppendCountsItem(std::string& out, const Report& r) {
+  AppendCounts(out, r.counts);
+  out.pop_back();  // the closing brace: "at" follows
+  out += ",\"at\":";
+  AppendTime(out, r.observed_at);
+  out += '}';
+}
+
+void AppendEventItem(std::string& out, const Report& r) {
+  out += "{\"at\":";
+  AppendTime(out, r.observed_at);
+  out += ",\"event\":";
+  AppendJsonString(out, ToString(r.event));
+  if (r.event == EventKind::kInterrupted) {
+    out += ",\"reason\":";
+    AppendJsonString(out, r.reason);
+  }
+  if (r.event == EventKind::kPollClosed) {
+    out += ",\"voters_in_queue_at_close\":";
+    AppendInt(out, r.voters_in_queue_at_close);
+  }
+  out += '}';
+}
+
 Json Items(const std::vector<Report>& reports, Json (*item)(const Report&)) {
   Json out = Json::array();
   for (const auto& r : reports)
     out.push_back(item(r));
   return out;
-}
-
-void AppendInt(std::string& out, std::int64_t v) {
-  char buf[24];
-  const int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-  out.append(buf, static_cast<std::size_t>(n));
-}
-
-void AppendCounts(std::string& out, const Counts& c) {
-  out += "{\"men\":";
-  AppendInt(out, c.men);
-  out += ",\"women\":";
-  AppendInt(out, c.women);
-  out += ",\"others\":";
-  AppendInt(out, c.others);
-  out += ",\"total\":";
-  AppendInt(out, c.Total());
-  out += '}';
 }
 
 }  // namespace
@@ -226,13 +318,13 @@ std::string ReportJsonText(const Report& r) {
 }
 
 void TimelineRenderer::Update(Part& part, const std::vector<Report>& reports,
-                              Json (*item)(const Report&)) {
+                              void (*append_item)(std::string&, const Report&)) {
   const bool appended_only = reports.size() >= part.count &&
                              (part.count == 0 || reports[part.count - 1].id == part.last_id);
   if (!appended_only) part = Part{};
   for (std::size_t i = part.count; i < reports.size(); ++i) {
     if (i > 0) part.items += ',';
-    part.items += item(reports[i]).dump();
+    append_item(part.items, reports[i]);
   }
   part.count = reports.size();
   part.last_id = reports.empty() ? std::string() : reports.back().id;
@@ -241,9 +333,9 @@ void TimelineRenderer::Update(Part& part, const std::vector<Report>& reports,
 std::shared_ptr<const std::string> TimelineRenderer::Render(const std::vector<Report>& queue,
                                                             const std::vector<Report>& turnout,
                                                             const std::vector<Report>& events) {
-  Update(queue_, queue, CountsItem);
-  Update(turnout_, turnout, CountsItem);
-  Update(events_, events, EventItem);
+  Update(queue_, queue, AppendCountsItem);
+  Update(turnout_, turnout, AppendCountsItem);
+  Update(events_, events, AppendEventItem);
   auto out = std::make_shared<std::string>();
   out->reserve(queue_.items.size() + turnout_.items.size() + events_.items.size() + 40);
   *out += "{\"queue\":[";

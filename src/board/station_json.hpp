@@ -46,7 +46,8 @@ class TimelineRenderer {
     std::size_t count = 0;
     std::string last_id;  // id of the last rendered report: it moves if one lands before it
   };
-  static void Update(Part& part, const std::vector<Report>& reports, Json (*item)(const Report&));
+  static void Update(Part& part, const std::vector<Report>& reports,
+                     void (*append_item)(std::string&, const Report&));
 
   Part queue_, turnout_, events_;
 };

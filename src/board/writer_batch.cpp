@@ -8,11 +8,30 @@
 namespace psm {
 namespace {
 
+// The audit detail of a report: `extra`'s fields, then the report's id, kind and event. Written
+// as text because an accepted report, the common case, has nothing else to say.
+std::string ReportAuditDetail(const Report& r, const Json* extra) {
+  std::string out;
+  if (extra != nullptr && !extra->empty()) {
+    out = extra->dump();
+    out.back() = ',';  // the object stays open for the report's own fields
+  } else {
+    out = "{";
+  }
+  out += "\"id\":";
+  AppendJsonString(out, r.id);
+  out += ",\"kind\":";
+  AppendJsonString(out, ToString(r.kind));
+  if (r.kind == ReportKind::kEvent) {
+    out += ",\"event\":";
+    AppendJsonString(out, ToString(r.event));
+  }
+  out += '}';
+  return out;
+}
+
 AuditEntry ReportAudit(const Report& r, const RequestOrigin& origin, Instant now,
-                       std::string action, Json detail) {
-  detail["id"] = r.id;
-  detail["kind"] = ToString(r.kind);
-  if (r.kind == ReportKind::kEvent) detail["event"] = ToString(r.event);
+                       std::string action, const Json* extra = nullptr) {
   return AuditEntry{0,
                     now,
                     r.actor.empty() ? origin.actor : r.actor,
@@ -20,7 +39,7 @@ AuditEntry ReportAudit(const Report& r, const RequestOrigin& origin, Instant now
                     origin.client,
                     std::move(action),
                     r.station.ToString(),
-                    detail.dump()};
+                    ReportAuditDetail(r, extra)};
 }
 
 }  // namespace
@@ -56,22 +75,21 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
     }
     Status st = ledger.Check(r, now, day_, status_options_);
     if (!st.ok()) {
-      write.audit.push_back(
-          ReportAudit(r, batch[i].origin, now, "report_rejected",
-                      Json{{"reason", st.error().reason}, {"detail", st.error().detail}}));
+      const Json why{{"reason", st.error().reason}, {"detail", st.error().detail}};
+      write.audit.push_back(ReportAudit(r, batch[i].origin, now, "report_rejected", &why));
       results.emplace_back(i, SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, st.error()});
       continue;
     }
     const auto unlock = ledger.turnout_unlock();
     const auto before = ledger.TurnoutAtOrBefore(r.observed_at);
     ledger.Apply(r);
-    write.audit.push_back(ReportAudit(r, batch[i].origin, now, "report", Json::object()));
+    write.audit.push_back(ReportAudit(r, batch[i].origin, now, "report"));
     if (unlock && !ledger.turnout_unlock()) {
       // This report was the correction the unlock admitted: close it in the same transaction.
       write.used_unlocks.push_back({*unlock, r.id, now});
       Json detail{{"unlock", *unlock}, {"reason", r.reason}, {"to", CountsJson(r.counts)}};
       if (before) detail["from"] = CountsJson(*before);
-      write.audit.push_back(ReportAudit(r, batch[i].origin, now, "turnout_corrected", detail));
+      write.audit.push_back(ReportAudit(r, batch[i].origin, now, "turnout_corrected", &detail));
     }
     batch_ids.insert(r.id);
     accepted.push_back(i);

@@ -103,6 +103,15 @@ class WriterControl : public ::testing::Test {
       if (a.kind == kind && a.Active()) out.push_back(a);
     return out;
   }
+  // Each entry's detail, oldest first, as parsed JSON (key order kept).
+  std::vector<Json> AuditDetails() {
+    auto entries = Open()->QueryAudit(AuditFilter{});
+    EXPECT_TRUE(entries.ok());
+    std::vector<Json> out;
+    for (auto it = entries->rbegin(); it != entries->rend(); ++it)
+      out.push_back(Json::parse(it->detail));
+    return out;
+  }
   std::vector<std::string> AuditActions() {
     auto entries = Open()->QueryAudit(AuditFilter{});
     EXPECT_TRUE(entries.ok());
@@ -153,6 +162,17 @@ TEST_F(WriterControl, CorrectionNeedsUnlockIsAcceptedOnceAndAudited) {
                                          "turnout_unlocked", "report",          "turnout_corrected",
                                          "report_rejected"};
   EXPECT_EQ(AuditActions(), want);
+  const auto details = AuditDetails();
+  ASSERT_EQ(details.size(), want.size());
+  EXPECT_EQ(details[0].dump(), R"({"id":"00000000-0000-4000-8000-000000000001","kind":"turnout"})");
+  EXPECT_EQ(details[1]["reason"], "turnout_decreased");
+  EXPECT_EQ(details[1]["id"], "00000000-0000-4000-8000-000000000002");
+  EXPECT_EQ(details[1].begin().key(), "reason");  // why first, then which report
+  EXPECT_EQ(details[5]["unlock"], unlock->id);
+  EXPECT_EQ(details[5]["reason"], "typing error");
+  EXPECT_EQ(details[5]["from"]["total"], 350);
+  EXPECT_EQ(details[5]["to"]["total"], 340);
+  EXPECT_EQ(details[5]["kind"], "turnout");
   auto stored = Open()->LoadTurnoutUnlocks();
   ASSERT_TRUE(stored.ok());
   ASSERT_EQ(stored->size(), 1u);

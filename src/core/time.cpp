@@ -42,21 +42,35 @@ std::string FormatRfc3339(Instant t) {
   const auto day = std::chrono::floor<days>(t);
   const std::chrono::year_month_day ymd(day);
   const std::chrono::hh_mm_ss<Millis> tod(t - day);
-  char buf[40];
+  const int year = static_cast<int>(ymd.year());
   const int ms = static_cast<int>(tod.subseconds().count());
-  if (ms == 0) {
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+  if (year < 0 || year > 9999) {  // outside the fixed-width form; never a polling day
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year,
                   static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                   static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                  static_cast<int>(tod.seconds().count()));
-  } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
-                  static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()),
-                  ms);
+                  static_cast<int>(tod.seconds().count()), ms);
+    std::string out = buf;
+    if (ms == 0) out.erase(out.size() - 5, 4);  // ".000"
+    return out;
   }
-  return buf;
+  // Written digit by digit: every rendered report and status carries times, and this runs on
+  // the writer thread after every batch.
+  char buf[24] = "0000-00-00T00:00:00.000";
+  const auto put = [&buf](int at, int value, int width) {
+    for (int i = at + width - 1; i >= at; --i, value /= 10)
+      buf[i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, static_cast<int>(static_cast<unsigned>(ymd.month())), 2);
+  put(8, static_cast<int>(static_cast<unsigned>(ymd.day())), 2);
+  put(11, static_cast<int>(tod.hours().count()), 2);
+  put(14, static_cast<int>(tod.minutes().count()), 2);
+  put(17, static_cast<int>(tod.seconds().count()), 2);
+  if (ms == 0) return std::string(buf, 19) + 'Z';
+  put(20, ms, 3);
+  buf[23] = 'Z';
+  return std::string(buf, 24);
 }
 
 std::optional<std::chrono::year_month_day> ParseDate(std::string_view s) {

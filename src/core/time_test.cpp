@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 #include "core/clock.hpp"
 #include "core/fnv.hpp"
 #include "core/model.hpp"
@@ -18,6 +21,26 @@ TEST(Time, Rfc3339RoundTrip) {
   const auto with_ms = ParseRfc3339("2026-11-30T08:15:00.250Z");
   ASSERT_TRUE(with_ms);
   EXPECT_EQ(FormatRfc3339(*with_ms), "2026-11-30T08:15:00.250Z");
+}
+
+TEST(Time, Rfc3339FormatMatchesTheCalendarOfGmtime) {
+  // Against the C library's calendar, from the epoch across leap days and year ends.
+  for (std::int64_t ms = 0; ms < 4'200'000'000'000; ms += 79'191'230) {
+    const Instant t{std::chrono::milliseconds(ms)};
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ASSERT_NE(gmtime_r(&secs, &tm), nullptr);
+    char want[40];
+    if (ms % 1000 == 0) {
+      std::strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    } else {
+      char date[32];
+      std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+      std::snprintf(want, sizeof want, "%s.%03dZ", date, static_cast<int>(ms % 1000));
+    }
+    ASSERT_EQ(FormatRfc3339(t), want) << "at " << ms << " ms";
+  }
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2028-02-29T23:59:59.999Z")), "2028-02-29T23:59:59.999Z");
 }
 
 TEST(Time, Rfc3339Offset) {

@@ -1,0 +1,100 @@
+// The writer renders station statuses and timeline items straight into strings; these must be
+// the nlohmann trees' dump(), byte for byte, or ETags and clients would see spurious changes.
+#include "board/station_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/time.hpp"
+
+namespace psm {
+namespace {
+
+Station TestStation() {
+  return Station{StationId{34, 112},
+                 "Govt. School \"Nakodar\", Room 2",
+                 "Govt. School",
+                 "Nakodar",
+                 31.1256,
+                 75.4754,
+                 Counts{412, 398, 3}};
+}
+
+StationStatus FullStatus() {
+  StationStatus st;
+  st.state = PollState::kInterrupted;
+  st.queue = Counts{12, 9, 1};
+  st.wait = WaitRange{15, 25};
+  st.votes_polled = Counts{210, 190, 2};
+  st.turnout_pct = 49.45;
+  st.reported_at = *ParseRfc3339("2026-11-30T08:15:00.250Z");
+  st.age_seconds = 95;
+  st.stale = true;
+  st.trend = Trend::kRising;
+  st.service_rate_per_min = 1.23456;
+  st.voters_in_queue_at_close = 17;
+  st.interruption_reason = "EVM \"fault\"\n\x01 ਪੋਲਿੰਗ \\ stop";
+  return st;
+}
+
+void ExpectSameAsTree(const StationStatus& st) {
+  const Station s = TestStation();
+  EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
+}
+
+TEST(StationJsonText, EmptyStatusIsTheTreeDump) {
+  ExpectSameAsTree(StationStatus{});
+}
+
+TEST(StationJsonText, FullStatusIsTheTreeDump) {
+  ExpectSameAsTree(FullStatus());
+  StationStatus st = FullStatus();
+  st.reported_at = *ParseRfc3339("2026-11-30T08:15:00Z");
+  st.stale = false;
+  st.trend = Trend::kFalling;
+  st.service_rate_per_min = 0;
+  ExpectSameAsTree(st);
+}
+
+TEST(StationJsonText, NumbersAreWrittenAsTheTreeWritesThem) {
+  // Every percentage and rate we show is rounded to two decimals: sweep that grid well past
+  // 100 %, then values that leave plain decimal notation or are not numbers at all.
+  StationStatus st = FullStatus();
+  for (int k = 0; k <= 30000; ++k) {
+    st.turnout_pct = k / 100.0;
+    st.service_rate_per_min = k / 1000.0;
+    ExpectSameAsTree(st);
+    if (HasFailure()) FAIL() << "at k = " << k;
+  }
+  for (const double v :
+       {-0.0, 0.1 + 0.2, 1.0 / 3, 1e-4, 9.99e-5, 1e-7, 123456789012345.0, 1e15, 1e21,
+        std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+    st.turnout_pct = v;
+    st.service_rate_per_min = v;
+    ExpectSameAsTree(st);
+  }
+}
+
+TEST(TimelineRenderer, PollClosedAndInterruptedItemsAreTheTreeDump) {
+  std::vector<Report> events;
+  const Instant t0 = *ParseRfc3339("2026-11-30T01:30:00Z");
+  for (const auto kind : {EventKind::kPollStarted, EventKind::kInterrupted, EventKind::kResumed,
+                          EventKind::kPollClosed}) {
+    Report r;
+    r.id = "00000000-0000-0000-0000-00000000000" + std::to_string(events.size());
+    r.station = StationId{34, 112};
+    r.kind = ReportKind::kEvent;
+    r.event = kind;
+    r.observed_at = t0 + std::chrono::minutes(10 * events.size());
+    r.reason = "power \"cut\"\t";
+    r.voters_in_queue_at_close = 23;
+    events.push_back(r);
+  }
+  TimelineRenderer renderer;
+  EXPECT_EQ(*renderer.Render({}, {}, events), TimelineJson({}, {}, events).dump());
+}
+
+}  // namespace
+}  // namespace psm
