@@ -369,5 +369,84 @@ TEST_F(HttpServerTest, StopFinishesInFlightRequest) {
   server_->Stop();  // idempotent
 }
 
+// One event loop whose handler parks every reply, for answering from another thread at once.
+class HttpParkedRepliesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Add(verb::get, "/parked/{id}", [this](Request& req, Reply reply) {
+      std::lock_guard lock(mu_);
+      parked_.emplace_back(std::string(req.Param("id")), std::move(reply));
+      cv_.notify_all();
+    });
+    ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = 1;  // every session on the same loop, so they share its wake queue
+    server_ = std::make_unique<Server>(std::move(options), router_, metrics_);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  // The parked replies once `n` have arrived (fewer if they do not come within 30 s).
+  std::vector<std::pair<std::string, Reply>> WaitParked(std::size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return parked_.size() >= n; });
+    return std::exchange(parked_, {});
+  }
+
+  Router router_;
+  Metrics metrics_;
+  std::unique_ptr<Server> server_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<std::string, Reply>> parked_;
+};
+
+TEST_F(HttpParkedRepliesTest, BurstOfRepliesFromAnotherThreadReachesEveryClient) {
+  constexpr std::size_t kClients = 100;
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (std::size_t i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<TestClient>(server_->Port()));
+    ASSERT_TRUE(
+        clients.back()->Send("GET /parked/" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+  }
+  for (int round = 0; round < 2; ++round) {
+    auto parked = WaitParked(kClients);
+    ASSERT_EQ(parked.size(), kClients);
+    // Answered in reverse order of arrival, all in one go, as the writer answers a batch.
+    std::thread writer([&] {
+      for (auto it = parked.rbegin(); it != parked.rend(); ++it)
+        it->second(Response::Text(200, "answer " + it->first));
+    });
+    writer.join();
+    for (std::size_t i = 0; i < kClients; ++i) {
+      auto r = clients[i]->Read();
+      ASSERT_TRUE(r) << "client " << i << " round " << round;
+      EXPECT_EQ(r->body(), "answer " + std::to_string(i));
+      // The same sessions park again, on the same loop, for a second burst.
+      if (round == 0) {
+        ASSERT_TRUE(
+            clients[i]->Send("GET /parked/" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+      }
+    }
+  }
+}
+
+TEST_F(HttpParkedRepliesTest, ReplyAfterTheSessionEndedIsHarmless) {
+  TestClient a(server_->Port()), b(server_->Port());
+  ASSERT_TRUE(a.Send("GET /parked/a HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(b.Send("GET /parked/b HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto parked = WaitParked(2);
+  ASSERT_EQ(parked.size(), 2u);
+  // The loop stops with both sessions still waiting: the first reply's wake is queued on a loop
+  // that never runs it, and the io_context is destroyed with it pending.
+  server_->Stop(std::chrono::milliseconds(0));
+  std::thread([&] { parked[0].second(Response::Text(200, "late")); }).join();
+  server_.reset();
+  // The second comes after the sessions' frames are gone.
+  std::thread([&] { parked[1].second(Response::Text(200, "later")); }).join();
+  EXPECT_FALSE(a.Read());
+  EXPECT_FALSE(b.Read());
+}
+
 }  // namespace
 }  // namespace psm::http

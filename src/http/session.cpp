@@ -355,7 +355,8 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
 Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop) {
   Stream stream(std::move(socket));
   Timer timer(stream.get_executor());
-  auto wakeup = std::make_shared<Wakeup>(stream.get_executor(), &timer);
+  if (!loop.wakes) loop.wakes = std::make_shared<WakeQueue>(stream.get_executor());
+  auto wakeup = std::make_shared<Wakeup>(loop.wakes, &timer);
   Connection conn{Connection::Phase::kIdle, &stream, &timer};
   SessionGuard guard(shared, loop, conn, wakeup);
   auto slot = std::make_shared<ReplySlot>();

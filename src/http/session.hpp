@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <tuple>
 #include <unordered_set>
@@ -36,6 +37,8 @@ using Timer = boost::asio::basic_waitable_timer<
 template <class T = void>
 using Awaitable = boost::asio::awaitable<T, Executor>;
 inline constexpr boost::asio::use_awaitable_t<Executor> kAwait{};
+
+class WakeQueue;  // wakeup.hpp
 
 // State shared by every session of one server. Outlives all sessions.
 struct ServerShared {
@@ -71,6 +74,9 @@ struct Loop {
   std::map<SeriesKey, Counter*> request_series;
   std::map<const char*, Histogram*> duration_series;
   std::unordered_set<Connection*> connections;
+  // Wakes for this loop's sessions from other threads, created by the first session. Every
+  // session's Wakeup shares it, so it outlives the io_context for as long as any of them does.
+  std::shared_ptr<WakeQueue> wakes;
   boost::asio::io_context ioc{1};
   Acceptor acceptor{ioc.get_executor()};
 };
