@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "auth/string_map.hpp"
+#include "core/string_map.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string_view>
 
-#include "auth/string_map.hpp"
+#include "core/string_map.hpp"
 #include "core/result.hpp"
 
 namespace psm::auth {

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "auth/access.hpp"
-#include "auth/string_map.hpp"
+#include "core/string_map.hpp"
 #include "core/time.hpp"
 
 namespace psm::auth {

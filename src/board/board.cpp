@@ -14,7 +14,7 @@ Board::Board(std::vector<Constituency> constituencies, std::vector<Station> stat
 }
 
 std::optional<std::uint32_t> Board::IndexOf(std::string_view id) const {
-  const auto it = index_.find(std::string(id));
+  const auto it = index_.find(id);
   if (it == index_.end()) return std::nullopt;
   return it->second;
 }

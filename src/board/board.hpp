@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/model.hpp"
+#include "core/string_map.hpp"
 
 namespace psm {
 
@@ -65,7 +66,7 @@ class Board {
  private:
   std::vector<Constituency> constituencies_;
   std::vector<Station> stations_;
-  std::unordered_map<std::string, std::uint32_t> index_;
+  StringMap<std::uint32_t> index_;  // found by string_view: no key built per request
   std::vector<std::atomic<std::shared_ptr<const StationView>>> views_;
   std::atomic<std::shared_ptr<const SummaryView>> summary_;
 };

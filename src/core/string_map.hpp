@@ -8,7 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace psm::auth {
+namespace psm {
 
 struct StringHash {
   using is_transparent = void;
@@ -18,4 +18,4 @@ struct StringHash {
 template <class V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
-}  // namespace psm::auth
+}  // namespace psm
