@@ -1,8 +1,11 @@
-// TestClient: blocking Beast reads bounded by SO_RCVTIMEO.
+// TestClient: blocking Beast reads, each bounded by a poll() timeout.
 #include "http/test_client.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+
+#include <cerrno>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
@@ -14,12 +17,52 @@ namespace psm::http::testing {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
+namespace {
+
+// Generous: the test machine is small and shared.
+constexpr int kReadTimeoutMs = 30000;
+
+// The socket as a SyncReadStream whose reads give up after kReadTimeoutMs. SO_RCVTIMEO alone
+// does not bound Asio's blocking reads (they wait again after the timeout), so a response the
+// server never sends would hang a test instead of failing it.
+class TimedReader {
+ public:
+  explicit TimedReader(asio::ip::tcp::socket& socket) : socket_(socket) {}
+
+  template <class MutableBuffers>
+  std::size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
+    pollfd p{socket_.native_handle(), POLLIN, 0};
+    const int ready = ::poll(&p, 1, kReadTimeoutMs);
+    if (ready == 0) {
+      ec = asio::error::timed_out;
+      return 0;
+    }
+    if (ready < 0) {
+      ec = boost::system::error_code(errno, boost::system::system_category());
+      return 0;
+    }
+    return socket_.read_some(buffers, ec);  // readable: data or end of stream, no wait
+  }
+
+  template <class MutableBuffers>
+  std::size_t read_some(const MutableBuffers& buffers) {
+    boost::system::error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+ private:
+  asio::ip::tcp::socket& socket_;
+};
+
+}  // namespace
+
 TestClient::TestClient(unsigned short port) {
   boost::system::error_code ec;
   socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) return;
-  timeval tv{30, 0};  // generous: the test machine is small and shared
-  ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  timeval tv{kReadTimeoutMs / 1000, 0};
   ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   connected_ = true;
 }
@@ -35,7 +78,8 @@ std::optional<TestResponse> TestClient::Read(bool head) {
   parser.skip(head);
   parser.body_limit(16 << 20);
   boost::system::error_code ec;
-  bhttp::read(socket_, buffer_, parser, ec);
+  TimedReader reader(socket_);
+  bhttp::read(reader, buffer_, parser, ec);
   if (ec) return std::nullopt;
   return parser.release();
 }
@@ -56,7 +100,7 @@ bool TestClient::ReadUntil(std::string_view needle, std::string* seen) {
       return true;
     }
     boost::system::error_code ec;
-    std::size_t n = socket_.read_some(asio::buffer(chunk), ec);
+    std::size_t n = TimedReader(socket_).read_some(asio::buffer(chunk), ec);
     if (ec) {
       if (seen) *seen = raw_;
       return false;
@@ -69,7 +113,7 @@ bool TestClient::WaitClosed() {
   char chunk[4096];
   for (;;) {
     boost::system::error_code ec;
-    socket_.read_some(asio::buffer(chunk), ec);
+    TimedReader(socket_).read_some(asio::buffer(chunk), ec);
     if (ec == asio::error::eof || ec == asio::error::connection_reset) return true;
     if (ec) return false;  // timeout
   }
