@@ -204,9 +204,8 @@ void AppendCountsItem(std::string& out, const Report& r) {
   out += '}';
 }
 
-void AppendEventItem(std::string& out, const Report& r) {
-  out += "{\"at\":";
-  AppendTime(out, r.observed_at);
+// ,"event":…, plus what that event carries: shared by timeline items and stored reports.
+void AppendEventFields(std::string& out, const Report& r) {
   out += ",\"event\":";
   AppendJsonString(out, ToString(r.event));
   if (r.event == EventKind::kInterrupted) {
@@ -217,6 +216,12 @@ void AppendEventItem(std::string& out, const Report& r) {
     out += ",\"voters_in_queue_at_close\":";
     AppendInt(out, r.voters_in_queue_at_close);
   }
+}
+
+void AppendEventItem(std::string& out, const Report& r) {
+  out += "{\"at\":";
+  AppendTime(out, r.observed_at);
+  AppendEventFields(out, r);
   out += '}';
 }
 
@@ -297,16 +302,7 @@ std::string ReportJsonText(const Report& r) {
       AppendCounts(out, r.counts);
       break;
     case ReportKind::kEvent:
-      out += ",\"event\":";
-      AppendJsonString(out, ToString(r.event));
-      if (r.event == EventKind::kInterrupted) {
-        out += ",\"reason\":";
-        AppendJsonString(out, r.reason);
-      }
-      if (r.event == EventKind::kPollClosed) {
-        out += ",\"voters_in_queue_at_close\":";
-        AppendInt(out, r.voters_in_queue_at_close);
-      }
+      AppendEventFields(out, r);
       break;
   }
   if (r.received_at.time_since_epoch().count() != 0) {

@@ -96,5 +96,29 @@ TEST(TimelineRenderer, PollClosedAndInterruptedItemsAreTheTreeDump) {
   EXPECT_EQ(*renderer.Render({}, {}, events), TimelineJson({}, {}, events).dump());
 }
 
+TEST(ReportJsonText, EveryKindAndEventIsTheTreeDump) {
+  Report r;
+  r.id = "123e4567-e89b-42d3-a456-426614174000";
+  r.station = StationId{34, 112};
+  r.observed_at = *ParseRfc3339("2026-11-30T08:15:00.250Z");
+  r.counts = Counts{12, 9, 1};
+  r.reason = "power \"cut\"\n";
+  r.voters_in_queue_at_close = 23;
+  for (const auto kind : {ReportKind::kQueue, ReportKind::kTurnout}) {
+    r.kind = kind;
+    EXPECT_EQ(ReportJsonText(r), ReportJson(r).dump());
+  }
+  r.kind = ReportKind::kEvent;
+  for (const auto event :
+       {EventKind::kPartyArrived, EventKind::kMockPollDone, EventKind::kPollStarted,
+        EventKind::kInterrupted, EventKind::kResumed, EventKind::kPollClosed}) {
+    r.event = event;
+    r.received_at = Instant{};
+    EXPECT_EQ(ReportJsonText(r), ReportJson(r).dump());
+    r.received_at = *ParseRfc3339("2026-11-30T08:16:00Z");
+    EXPECT_EQ(ReportJsonText(r), ReportJson(r).dump());
+  }
+}
+
 }  // namespace
 }  // namespace psm
