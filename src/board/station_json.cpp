@@ -1,9 +1,9 @@
 // JSON rendering with a fixed key order so identical states render to identical bytes.
 #include "board/station_json.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace psm {
 
