@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/string_map.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "core/string_map.hpp"
 
 namespace psm::auth {
 

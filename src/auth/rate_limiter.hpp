@@ -9,8 +9,8 @@
 #include <mutex>
 #include <string_view>
 
-#include "core/string_map.hpp"
 #include "core/result.hpp"
+#include "core/string_map.hpp"
 
 namespace psm::auth {
 
