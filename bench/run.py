@@ -167,16 +167,19 @@ class Bench:
             for c in (cfg.conns_low, cfg.conns):
                 reference(c)
                 self.add(2, "psm", load.measure(f"station-{c}", psm, "stations.lua", c,
-                                                cfg.duration, env, f"station status c{c}"))
+                                                cfg.duration, env, f"station status c{c}",
+                                                reference=f"nginx-{c}"))
         if self.wanted("lookup"):
             reference(cfg.conns)
             self.add(3, "psm", load.measure(f"lookup-{cfg.conns}", psm, "lookup.lua", cfg.conns,
-                                            cfg.duration, env, f"EPIC lookup c{cfg.conns}"))
+                                            cfg.duration, env, f"EPIC lookup c{cfg.conns}",
+                                            reference=f"nginx-{cfg.conns}"))
         if self.wanted("10k"):
             reference(cfg.conns_high)
             self.add(5, "psm", load.measure(f"station-{cfg.conns_high}", psm, "stations.lua",
                                             cfg.conns_high, cfg.duration, env,
-                                            f"station status c{cfg.conns_high}"))
+                                            f"station status c{cfg.conns_high}",
+                                            reference=f"nginx-{cfg.conns_high}"))
         for c in sorted({cfg.conns_low, cfg.conns, cfg.conns_high}):
             reference(c)  # those no psm scenario of this sitting needed yet (the mix's, say)
         if ng is not None:
@@ -187,10 +190,11 @@ class Bench:
         body, etag = self.reference
         return servers.Nginx(self.work, body.decode(), etag)
 
-    def measure_nginx(self, ng, c, env):
+    def measure_nginx(self, ng, c, env, name=None, label=None):
         body, _ = self.reference
-        self.add(1, "nginx", load.measure(f"nginx-{c}", ng, "stations.lua", c, self.cfg.duration,
-                                          env, f"nginx reference c{c}", body_bytes=len(body)))
+        self.add(1, "nginx", load.measure(name or f"nginx-{c}", ng, "stations.lua", c,
+                                          self.cfg.duration, env, label or f"nginx reference c{c}",
+                                          body_bytes=len(body)))
 
     def express(self):
         cfg = self.cfg
@@ -202,6 +206,14 @@ class Bench:
         self.stop(peer)
 
     def mix(self):
+        # The reads' references are minutes old by now: the mix gets its own, taken just before.
+        reference = f"nginx-{self.cfg.conns}"
+        if self.wanted("nginx"):
+            reference = f"nginx-{self.cfg.conns}-mix"
+            ng = self.start(self.nginx_server())
+            self.measure_nginx(ng, self.cfg.conns, self.read_env(), reference,
+                               f"nginx reference c{self.cfg.conns}, before the mix")
+            self.stop(ng)
         # Voters' pages each follow one station (web/js/voter.js); control-room screens follow
         # everything. The scenario's streams are voters' pages, spread over the whole district;
         # the same load with every stream unfiltered is measured too, as the worst case.
@@ -209,14 +221,14 @@ class Bench:
                 (f"mix-{self.cfg.conns}", "voters' streams", "/api/v1/events?station=%s",
                  self.shuffled_stations_file()),
                 (f"mix-all-{self.cfg.conns}", "unfiltered streams", "/api/v1/events", None)):
-            self.mix_run(name, label, path, ids)
+            self.mix_run(name, label, path, ids, reference)
 
     def shuffled_stations_file(self):
         ids = list(self.stations)
         random.Random(1).shuffle(ids)
         return self._write_lines("stations-shuffled.txt", ids)
 
-    def mix_run(self, name, label, path, path_ids):
+    def mix_run(self, name, label, path, path_ids, reference):
         cfg = self.cfg
         psm = self.start(self.psm(name))
         officers = self.officers_file(psm, cfg.officers)
@@ -227,7 +239,8 @@ class Bench:
             ready = subs.wait_ready()
             env = self.report_env(officers, psm, mix=True)
             row = load.measure(name, psm, "reports.lua", cfg.conns, cfg.duration, env,
-                               f"mix 95/4/1 c{cfg.conns}+{ready['streaming']} SSE, {label}")
+                               f"mix 95/4/1 c{cfg.conns}+{ready['streaming']} SSE, {label}",
+                               reference=reference)
             after = subs.stats()
         finally:
             subs.close()

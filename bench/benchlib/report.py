@@ -39,9 +39,20 @@ def _ratio(a, b):
 
 
 def build_summary(cfg, rows, facts):
-    nginx = {r["connections"]: r for r in rows if r.get("server") == "nginx"}
+    # A row compares with the nginx run it names (measured just before it), else with the
+    # first nginx run at its connection count.
+    nginx = {}
     for r in rows:
-        ref = nginx.get(r.get("connections"))
+        if r.get("server") == "nginx":
+            nginx.setdefault(r["connections"], r)
+    by_name = {r.get("name"): r for r in rows}
+    for r in rows:
+        if r.get("server") == "nginx":
+            ref = r
+        elif r.get("reference"):
+            ref = by_name.get(r["reference"])
+        else:
+            ref = nginx.get(r.get("connections"))
         if "requests_per_s" in r and ref:
             r["nginx_requests_per_s"] = ref["requests_per_s"]
             r["ratio_vs_nginx"] = _ratio(r["requests_per_s"], ref["requests_per_s"])
@@ -138,7 +149,8 @@ def chart(summary, out_dir):
     groups = [(f"station c{c_lo}", f"nginx-{c_lo}", f"station-{c_lo}", f"express-{c_lo}"),
               (f"station c{c}", f"nginx-{c}", f"station-{c}", f"express-{c}"),
               (f"lookup c{c}", f"nginx-{c}", f"lookup-{c}", None),
-              (f"mix c{c}", f"nginx-{c}", f"mix-{c}", None),
+              (f"mix c{c}", f"nginx-{c}-mix" if f"nginx-{c}-mix" in by else f"nginx-{c}",
+               f"mix-{c}", None),
               (f"station c{hi}", f"nginx-{hi}", f"station-{hi}", None)]
     dat = os.path.join(out_dir, "chart.dat")
     with open(dat, "w") as f:
