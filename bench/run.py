@@ -181,7 +181,7 @@ class Bench:
                                             f"station status c{cfg.conns_high}",
                                             reference=f"nginx-{cfg.conns_high}"))
         for c in sorted({cfg.conns_low, cfg.conns, cfg.conns_high}):
-            reference(c)  # those no psm scenario of this sitting needed yet (the mix's, say)
+            reference(c)  # the rest, for the chart and the table (or when only nginx is wanted)
         if ng is not None:
             self.stop(ng)
         self.stop(psm)
