@@ -5,12 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
+#include "core/station_ledger.hpp"
 #include "core/time.hpp"
 
 namespace psm {
 namespace {
+
+const StationId kStation{34, 1};
 
 Station TestStation() {
   return Station{StationId{34, 112},
@@ -97,26 +101,93 @@ TEST(TimelineRenderer, PollClosedAndInterruptedItemsAreTheTreeDump) {
   EXPECT_EQ(*renderer.Render({}, {}, events), TimelineJson({}, {}, events).dump());
 }
 
-TEST(ReportJsonText, EveryKindAndEventIsTheTreeDump) {
+// The incremental timeline must be byte-identical to a full render, whether reports are
+// appended, land before rendered ones, or are taken back.
+TEST(TimelineRendererTest, MatchesAFullRender) {
+  StationLedger ledger(Station{kStation, "S", "B", "L", 31, 75, {500, 480, 0}});
+  TimelineRenderer renderer;
+  const Instant t0 = *ParseRfc3339("2026-11-30T09:00:00+05:30");
+  int n = 0;
+  const auto add = [&](ReportKind kind, int minutes, int men) {
+    Report r;
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", ++n);
+    r.id = id;
+    r.station = kStation;
+    r.kind = kind;
+    r.observed_at = t0 + std::chrono::minutes(minutes);
+    r.counts = {men, 1, 0};
+    if (kind == ReportKind::kEvent) {
+      r.event = EventKind::kInterrupted;
+      r.reason = "EVM \"fault\"\n\x01";
+    }
+    ASSERT_TRUE(ledger.Apply(r));
+  };
+  const auto expect_same = [&] {
+    const auto full =
+        TimelineJson(ledger.queue_reports(), ledger.turnout_reports(), ledger.events()).dump();
+    EXPECT_EQ(*renderer.Render(ledger.queue_reports(), ledger.turnout_reports(), ledger.events()),
+              full);
+  };
+  expect_same();
+  add(ReportKind::kQueue, 0, 5);
+  add(ReportKind::kTurnout, 0, 50);
+  expect_same();
+  add(ReportKind::kQueue, 10, 6);
+  add(ReportKind::kQueue, 20, 7);
+  add(ReportKind::kEvent, 30, 0);
+  expect_same();
+  add(ReportKind::kQueue, 5, 9);  // late: lands between rendered reports
+  expect_same();
+  ledger.BeginTrial();
+  add(ReportKind::kQueue, 40, 3);
+  expect_same();
+  ledger.UndoTrial();  // shorter again
+  expect_same();
+}
+
+TEST(StationJsonTextTest, MatchesStationJson) {
+  const Station s{kStation, "School \"A\", Room 1", "School", "Basti", 31.3256,
+                  75.5,     {500, 480, 1}};
+  StationStatus st;
+  EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
+  st.state = PollState::kInterrupted;
+  st.queue = Counts{12, 7, 0};
+  st.wait = WaitRange{10, 25};
+  st.votes_polled = Counts{200, 180, 1};
+  st.turnout_pct = 38.77;
+  st.reported_at = *ParseRfc3339("2026-11-30T09:00:00+05:30");
+  st.age_seconds = 75;
+  st.stale = true;
+  st.trend = Trend::kRising;
+  st.service_rate_per_min = 1.23456;
+  st.interruption_reason = "EVM fault";
+  EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
+}
+
+TEST(ReportJsonTextTest, MatchesReportJson) {
   Report r;
-  r.id = "123e4567-e89b-42d3-a456-426614174000";
-  r.station = StationId{34, 112};
-  r.observed_at = *ParseRfc3339("2026-11-30T08:15:00.250Z");
-  r.counts = Counts{12, 9, 1};
-  r.reason = "power \"cut\"\n";
-  r.voters_in_queue_at_close = 23;
-  for (const auto kind : {ReportKind::kQueue, ReportKind::kTurnout}) {
+  r.id = "00000000-0000-0000-0000-000000000001";
+  r.station = kStation;
+  r.observed_at = *ParseRfc3339("2026-11-30T09:00:00+05:30");
+  r.counts = {3, 4, 1};
+  for (const ReportKind kind : {ReportKind::kQueue, ReportKind::kTurnout}) {
     r.kind = kind;
     EXPECT_EQ(ReportJsonText(r), ReportJson(r).dump());
   }
+  r.received_at = r.observed_at + std::chrono::seconds(5);
   r.kind = ReportKind::kEvent;
-  for (const auto event :
-       {EventKind::kPartyArrived, EventKind::kMockPollDone, EventKind::kPollStarted,
-        EventKind::kInterrupted, EventKind::kResumed, EventKind::kPollClosed}) {
-    r.event = event;
-    r.received_at = Instant{};
+  for (const EventKind e :
+       {EventKind::kPollStarted, EventKind::kInterrupted, EventKind::kPollClosed}) {
+    r.event = e;
+    r.reason = "tab\there \"quoted\" \\ back\x1f ünïcode";
+    r.voters_in_queue_at_close = 42;
     EXPECT_EQ(ReportJsonText(r), ReportJson(r).dump());
-    r.received_at = *ParseRfc3339("2026-11-30T08:16:00Z");
+  }  // Every event, with and without a receipt time.
+  r.received_at = Instant{};
+  for (const auto e : {EventKind::kPartyArrived, EventKind::kMockPollDone, EventKind::kPollStarted,
+                       EventKind::kInterrupted, EventKind::kResumed, EventKind::kPollClosed}) {
+    r.event = e;
     EXPECT_EQ(ReportJsonText(r), ReportJson(r).dump());
   }
 }
