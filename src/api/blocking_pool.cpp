@@ -1,6 +1,8 @@
 // A plain mutex + condition variable queue: the tasks take milliseconds, so this is never hot.
 #include "api/blocking_pool.hpp"
 
+#include "core/thread_name.hpp"
+
 namespace psm::api {
 
 BlockingPool::BlockingPool(std::string store_url, int threads, std::size_t max_queue)
@@ -16,8 +18,12 @@ Status BlockingPool::Start() {
     if (!store.ok()) return store.error();
     stores_.push_back(std::move(store).value());
   }
-  for (auto& s : stores_)
-    threads_.emplace_back([this, store = s.get()] { Run(*store); });
+  for (std::size_t i = 0; i < stores_.size(); ++i) {
+    threads_.emplace_back([this, store = stores_[i].get(), i] {
+      NameThisThread("psm-pool-" + std::to_string(i));
+      Run(*store);
+    });
+  }
   return Status();
 }
 

@@ -6,6 +6,7 @@
 #include "board/station_json.hpp"
 #include "board/summary.hpp"
 #include "core/fnv.hpp"
+#include "core/thread_name.hpp"
 
 namespace psm {
 
@@ -64,7 +65,10 @@ Status Writer::Load() {
 }
 
 void Writer::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("psm-writer");
+    Run();
+  });
 }
 
 void Writer::Stop() {

@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
+#include "core/thread_name.hpp"
 #include "http/session.hpp"
 
 namespace psm::http {
@@ -75,8 +76,9 @@ Status Server::Start() {
   for (auto& loop : loops_) {
     asio::co_spawn(loop->ioc.get_executor(), detail::RunAcceptor(*shared_, *loop), asio::detached);
   }
-  for (auto& loop : loops_) {
-    threads_.emplace_back([ioc = &loop->ioc] {
+  for (std::size_t i = 0; i < loops_.size(); ++i) {
+    threads_.emplace_back([ioc = &loops_[i]->ioc, i] {
+      NameThisThread("psm-loop-" + std::to_string(i));
       for (;;) {
         try {
           ioc->run();
