@@ -1,6 +1,6 @@
-// Serialisation that mirrors WriteResponse's header order: Server, Content-Type, the response's
-// own headers, then the defaults it does not override, then Content-Length (when a body is
-// allowed). prepared_response_test compares the two byte for byte.
+// HTTP/1.1 keep-alive serialisation in the order Beast's would use: Server, Content-Type, the
+// response's own headers, then the defaults it does not override, then Content-Length (when a
+// body is allowed). wire_format_test compares it with Beast's serializer byte for byte.
 #include "http/prepared_response.hpp"
 
 #include <boost/beast/core/string.hpp>
@@ -8,10 +8,6 @@
 
 namespace psm::http {
 namespace {
-
-bool StatusHasNoBody(unsigned status) {
-  return status == 204 || status == 304 || (status >= 100 && status < 200);
-}
 
 void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
   out.append(name);
@@ -22,18 +18,18 @@ void AppendHeader(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
+bool ResponseHasBody(unsigned status) {
+  return !(status == 204 || status == 304 || (status >= 100 && status < 200));
+}
+
 std::string_view ReasonPhrase(unsigned status) {
   const auto reason =
       boost::beast::http::obsolete_reason(boost::beast::http::int_to_status(status));
   return std::string_view(reason.data(), reason.size());
 }
 
-std::shared_ptr<const PreparedResponse> Prepare(Response response, const DefaultHeaders& defaults) {
-  auto prepared = std::make_shared<PreparedResponse>();
-  std::string& out = prepared->wire;
-  static const std::string kNoBody;
-  const std::string& body = response.body ? *response.body : kNoBody;
-  out.reserve(256 + body.size());
+void AppendResponseHead(std::string& out, const Response& response, const DefaultHeaders& defaults,
+                        std::size_t body_size) {
   out.append("HTTP/1.1 ");
   out.append(std::to_string(response.status));
   out.push_back(' ');
@@ -51,10 +47,19 @@ std::shared_ptr<const PreparedResponse> Prepare(Response response, const Default
       overridden = overridden || boost::beast::iequals(own.first, name);
     if (!overridden) AppendHeader(out, name, value);
   }
-  const bool has_body = !StatusHasNoBody(response.status);
-  if (has_body) AppendHeader(out, "Content-Length", std::to_string(body.size()));
+  if (ResponseHasBody(response.status))
+    AppendHeader(out, "Content-Length", std::to_string(body_size));
   out.append("\r\n");
-  if (has_body) out.append(body);
+}
+
+std::shared_ptr<const PreparedResponse> Prepare(Response response, const DefaultHeaders& defaults) {
+  auto prepared = std::make_shared<PreparedResponse>();
+  std::string& out = prepared->wire;
+  static const std::string kNoBody;
+  const std::string& body = response.body ? *response.body : kNoBody;
+  out.reserve(256 + body.size());
+  AppendResponseHead(out, response, defaults, body.size());
+  if (ResponseHasBody(response.status)) out.append(body);
   prepared->response = std::move(response);
   return prepared;
 }

@@ -23,6 +23,15 @@ struct PreparedResponse {
 // Not for event streams.
 std::shared_ptr<const PreparedResponse> Prepare(Response response, const DefaultHeaders& defaults);
 
+// Appends the status line and headers of `response` as an HTTP/1.1 keep-alive answer whose body
+// has `body_size` bytes (Content-Length is left out for statuses that carry no body), ending
+// with the blank line. Prepare() and the session's writer both serialise through this.
+void AppendResponseHead(std::string& out, const Response& response, const DefaultHeaders& defaults,
+                        std::size_t body_size);
+
+// Whether a response with `status` may carry a body (not 1xx, 204 or 304).
+bool ResponseHasBody(unsigned status);
+
 // The reason phrase the server writes for `status` ("OK", "Not Modified", …).
 std::string_view ReasonPhrase(unsigned status);
 

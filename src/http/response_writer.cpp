@@ -1,4 +1,5 @@
-// Response serialisation: shared bodies via span_body (no copy), HEAD, and chunked SSE streams.
+// Response serialisation: HTTP/1.1 keep-alive answers as text in one send, Beast for HTTP/1.0,
+// HEAD and Connection: close, and chunked SSE streams. Bodies are never copied.
 #include "http/response_writer.hpp"
 
 #include <array>
@@ -36,8 +37,30 @@ void SetHeaders(Fields& msg, const ServerOptions& options, const Response& respo
   }
 }
 
-bool StatusHasNoBody(unsigned status) {
-  return status == 204 || status == 304 || (status >= 100 && status < 200);
+// Writes `head` then `body`. The socket is non-blocking (see RunSession): what fits the send
+// buffer, i.e. almost every answer, goes out here and now in one send, without a timer or a
+// trip through the loop; only the rest waits for the socket, under the write timeout.
+Awaitable<error_code> WriteHeadAndBody(Stream& stream, const ServerOptions& options,
+                                       std::string_view head, std::string_view body) {
+  const std::array<asio::const_buffer, 2> both{asio::buffer(head.data(), head.size()),
+                                               asio::buffer(body.data(), body.size())};
+  error_code ec;
+  std::size_t sent = stream.socket().write_some(both, ec);
+  if (!ec && sent == head.size() + body.size()) co_return ec;
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return ec;
+  if (ec) sent = 0;
+  ec = {};
+  stream.expires_after(options.write_timeout);
+  if (sent < head.size()) {
+    const std::array<asio::const_buffer, 2> rest{
+        asio::buffer(head.data() + sent, head.size() - sent), both[1]};
+    co_await asio::async_write(stream, rest, asio::redirect_error(kAwait, ec));
+  } else {
+    sent -= head.size();
+    co_await asio::async_write(stream, asio::buffer(body.data() + sent, body.size() - sent),
+                               asio::redirect_error(kAwait, ec));
+  }
+  co_return ec;
 }
 
 Awaitable<error_code> WriteStreamHeader(Stream& stream, const ServerOptions& options,
@@ -80,34 +103,31 @@ Awaitable<error_code> WritePending(Stream& stream, bool chunked, const SsePendin
 
 Awaitable<error_code> WriteResponse(Stream& stream, const ServerOptions& options,
                                     const Response& response, WriteContext ctx) {
-  error_code ec;
+  // HTTP/1.1 keep-alive answers, i.e. almost all of them, skip Beast's serializer: their head is
+  // written as text and goes out with the body in one send.
+  const bool plain = ctx.version == 11 && ctx.keep_alive && !ctx.head_only;
   if (response.prepared) {
-    if (ctx.version != 11 || !ctx.keep_alive || ctx.head_only) {
-      co_return co_await WriteResponse(stream, options, response.prepared->response, ctx);
-    }
-    // The socket is non-blocking (see RunSession): a response that fits the send buffer, i.e.
-    // almost every one, is written here and now, without a timer or a trip through the loop.
-    const std::string& wire = response.prepared->wire;
-    const std::size_t sent = stream.socket().write_some(asio::buffer(wire.data(), wire.size()), ec);
-    if (!ec && sent == wire.size()) co_return ec;
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return ec;
-    const std::size_t done = ec ? 0 : sent;
-    ec = {};
-    stream.expires_after(options.write_timeout);
-    co_await asio::async_write(stream, asio::buffer(wire.data() + done, wire.size() - done),
-                               asio::redirect_error(kAwait, ec));
-    co_return ec;
+    if (plain) co_return co_await WriteHeadAndBody(stream, options, response.prepared->wire, {});
+    co_return co_await WriteResponse(stream, options, response.prepared->response, ctx);
   }
+  const std::string& body = *response.body;
+  const bool has_body = ResponseHasBody(response.status);
+  if (plain) {
+    std::string head;
+    head.reserve(256);
+    AppendResponseHead(head, response, options.default_headers, body.size());
+    co_return co_await WriteHeadAndBody(stream, options, head,
+                                        has_body ? std::string_view(body) : std::string_view());
+  }
+  error_code ec;
   bhttp::response<bhttp::span_body<const char>> msg;
   msg.version(ctx.version);
   msg.result(response.status);
   SetHeaders(msg, options, response);
   msg.keep_alive(ctx.keep_alive);
-  const std::string& body = *response.body;
-  bool no_body = StatusHasNoBody(response.status);
-  if (!no_body) msg.content_length(body.size());
+  if (has_body) msg.content_length(body.size());
   stream.expires_after(options.write_timeout);
-  if (no_body || ctx.head_only) {
+  if (!has_body || ctx.head_only) {
     bhttp::response_serializer<bhttp::span_body<const char>> sr(msg);
     co_await bhttp::async_write_header(stream, sr, asio::redirect_error(kAwait, ec));
   } else {
