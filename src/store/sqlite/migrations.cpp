@@ -144,10 +144,64 @@ DROP INDEX audit_actor;
 DROP INDEX audit_station;
 )sql";
 
+// Version 4: reports and audit without AUTOINCREMENT. Both tables are append-only (triggers
+// forbid UPDATE and DELETE), so a plain INTEGER PRIMARY KEY already hands out ever-growing seqs;
+// AUTOINCREMENT only added a read and a write of sqlite_sequence to every insert statement, two
+// per report in the writer's transaction. The tables are rebuilt with the same columns, rows and
+// seqs; dropping the old ones drops their triggers and their sqlite_sequence rows.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE reports_v4 (
+  seq                      INTEGER PRIMARY KEY,
+  id                       TEXT UNIQUE NOT NULL,
+  station                  TEXT NOT NULL REFERENCES stations(id),
+  kind                     TEXT NOT NULL CHECK (kind IN ('queue', 'turnout', 'event')),
+  observed_at              INTEGER NOT NULL,
+  received_at              INTEGER NOT NULL,
+  men                      INTEGER NOT NULL DEFAULT 0,
+  women                    INTEGER NOT NULL DEFAULT 0,
+  others                   INTEGER NOT NULL DEFAULT 0,
+  event                    TEXT CHECK (event IN ('party_arrived', 'mock_poll_done',
+                             'poll_started', 'interrupted', 'resumed', 'poll_closed')),
+  reason                   TEXT NOT NULL DEFAULT '',
+  voters_in_queue_at_close INTEGER NOT NULL DEFAULT 0,
+  actor                    TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO reports_v4 (seq, id, station, kind, observed_at, received_at, men, women, others,
+                        event, reason, voters_in_queue_at_close, actor)
+  SELECT seq, id, station, kind, observed_at, received_at, men, women, others, event, reason,
+         voters_in_queue_at_close, actor FROM reports ORDER BY seq;
+DROP TABLE reports;
+ALTER TABLE reports_v4 RENAME TO reports;
+CREATE TRIGGER reports_no_update BEFORE UPDATE ON reports
+  BEGIN SELECT RAISE(ABORT, 'reports are append-only'); END;
+CREATE TRIGGER reports_no_delete BEFORE DELETE ON reports
+  BEGIN SELECT RAISE(ABORT, 'reports are append-only'); END;
+CREATE TABLE audit_v4 (
+  seq     INTEGER PRIMARY KEY,
+  at      INTEGER NOT NULL,
+  actor   TEXT NOT NULL,
+  role    TEXT NOT NULL,
+  client  TEXT NOT NULL DEFAULT '',
+  action  TEXT NOT NULL,
+  station TEXT NOT NULL DEFAULT '',
+  detail  TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO audit_v4 (seq, at, actor, role, client, action, station, detail)
+  SELECT seq, at, actor, role, client, action, station, detail FROM audit ORDER BY seq;
+DROP TABLE audit;
+ALTER TABLE audit_v4 RENAME TO audit;
+CREATE INDEX audit_at ON audit (at);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kSchemaV1},
     Migration{2, "control room: turnout unlocks, alert subjects", kSchemaV2},
     Migration{3, "write path: no random-order indexes on reports and audit", kSchemaV3},
+    Migration{4, "write path: reports and audit without AUTOINCREMENT", kSchemaV4},
 };
 
 constexpr const char* kCreateTracking =

@@ -191,6 +191,74 @@ TEST_F(SqliteStoreTest, ReportsAndAuditAreAppendOnly) {
   EXPECT_FALSE(raw.Exec("DELETE FROM audit").ok());
 }
 
+TEST_F(SqliteStoreTest, Migration4KeepsEveryReportAndAuditRowWithItsSeq) {
+  // A store written by the version 3 schema (reports and audit with AUTOINCREMENT).
+  {
+    auto conn = Raw();
+    ASSERT_TRUE(sqlite::RunMigrations(conn, sqlite::StoreMigrations().first(3)).ok());
+  }
+  std::vector<Report> reports;
+  for (int i = 1; i <= 3; ++i)
+    reports.push_back(TestReport(i, StationId{34, 1}, ReportKind::kQueue));
+  {
+    auto store = SqliteStore::Open(Path(), {});
+    ASSERT_TRUE(store.ok());
+    LoadReference(**store);
+    ASSERT_TRUE((*store)->InsertReports(reports).ok());
+    ASSERT_TRUE((*store)
+                    ->AppendAudit({AuditEntry{0, TestTime(0), "a", "admin", "", "x", "", "{}"},
+                                   AuditEntry{0, TestTime(1), "b", "officer", "", "y", "", "{}"}})
+                    .ok());
+  }
+  const auto rows = [&](const char* sql) {
+    auto raw = Raw();
+    auto stmt = raw.Prepare(sql);
+    EXPECT_TRUE(stmt.ok());
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = stmt->Step();
+      EXPECT_TRUE(row.ok());
+      if (!row.ok() || !*row) return out;
+      out.push_back(stmt->Text(0));
+    }
+  };
+  const char* kReports = "SELECT seq || ' ' || id || ' ' || men FROM reports ORDER BY seq";
+  const char* kAudit = "SELECT seq || ' ' || actor || ' ' || at FROM audit ORDER BY seq";
+  const auto reports_before = rows(kReports);
+  const auto audit_before = rows(kAudit);
+  ASSERT_EQ(reports_before.size(), 3u);
+  ASSERT_EQ(audit_before.size(), 2u);
+
+  auto store = OpenMigrated();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(rows(kReports), reports_before);
+  EXPECT_EQ(rows(kAudit), audit_before);
+  EXPECT_EQ(rows("SELECT name FROM sqlite_master WHERE tbl_name IN ('reports', 'audit') AND "
+                 "sql LIKE '%AUTOINCREMENT%'"),
+            std::vector<std::string>{});
+  EXPECT_EQ(rows("SELECT name FROM sqlite_sequence WHERE name IN ('reports', 'audit')"),
+            std::vector<std::string>{});
+  // The triggers came back with the tables, and new rows follow the old ones.
+  EXPECT_EQ(rows("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"),
+            (std::vector<std::string>{"audit_no_delete", "audit_no_update", "reports_no_delete",
+                                      "reports_no_update"}));
+  ASSERT_TRUE(store->InsertReports({TestReport(4, StationId{34, 1}, ReportKind::kQueue)}).ok());
+  auto raw = Raw();
+  auto last = raw.QueryInt("SELECT max(seq) FROM reports");
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 4);
+  EXPECT_FALSE(raw.Exec("DELETE FROM reports").ok());
+  EXPECT_FALSE(raw.Exec("UPDATE audit SET actor = 'z'").ok());
+  std::size_t replayed = 0;
+  ASSERT_TRUE(store
+                  ->ForEachReport([&](const Report&) {
+                    ++replayed;
+                    return true;
+                  })
+                  .ok());
+  EXPECT_EQ(replayed, 4u);
+}
+
 TEST_F(SqliteStoreTest, MigrationsApplyInOneTransactionEach) {
   auto conn = Raw();
   const sqlite::Migration v1{1, "one", "CREATE TABLE t1 (x INTEGER)"};
