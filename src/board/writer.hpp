@@ -40,8 +40,10 @@ using AlertCallback = std::function<void(Result<Alert>)>;
 
 struct WriterOptions {
   // Longest a report waits for others to join its batch. The writer waits only when it was
-  // idle: reports that queued while the previous batch committed are committed at once.
-  std::chrono::milliseconds flush_interval{5};
+  // idle: reports that queued while the previous batch committed are committed at once. 1 ms
+  // measured best under 256 officers' load: at 5 ms the writer idled while the loops had
+  // already handed it the crowd's next batch; 0 ms made many small commits.
+  std::chrono::milliseconds flush_interval{1};
   std::size_t max_batch = 512;
   std::size_t max_queue = 100000;                    // beyond this Submit refuses (503)
   std::chrono::milliseconds refresh_interval{5000};  // re-render ages and summaries
