@@ -37,6 +37,13 @@ class Config:
         self.out = os.path.abspath(os.environ.get("BENCH_OUT", os.path.join(ROOT, "build", "bench")))
         self.data = os.environ.get("BENCH_DATA", "auto")
         self.duration = os.environ.get("BENCH_DURATION", "3s" if quick else "10s")
+        # The read scenarios alternate nginx and psm this many times, each run lasting
+        # BENCH_DURATION / BENCH_PAIRS (whole seconds, at least 2): the machine's speed drifts
+        # over seconds, and the median of several adjacent pairs' ratios drifts far less.
+        self.pairs = max(1, env_int("BENCH_PAIRS", 1 if quick else 3))
+        seconds = int(self.duration.rstrip("s")) if self.duration.rstrip("s").isdigit() else 0
+        self.pair_duration = (f"{max(2, -(-seconds // self.pairs))}s"
+                              if self.pairs > 1 and seconds else self.duration)
         self.conns_low = env_int("BENCH_CONNS_LOW", 64)
         self.conns = env_int("BENCH_CONNS", 256)
         self.conns_high = env_int("BENCH_CONNS_HIGH", 2000 if quick else 10000)
@@ -152,36 +159,46 @@ class Bench:
             if len(self.bodies) == 1:
                 self.reference = (body, headers.get("etag", '"bench"'))
         env = self.read_env()
-        # nginx runs beside psm and is measured just before each psm read at the same
-        # connection count: this machine's speed drifts by ±20 % over minutes, and the ratio of
-        # two runs seconds apart drifts far less than that of two runs a minute apart.
+        # nginx runs beside psm; each psm read scenario takes turns with an nginx run at the
+        # same connection count (cfg.pairs times): this machine's speed drifts by ±20 % over
+        # minutes, and the ratio of two runs seconds apart drifts far less than that of two runs
+        # a minute apart.
         ng = self.start(self.nginx_server()) if self.wanted("nginx") else None
         measured = set()
 
-        def reference(c):
-            if ng is not None and c not in measured:
+        def paired(scenario, c, name, script, label, reference):
+            ng_runs, psm_runs = [], []
+            for _ in range(cfg.pairs):
+                if ng is not None:
+                    ng_runs.append(self.nginx_run(
+                        ng, c, env, reference, f"nginx reference c{c}" +
+                        ("" if reference == f"nginx-{c}" else f", beside {name}")))
+                psm_runs.append(load.measure(name, psm, script, c, cfg.pair_duration, env, label,
+                                             reference=reference if ng is not None else None))
+            if ng is not None:
                 measured.add(c)
-                self.measure_nginx(ng, c, env)
+                self.add(1, "nginx", load.merge(ng_runs))
+            row = load.merge(psm_runs)
+            if ng is not None:
+                row["pair_ratios"] = [round(p["requests_per_s"] / n["requests_per_s"], 3)
+                                      for p, n in zip(psm_runs, ng_runs) if n["requests_per_s"]]
+            self.add(scenario, "psm", row)
 
         if self.wanted("station"):
             for c in (cfg.conns_low, cfg.conns):
-                reference(c)
-                self.add(2, "psm", load.measure(f"station-{c}", psm, "stations.lua", c,
-                                                cfg.duration, env, f"station status c{c}",
-                                                reference=f"nginx-{c}"))
+                paired(2, c, f"station-{c}", "stations.lua", f"station status c{c}", f"nginx-{c}")
         if self.wanted("lookup"):
-            reference(cfg.conns)
-            self.add(3, "psm", load.measure(f"lookup-{cfg.conns}", psm, "lookup.lua", cfg.conns,
-                                            cfg.duration, env, f"EPIC lookup c{cfg.conns}",
-                                            reference=f"nginx-{cfg.conns}"))
+            c = cfg.conns
+            paired(3, c, f"lookup-{c}", "lookup.lua", f"EPIC lookup c{c}",
+                   f"nginx-{c}" if c not in measured else f"nginx-{c}-lookup")
         if self.wanted("10k"):
-            reference(cfg.conns_high)
-            self.add(5, "psm", load.measure(f"station-{cfg.conns_high}", psm, "stations.lua",
-                                            cfg.conns_high, cfg.duration, env,
-                                            f"station status c{cfg.conns_high}",
-                                            reference=f"nginx-{cfg.conns_high}"))
+            c = cfg.conns_high
+            paired(5, c, f"station-{c}", "stations.lua", f"station status c{c}", f"nginx-{c}")
         for c in sorted({cfg.conns_low, cfg.conns, cfg.conns_high}):
-            reference(c)  # the rest, for the chart and the table (or when only nginx is wanted)
+            # The rest, for the chart and the table (or when only nginx is wanted).
+            if ng is not None and c not in measured:
+                measured.add(c)
+                self.measure_nginx(ng, c, env)
         if ng is not None:
             self.stop(ng)
         self.stop(psm)
@@ -190,11 +207,14 @@ class Bench:
         body, etag = self.reference
         return servers.Nginx(self.work, body.decode(), etag)
 
-    def measure_nginx(self, ng, c, env, name=None, label=None):
+    def nginx_run(self, ng, c, env, name, label=None, duration=None):
         body, _ = self.reference
-        self.add(1, "nginx", load.measure(name or f"nginx-{c}", ng, "stations.lua", c,
-                                          self.cfg.duration, env, label or f"nginx reference c{c}",
-                                          body_bytes=len(body)))
+        return load.measure(name, ng, "stations.lua", c, duration or self.cfg.pair_duration, env,
+                            label or f"nginx reference c{c}", body_bytes=len(body))
+
+    def measure_nginx(self, ng, c, env, name=None, label=None):
+        self.add(1, "nginx", load.merge([self.nginx_run(ng, c, env, name or f"nginx-{c}", label,
+                                                        self.cfg.duration)]))
 
     def express(self):
         cfg = self.cfg

@@ -86,3 +86,48 @@ def measure(name, server, script, connections, duration, env=None, label=None, *
         row["reports_sent"] = w["reports_sent"]
     row.update(extra)
     return row
+
+
+def merge(runs):
+    """One row from several runs of the same scenario: totals over all of them, the median of
+    their latency percentiles, the largest max and peak."""
+    if len(runs) == 1:
+        return dict(runs[0], runs=1)
+    first = runs[0]
+    seconds = sum(r["duration_s"] for r in runs)
+    requests = sum(r["requests"] for r in runs)
+    errors = {k: sum(r["errors"][k] for r in runs) for k in first["errors"]}
+
+    def per_request(key):
+        known = [r for r in runs if r.get(key) is not None]
+        total = sum(r[key] * r["requests"] for r in known)
+        count = sum(r["requests"] for r in known)
+        return round(total / count, 2) if count else None
+
+    def median(key):
+        values = sorted(r[key] for r in runs)
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+    row = dict(first)
+    row.update({
+        "runs": len(runs),
+        "duration_s": round(seconds, 2),
+        "requests": requests,
+        "requests_per_s": round(requests / seconds, 1) if seconds else 0.0,
+        "ok_per_s": round((requests - errors["status_errors"]) / seconds, 1) if seconds else 0.0,
+        "p50_ms": median("p50_ms"),
+        "p90_ms": median("p90_ms"),
+        "p99_ms": median("p99_ms"),
+        "max_ms": max(r["max_ms"] for r in runs),
+        "errors": errors,
+        "error_total": sum(r["error_total"] for r in runs),
+        "server_cpu_us_per_request": per_request("server_cpu_us_per_request"),
+        "server_cpu_cores": round(sum(r["server_cpu_cores"] for r in runs) / len(runs), 2),
+        "client_cpu_us_per_request": per_request("client_cpu_us_per_request"),
+        "client_cpu_cores": round(sum(r["client_cpu_cores"] for r in runs) / len(runs), 2),
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+        "bytes_per_response": per_request("bytes_per_response"),
+        "requests_per_s_runs": [r["requests_per_s"] for r in runs],
+    })
+    return row

@@ -2,6 +2,7 @@
 
 import os
 import platform
+import statistics
 import subprocess
 
 KIB_PER_SUBSCRIBER = 10.0
@@ -39,8 +40,8 @@ def _ratio(a, b):
 
 
 def build_summary(cfg, rows, facts):
-    # A row compares with the nginx run it names (measured just before it), else with the
-    # first nginx run at its connection count.
+    # A row compares with the nginx run it names (measured beside it), else with the first
+    # nginx run at its connection count.
     nginx = {}
     for r in rows:
         if r.get("server") == "nginx":
@@ -56,6 +57,9 @@ def build_summary(cfg, rows, facts):
         if "requests_per_s" in r and ref:
             r["nginx_requests_per_s"] = ref["requests_per_s"]
             r["ratio_vs_nginx"] = _ratio(r["requests_per_s"], ref["requests_per_s"])
+            if r.get("pair_ratios"):
+                # Runs that took turns with nginx: the median of the adjacent pairs' ratios.
+                r["ratio_vs_nginx"] = statistics.median(r["pair_ratios"])
     c, hi = cfg.conns, cfg.conns_high
     get = lambda name, key: (_find(rows, name) or {}).get(key)  # noqa: E731
     express = get(f"express-{c}", "requests_per_s")
@@ -148,7 +152,8 @@ def chart(summary, out_dir):
     by = {r["name"]: r for r in rows if "requests_per_s" in r}
     groups = [(f"station c{c_lo}", f"nginx-{c_lo}", f"station-{c_lo}", f"express-{c_lo}"),
               (f"station c{c}", f"nginx-{c}", f"station-{c}", f"express-{c}"),
-              (f"lookup c{c}", f"nginx-{c}", f"lookup-{c}", None),
+              (f"lookup c{c}", f"nginx-{c}-lookup" if f"nginx-{c}-lookup" in by else f"nginx-{c}",
+               f"lookup-{c}", None),
               (f"mix c{c}", f"nginx-{c}-mix" if f"nginx-{c}-mix" in by else f"nginx-{c}",
                f"mix-{c}", None),
               (f"station c{hi}", f"nginx-{hi}", f"station-{hi}", None)]
