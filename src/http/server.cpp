@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -73,8 +75,14 @@ Status Server::Start() {
   }
   port_ = port;
   loops_ = std::move(loops);
+  // Idle connections are closed within a quarter of the shorter wait timeout of their deadline.
+  const auto sweep_interval =
+      std::clamp(std::min(options_.header_timeout, options_.idle_timeout) / 4,
+                 std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
   for (auto& loop : loops_) {
     asio::co_spawn(loop->ioc.get_executor(), detail::RunAcceptor(*shared_, *loop), asio::detached);
+    asio::co_spawn(loop->ioc.get_executor(), detail::SweepIdle(*shared_, *loop, sweep_interval),
+                   asio::detached);
   }
   for (std::size_t i = 0; i < loops_.size(); ++i) {
     threads_.emplace_back([ioc = &loops_[i]->ioc, i] {
@@ -107,6 +115,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
     asio::post(loop->ioc, [l = loop.get(), acked, shared = shared_.get()] {
       boost::system::error_code ec;
       l->acceptor.close(ec);
+      l->sweep.cancel();
       for (detail::Connection* conn : l->connections) {
         if (conn->phase == detail::Connection::Phase::kIdle) {
           conn->stream->socket().cancel(ec);

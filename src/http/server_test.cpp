@@ -401,6 +401,73 @@ TEST_F(HttpServerTest, StopFinishesInFlightRequest) {
 }
 
 // One event loop whose handler parks every reply, for answering from another thread at once.
+// Short wait timeouts, to see the loop's sweep close waiting connections.
+class HttpIdleTimeoutTest : public ::testing::Test {
+ protected:
+  static constexpr std::chrono::milliseconds kHeaderTimeout{400};
+  static constexpr std::chrono::milliseconds kIdleTimeout{800};
+
+  void SetUp() override {
+    router_.Add(verb::get, "/hello",
+                [](Request&, Reply reply) { reply(Response::Text(200, "hello")); });
+    ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = 2;
+    options.header_timeout = kHeaderTimeout;
+    options.idle_timeout = kIdleTimeout;
+    server_ = std::make_unique<Server>(std::move(options), router_, metrics_);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  static std::chrono::milliseconds Since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 t);
+  }
+
+  Router router_;
+  Metrics metrics_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(HttpIdleTimeoutTest, SilentConnectionIsClosedAfterTheHeaderTimeout) {
+  const auto t0 = std::chrono::steady_clock::now();
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.connected());
+  EXPECT_TRUE(c.WaitClosed());
+  EXPECT_GE(Since(t0), kHeaderTimeout);
+  // The session unregisters just after it closes the socket.
+  for (int i = 0; i < 500 && server_->Connections() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(server_->Connections(), 0u);
+}
+
+TEST_F(HttpIdleTimeoutTest, KeepAliveLastsWhileRequestsComeThenIdleTimeoutCloses) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.connected());
+  // Six requests 200 ms apart: longer in all than either timeout, never idle for as long.
+  for (int i = 0; i < 6; ++i) {
+    auto r = c.Get("/hello");
+    ASSERT_TRUE(r) << "request " << i;
+    EXPECT_EQ(r->body(), "hello");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  auto r = c.Get("/hello");
+  ASSERT_TRUE(r);
+  const auto answered = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.WaitClosed());
+  EXPECT_GE(Since(answered), kIdleTimeout - std::chrono::milliseconds(50));
+}
+
+TEST_F(HttpIdleTimeoutTest, StopClosesWaitingConnectionsAtOnce) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.Get("/hello"));
+  const auto t0 = std::chrono::steady_clock::now();
+  server_->Stop(std::chrono::seconds(5));
+  EXPECT_TRUE(c.WaitClosed());
+  EXPECT_LT(Since(t0), kIdleTimeout);
+}
+
 class HttpParkedRepliesTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -212,11 +212,18 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
   while (!shared.stopping.load()) {
     conn.phase = Connection::Phase::kIdle;
     if (buffer.size() == 0) {
-      // Waiting for the next request: the idle timeout, or the header timeout for a new one.
-      stream.expires_after(first ? opt.header_timeout : opt.idle_timeout);
-      std::size_t n =
-          co_await stream.async_read_some(buffer.prepare(4096), asio::redirect_error(kAwait, ec));
-      if (ec) break;
+      // Waiting for the next request, until the loop's sweep closes the connection (the idle
+      // timeout, or the header timeout for a new one). A wait, then one read: reading at once
+      // would cost a recv that fails with EAGAIN per request, as a client sends its next request
+      // only after it has read this answer.
+      conn.idle_deadline =
+          std::chrono::steady_clock::now() + (first ? opt.header_timeout : opt.idle_timeout);
+      co_await stream.socket().async_wait(Socket::wait_read, asio::redirect_error(kAwait, ec));
+      conn.idle_deadline = std::chrono::steady_clock::time_point::max();
+      if (ec) break;  // swept, or the server is stopping
+      const std::size_t n = stream.socket().read_some(buffer.prepare(4096), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+      if (ec) break;  // closed or reset
       buffer.commit(n);
     }
     first = false;
@@ -351,6 +358,21 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
 }
 
 }  // namespace
+
+Awaitable<> SweepIdle(ServerShared& shared, Loop& loop, std::chrono::milliseconds interval) {
+  for (;;) {
+    error_code ec;
+    loop.sweep.expires_after(interval);
+    co_await loop.sweep.async_wait(asio::redirect_error(kAwait, ec));
+    if (ec || shared.stopping.load()) co_return;
+    const auto now = std::chrono::steady_clock::now();
+    for (Connection* conn : loop.connections) {
+      if (conn->phase == Connection::Phase::kIdle && conn->idle_deadline <= now) {
+        conn->stream->socket().cancel(ec);
+      }
+    }
+  }
+}
 
 Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop) {
   Stream stream(std::move(socket));

@@ -62,6 +62,10 @@ struct Connection {
   Phase phase = Phase::kIdle;
   Stream* stream = nullptr;
   Timer* wake = nullptr;
+  // While the connection waits for a request's first bytes: when the loop's sweep closes it
+  // (the header timeout for a new connection, else the keep-alive idle timeout).
+  std::chrono::steady_clock::time_point idle_deadline =
+      std::chrono::steady_clock::time_point::max();
 };
 
 // One event loop. Member order matters: destroyed acceptor, then io_context (which destroys
@@ -79,10 +83,16 @@ struct Loop {
   std::shared_ptr<WakeQueue> wakes;
   boost::asio::io_context ioc{1};
   Acceptor acceptor{ioc.get_executor()};
+  Timer sweep{ioc.get_executor()};  // drives SweepIdle
 };
 
 // Serves one connection until it closes; registers itself in `loop` while alive.
 Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop);
+
+// Closes the loop's connections that waited for a request past their idle_deadline, checking
+// every `interval`, until loop.sweep is cancelled. One timer per loop instead of one armed per
+// request: waiting connections need no timer of their own.
+Awaitable<> SweepIdle(ServerShared& shared, Loop& loop, std::chrono::milliseconds interval);
 
 // Accepts on loop.acceptor until it is closed.
 Awaitable<> RunAcceptor(ServerShared& shared, Loop& loop);
