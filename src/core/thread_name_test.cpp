@@ -7,26 +7,25 @@
 namespace psm {
 namespace {
 
-TEST(ThreadName, NamesTheCallingThreadOnly) {
-  const std::string before = ThisThreadName();
-  std::string inside;
+// The name a new thread reads back after naming itself `name`.
+std::string NameSeenByNewThread(const std::string& name) {
+  std::string seen;
   std::thread t([&] {
-    NameThisThread("psm-writer");
-    inside = ThisThreadName();
+    NameThisThread(name);
+    seen = ThisThreadName();
   });
   t.join();
-  EXPECT_EQ(inside, "psm-writer");
+  return seen;
+}
+
+TEST(ThreadName, NamesTheCallingThreadOnly) {
+  const std::string before = ThisThreadName();
+  EXPECT_EQ(NameSeenByNewThread("psm-writer"), "psm-writer");
   EXPECT_EQ(ThisThreadName(), before);
 }
 
 TEST(ThreadName, LongNamesAreCutToWhatLinuxKeeps) {
-  std::string inside;
-  std::thread t([&] {
-    NameThisThread("psm-loop-0123456789abcdef");
-    inside = ThisThreadName();
-  });
-  t.join();
-  EXPECT_EQ(inside, "psm-loop-012345");
+  EXPECT_EQ(NameSeenByNewThread("psm-loop-0123456789abcdef"), "psm-loop-012345");
 }
 
 }  // namespace
