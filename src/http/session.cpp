@@ -213,17 +213,14 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
     conn.phase = Connection::Phase::kIdle;
     if (buffer.size() == 0) {
       // Waiting for the next request, until the loop's sweep closes the connection (the idle
-      // timeout, or the header timeout for a new one). A wait, then one read: reading at once
-      // would cost a recv that fails with EAGAIN per request, as a client sends its next request
-      // only after it has read this answer.
+      // timeout, or the header timeout for a new one): a read on the socket itself, without the
+      // stream's per-operation timer.
       conn.idle_deadline =
           std::chrono::steady_clock::now() + (first ? opt.header_timeout : opt.idle_timeout);
-      co_await stream.socket().async_wait(Socket::wait_read, asio::redirect_error(kAwait, ec));
+      const std::size_t n = co_await stream.socket().async_read_some(
+          buffer.prepare(4096), asio::redirect_error(kAwait, ec));
       conn.idle_deadline = std::chrono::steady_clock::time_point::max();
-      if (ec) break;  // swept, or the server is stopping
-      const std::size_t n = stream.socket().read_some(buffer.prepare(4096), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-      if (ec) break;  // closed or reset
+      if (ec) break;  // swept, closed, reset, or the server is stopping
       buffer.commit(n);
     }
     first = false;
