@@ -68,8 +68,9 @@ struct Connection {
       std::chrono::steady_clock::time_point::max();
 };
 
-// One event loop. Member order matters: destroyed acceptor, then io_context (which destroys
-// unfinished session frames that unregister from `connections`), then `connections`.
+// One event loop. Member order matters: destroyed sweep timer and acceptor, then io_context
+// (which destroys unfinished session and sweep frames; sessions unregister from `connections`),
+// then `connections`.
 struct Loop {
   // Metric series by (route pattern's address, method, status): the registry's label lookup
   // (strings, a shared lock) once per loop and series instead of twice per request. Route names
