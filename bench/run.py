@@ -70,6 +70,7 @@ class Bench:
         self.work = tempfile.mkdtemp(prefix="psm-bench-")
         self.nofile = procs.raise_nofile()
         self.running = []  # servers to stop if anything fails
+        self.express_measured = False
 
     def wanted(self, key):
         return not self.cfg.only or key in self.cfg.only
@@ -164,10 +165,14 @@ class Bench:
         # minutes, and the ratio of two runs seconds apart drifts far less than that of two runs
         # a minute apart.
         ng = self.start(self.nginx_server()) if self.wanted("nginx") else None
+        # The Express peer takes its turns in the station scenarios too (scenario 6).
+        peer = None
+        if self.wanted("express") and self.wanted("station"):
+            peer = self.start(servers.ExpressPeer(self.work, self.bodies))
         measured = set()
 
-        def paired(scenario, c, name, script, label, reference):
-            ng_runs, psm_runs = [], []
+        def paired(scenario, c, name, script, label, reference, with_peer=False):
+            ng_runs, psm_runs, peer_runs = [], [], []
             for _ in range(cfg.pairs):
                 if ng is not None:
                     ng_runs.append(self.nginx_run(
@@ -175,18 +180,30 @@ class Bench:
                         ("" if reference == f"nginx-{c}" else f", beside {name}")))
                 psm_runs.append(load.measure(name, psm, script, c, cfg.pair_duration, env, label,
                                              reference=reference if ng is not None else None))
+                if with_peer and peer is not None:
+                    peer_runs.append(load.measure(f"express-{c}", peer, "stations.lua", c,
+                                                  cfg.pair_duration, env, f"express peer c{c}"))
             if ng is not None:
                 measured.add(c)
                 self.add(1, "nginx", load.merge(ng_runs))
             row = load.merge(psm_runs)
             if ng is not None:
-                row["pair_ratios"] = [round(p["requests_per_s"] / n["requests_per_s"], 3)
-                                      for p, n in zip(psm_runs, ng_runs) if n["requests_per_s"]]
+                row["pair_ratios"] = ratios(psm_runs, ng_runs)
+            if peer_runs:
+                row["express_ratios"] = ratios(psm_runs, peer_runs)
             self.add(scenario, "psm", row)
+            if peer_runs:
+                self.add(6, "express", load.merge(peer_runs))
+
+        def ratios(runs, references):
+            return [round(r["requests_per_s"] / ref["requests_per_s"], 3)
+                    for r, ref in zip(runs, references) if ref["requests_per_s"]]
 
         if self.wanted("station"):
             for c in (cfg.conns_low, cfg.conns):
-                paired(2, c, f"station-{c}", "stations.lua", f"station status c{c}", f"nginx-{c}")
+                paired(2, c, f"station-{c}", "stations.lua", f"station status c{c}", f"nginx-{c}",
+                       with_peer=True)
+            self.express_measured = peer is not None
         if self.wanted("lookup"):
             c = cfg.conns
             paired(3, c, f"lookup-{c}", "lookup.lua", f"EPIC lookup c{c}",
@@ -201,6 +218,8 @@ class Bench:
                 self.measure_nginx(ng, c, env)
         if ng is not None:
             self.stop(ng)
+        if peer is not None:
+            self.stop(peer)
         self.stop(psm)
 
     def nginx_server(self):
@@ -218,6 +237,8 @@ class Bench:
 
     def express(self):
         cfg = self.cfg
+        if self.express_measured:
+            return  # measured in turns with psm's station reads
         peer = self.start(servers.ExpressPeer(self.work, self.bodies))
         env = self.read_env()
         for c in (cfg.conns_low, cfg.conns):

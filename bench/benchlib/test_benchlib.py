@@ -58,6 +58,14 @@ class RatioTest(unittest.TestCase):
         self.assertEqual(rows[1]["ratio_vs_nginx"], 0.9)
         self.assertEqual(rows[1]["nginx_requests_per_s"], 1000.0)
 
+    def test_express_turns_give_the_median_ratio(self):
+        rows = [dict(run(1000, name="express-256"), server="express", scenario=6),
+                dict(run(9000), server="psm", scenario=2, express_ratios=[12.0, 8.0, 9.5])]
+        summary = report.build_summary(Config(), rows, {})
+        target = next(t for t in summary["targets"] if "Express" in t["target"])
+        self.assertEqual(target["value"], 9.5)
+        self.assertEqual(target["verdict"], "MISS")
+
     def test_without_pairs_the_rates_are_compared(self):
         rows = [dict(run(1000, name="nginx-256"), server="nginx", scenario=1),
                 dict(run(800), server="psm", scenario=2, reference="nginx-256")]
