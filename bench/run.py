@@ -142,7 +142,8 @@ class Bench:
 
     # --- scenarios --------------------------------------------------------------------------
     def reads(self):
-        """1, 2, 3, 5 and 9 (start-up): psm on a fresh copy of the district, nginx beside it."""
+        """1, 2, 3, 5 and 9 (start-up): psm on a fresh copy of the district, nginx beside it (and
+        the Express peer, 6, which takes its turns in the station scenarios)."""
         cfg = self.cfg
         psm = self.start(self.psm("reads"))
         pids = psm.pids()
@@ -238,7 +239,8 @@ class Bench:
     def express(self):
         cfg = self.cfg
         if self.express_measured:
-            return  # measured in turns with psm's station reads
+            log("  measured in turns with psm's station reads")
+            return
         peer = self.start(servers.ExpressPeer(self.work, self.bodies))
         env = self.read_env()
         for c in (cfg.conns_low, cfg.conns):
