@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
+#include "core/ledger_test_support.hpp"
 #include "core/station_ledger.hpp"
 #include "core/time.hpp"
 
@@ -107,20 +107,13 @@ TEST(TimelineRendererTest, MatchesAFullRender) {
   StationLedger ledger(Station{kStation, "S", "B", "L", 31, 75, {500, 480, 0}});
   TimelineRenderer renderer;
   const Instant t0 = *ParseRfc3339("2026-11-30T09:00:00+05:30");
-  int n = 0;
   const auto add = [&](ReportKind kind, int minutes, int men) {
-    Report r;
-    char id[40];
-    std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", ++n);
-    r.id = id;
+    const Instant at = t0 + std::chrono::minutes(minutes);
+    Report r = kind == ReportKind::kQueue ? test::Queue(at, {men, 1, 0})
+               : kind == ReportKind::kTurnout
+                   ? test::Turnout(at, {men, 1, 0})
+                   : test::Event(at, EventKind::kInterrupted, "EVM \"fault\"\n\x01");
     r.station = kStation;
-    r.kind = kind;
-    r.observed_at = t0 + std::chrono::minutes(minutes);
-    r.counts = {men, 1, 0};
-    if (kind == ReportKind::kEvent) {
-      r.event = EventKind::kInterrupted;
-      r.reason = "EVM \"fault\"\n\x01";
-    }
     ASSERT_TRUE(ledger.Apply(r));
   };
   const auto expect_same = [&] {
@@ -151,17 +144,7 @@ TEST(StationJsonTextTest, MatchesStationJson) {
                   75.5,     {500, 480, 1}};
   StationStatus st;
   EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
-  st.state = PollState::kInterrupted;
-  st.queue = Counts{12, 7, 0};
-  st.wait = WaitRange{10, 25};
-  st.votes_polled = Counts{200, 180, 1};
-  st.turnout_pct = 38.77;
-  st.reported_at = *ParseRfc3339("2026-11-30T09:00:00+05:30");
-  st.age_seconds = 75;
-  st.stale = true;
-  st.trend = Trend::kRising;
-  st.service_rate_per_min = 1.23456;
-  st.interruption_reason = "EVM fault";
+  st = FullStatus();
   EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
 }
 
