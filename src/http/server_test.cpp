@@ -199,6 +199,39 @@ TEST_F(HttpServerTest, PipelinedRequestsAnsweredInOrder) {
   EXPECT_EQ(r3->body(), "hello");
 }
 
+// Most requests arrive whole and are parsed at once; these come in pieces, the way a slow
+// mobile network delivers them, and must be read on until complete.
+TEST_F(HttpServerTest, RequestsArrivingInPiecesAreServed) {
+  TestClient c(server_->Port());
+  for (std::string_view piece :
+       {"GET /stati", "ons/34-112?q=a", "b HTTP/1.1\r\nHo", "st: t\r\n", "\r\n"}) {
+    ASSERT_TRUE(c.Send(piece));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "station 34-112 q=ab");
+
+  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nfir"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(c.Send("st pieceGET /hello HTTP/1.1\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(c.Send("Host: t\r\n\r\n"));
+  auto echo = c.Read();
+  auto hello = c.Read();
+  ASSERT_TRUE(echo && hello);
+  EXPECT_EQ(echo->body(), "first piece");
+  EXPECT_EQ(hello->body(), "hello");
+
+  TestClient big(server_->Port());  // the header limit holds across pieces too
+  ASSERT_TRUE(big.Send("GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: "));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(big.Send(std::string(9000, 'a') + "\r\n\r\n"));
+  auto too_big = big.Read();
+  ASSERT_TRUE(too_big);
+  EXPECT_EQ(too_big->result_int(), 431u);
+}
+
 TEST_F(HttpServerTest, AsyncHandlerRepliesFromAnotherThread) {
   TestClient c(server_->Port());
   for (int i = 0; i < 3; ++i) {
@@ -440,6 +473,16 @@ TEST_F(HttpIdleTimeoutTest, SilentConnectionIsClosedAfterTheHeaderTimeout) {
   for (int i = 0; i < 500 && server_->Connections() != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(server_->Connections(), 0u);
+}
+
+TEST_F(HttpIdleTimeoutTest, HeaderLeftUnfinishedIsClosedAfterTheHeaderTimeout) {
+  TestClient c(server_->Port());
+  ASSERT_TRUE(c.Get("/hello"));
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHost:"));
+  EXPECT_TRUE(c.WaitClosed());
+  EXPECT_GE(Since(t0), kHeaderTimeout);
+  EXPECT_LT(Since(t0), kIdleTimeout * 4);
 }
 
 TEST_F(HttpIdleTimeoutTest, KeepAliveLastsWhileRequestsComeThenIdleTimeoutCloses) {

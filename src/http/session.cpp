@@ -227,8 +227,13 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
     parser.body_limit(shared.header_phase_body_limit);
-    stream.expires_after(opt.header_timeout);
-    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(kAwait, ec));
+    // Nearly always the whole header arrived with the first read: parse it here, without
+    // Beast's composed read, which would post its completion and arm the stream's timer.
+    buffer.consume(parser.put(buffer.data(), ec));
+    if (ec == bhttp::error::need_more) {
+      stream.expires_after(opt.header_timeout);
+      co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(kAwait, ec));
+    }
     conn.phase = Connection::Phase::kBusy;
     WriteContext wctx;
     std::optional<Response> early;
