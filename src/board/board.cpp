@@ -7,20 +7,32 @@ Board::Board(std::vector<Constituency> constituencies, std::vector<Station> stat
     : constituencies_(std::move(constituencies)),
       stations_(std::move(stations)),
       views_(stations_.size()) {
-  index_.reserve(stations_.size());
   for (std::uint32_t i = 0; i < stations_.size(); ++i) {
-    index_.emplace(stations_[i].id.ToString(), i);
+    const StationId& id = stations_[i].id;
+    if (id.ac <= 0 || id.part <= 0) continue;  // not a valid id: cannot be asked for either
+    const auto ac = static_cast<std::size_t>(id.ac);
+    const auto part = static_cast<std::size_t>(id.part);
+    if (index_by_ac_.size() <= ac) index_by_ac_.resize(ac + 1);
+    auto& parts = index_by_ac_[ac];
+    if (parts.size() <= part) parts.resize(part + 1, kNoStation);
+    if (parts[part] == kNoStation) parts[part] = i;  // the first, as a map would keep
   }
 }
 
 std::optional<std::uint32_t> Board::IndexOf(std::string_view id) const {
-  const auto it = index_.find(id);
-  if (it == index_.end()) return std::nullopt;
-  return it->second;
+  const auto parsed = StationId::Parse(id);
+  if (!parsed) return std::nullopt;
+  return IndexOf(*parsed);
 }
 
 std::optional<std::uint32_t> Board::IndexOf(const StationId& id) const {
-  return IndexOf(id.ToString());
+  if (id.ac <= 0 || id.part <= 0) return std::nullopt;
+  const auto ac = static_cast<std::size_t>(id.ac);
+  const auto part = static_cast<std::size_t>(id.part);
+  if (ac >= index_by_ac_.size() || part >= index_by_ac_[ac].size()) return std::nullopt;
+  const std::uint32_t index = index_by_ac_[ac][part];
+  if (index == kNoStation) return std::nullopt;
+  return index;
 }
 
 const Constituency* Board::FindConstituency(int ac) const {

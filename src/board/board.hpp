@@ -7,11 +7,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/model.hpp"
-#include "core/string_map.hpp"
 
 namespace psm {
 
@@ -66,7 +64,10 @@ class Board {
  private:
   std::vector<Constituency> constituencies_;
   std::vector<Station> stations_;
-  StringMap<std::uint32_t> index_;  // found by string_view: no key built per request
+  // Station index by AC, then by part number (kNoStation where there is none): a look-up on
+  // the hot path is two array reads, not a hash of the id string.
+  static constexpr std::uint32_t kNoStation = UINT32_MAX;
+  std::vector<std::vector<std::uint32_t>> index_by_ac_;
   std::vector<std::atomic<std::shared_ptr<const StationView>>> views_;
   std::atomic<std::shared_ptr<const SummaryView>> summary_;
 };

@@ -38,8 +38,9 @@ std::optional<StationId> StationId::Parse(std::string_view text) {
       !ParseDigits(text.substr(dash + 1), 4, id.part))
     return std::nullopt;
   if (id.ac <= 0 || id.part <= 0) return std::nullopt;
-  // Canonical form only ("34-112", not "034-0112"), so one station has one id string.
-  if (id.ToString() != text) return std::nullopt;
+  // Canonical form only ("34-112", not "034-0112"), so one station has one id string. Both
+  // numbers are positive, so a leading zero is the only other way to write them.
+  if (text.front() == '0' || text[dash + 1] == '0') return std::nullopt;
   return id;
 }
 

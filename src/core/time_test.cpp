@@ -97,6 +97,8 @@ TEST(Model, StationIdParse) {
   EXPECT_FALSE(StationId::Parse("34"));
   EXPECT_FALSE(StationId::Parse("034-112"));
   EXPECT_FALSE(StationId::Parse("34-0"));
+  EXPECT_FALSE(StationId::Parse("34-0112"));
+  EXPECT_FALSE(StationId::Parse("0-1"));
   EXPECT_FALSE(StationId::Parse("34-11a"));
   EXPECT_FALSE(StationId::Parse("-34-1"));
   EXPECT_FALSE(StationId::Parse("34-12345"));
