@@ -259,6 +259,76 @@ TEST_F(SqliteStoreTest, Migration4KeepsEveryReportAndAuditRowWithItsSeq) {
   EXPECT_EQ(replayed, 4u);
 }
 
+TEST_F(SqliteStoreTest, Migration5KeepsReportsAndTheirChecksWithoutTemporaryTables) {
+  {
+    auto conn = Raw();
+    ASSERT_TRUE(sqlite::RunMigrations(conn, sqlite::StoreMigrations().first(4)).ok());
+  }
+  {
+    auto store = SqliteStore::Open(Path(), {});
+    ASSERT_TRUE(store.ok());
+    LoadReference(**store);
+    ASSERT_TRUE((*store)
+                    ->InsertReports({TestReport(1, StationId{34, 1}, ReportKind::kQueue),
+                                     TestReport(2, StationId{34, 1}, ReportKind::kEvent)})
+                    .ok());
+  }
+  const char* kReports =
+      "SELECT seq || ' ' || id || ' ' || kind || ' ' || coalesce(event, '-') "
+      "FROM reports ORDER BY seq";
+  std::vector<std::string> before;
+  {
+    auto raw = Raw();
+    auto stmt = raw.Prepare(kReports);
+    ASSERT_TRUE(stmt.ok());
+    while (*stmt->Step())
+      before.push_back(stmt->Text(0));
+  }
+  ASSERT_EQ(before.size(), 2u);
+
+  auto store = OpenMigrated();
+  ASSERT_NE(store, nullptr);
+  auto raw = Raw();
+  std::vector<std::string> after;
+  auto stmt = raw.Prepare(kReports);
+  ASSERT_TRUE(stmt.ok());
+  while (*stmt->Step())
+    after.push_back(stmt->Text(0));
+  EXPECT_EQ(after, before);
+
+  // The store's own insert statement builds no temporary b-tree per row any more.
+  const std::string insert =
+      "INSERT INTO reports (id, station, kind, observed_at, received_at, event) "
+      "VALUES ('x', '34-1', 'event', 1, 1, 'poll_started')";
+  auto explain = raw.Prepare("EXPLAIN " + insert);
+  ASSERT_TRUE(explain.ok());
+  int ephemeral = 0;
+  while (*explain->Step())
+    ephemeral += explain->Text(1) == "OpenEphemeral";
+  EXPECT_EQ(ephemeral, 0);
+
+  // The CHECKs accept and refuse exactly what they did.
+  auto insert_with = [&](const std::string& id, const std::string& kind, const std::string& event) {
+    return raw
+        .Exec("INSERT INTO reports (id, station, kind, observed_at, received_at, event) VALUES ('" +
+              id + "', '34-1', " + kind + ", 1, 1, " + event + ")")
+        .ok();
+  };
+  EXPECT_TRUE(insert_with("a", "'queue'", "NULL"));
+  EXPECT_TRUE(insert_with("b", "'turnout'", "NULL"));
+  int n = 0;
+  for (const char* event : {"'party_arrived'", "'mock_poll_done'", "'poll_started'",
+                            "'interrupted'", "'resumed'", "'poll_closed'"}) {
+    EXPECT_TRUE(insert_with("e" + std::to_string(++n), "'event'", event)) << event;
+  }
+  EXPECT_FALSE(insert_with("c", "'Queue'", "NULL"));
+  EXPECT_FALSE(insert_with("d", "'queues'", "NULL"));
+  EXPECT_FALSE(insert_with("f", "NULL", "NULL"));
+  EXPECT_FALSE(insert_with("g", "'event'", "'poll_start'"));
+  EXPECT_FALSE(insert_with("h", "'event'", "''"));
+  EXPECT_FALSE(raw.Exec("DELETE FROM reports").ok());  // still append-only
+}
+
 TEST_F(SqliteStoreTest, MigrationsApplyInOneTransactionEach) {
   auto conn = Raw();
   const sqlite::Migration v1{1, "one", "CREATE TABLE t1 (x INTEGER)"};
