@@ -40,7 +40,7 @@ Writer::~Writer() {
 
 Status Writer::Load() {
   Status st = store_->ForEachReport([&](const Report& r) {
-    ids_.insert(r.id);
+    ids_.Add(r.id);
     if (const auto idx = board_.IndexOf(r.station)) {
       ledgers_[*idx].Apply(r);
     } else {

@@ -11,11 +11,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 #include "board/alert_desk.hpp"
 #include "board/board.hpp"
+#include "board/report_id_set.hpp"
 #include "board/station_json.hpp"
 #include "board/summary.hpp"
 #include "bus/bus.hpp"
@@ -115,6 +115,8 @@ class Writer {
   void ProcessBatch(std::vector<Pending>& batch);
   bool PostTask(std::function<void()> task);
   void AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>& answered);
+  // Whether report `id` is already stored, or accepted earlier in the batch being validated.
+  bool IsKnownId(const std::string& id, const ReportIdSet& batch_ids, const ReportBatch& write);
   using SteadyTime = std::chrono::steady_clock::time_point;
 
   // Renders a station's view; its timeline too when `timeline`, else the last one is kept.
@@ -139,8 +141,8 @@ class Writer {
   WriterOptions options_;
   WriterObserver* observer_;
 
-  std::vector<StationLedger> ledgers_;   // writer thread only (and Load before Start)
-  std::unordered_set<std::string> ids_;  // every stored report id
+  std::vector<StationLedger> ledgers_;  // writer thread only (and Load before Start)
+  ReportIdSet ids_;                     // every stored report id
   std::chrono::steady_clock::time_point last_summary_publish_{};
   // Deferred renders (writer thread only): stations whose timeline is behind their ledger,
   // when each timeline and the summary were last rendered, and whether the summary is behind.

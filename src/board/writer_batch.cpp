@@ -52,12 +52,12 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
   std::vector<std::size_t> accepted;       // indexes into batch
   std::vector<std::uint32_t> accepted_at;  // the station index of each accepted report
   ReportBatch write;
-  std::unordered_set<std::string> batch_ids;
+  ReportIdSet batch_ids;  // the accepted ones of this batch
   std::vector<std::pair<std::size_t, SubmitOutcome>> results;
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Report& r = batch[i].report;
-    if (ids_.count(r.id) || batch_ids.count(r.id)) {
+    if (IsKnownId(r.id, batch_ids, write)) {
       continue;  // a retry: answered after the commit, from the stored copy
     }
     const auto idx = board_.IndexOf(r.station);
@@ -91,7 +91,7 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
       if (before) detail["from"] = CountsJson(*before);
       write.audit.push_back(ReportAudit(r, batch[i].origin, now, "turnout_corrected", &detail));
     }
-    batch_ids.insert(r.id);
+    batch_ids.Add(r.id);
     accepted.push_back(i);
     accepted_at.push_back(*idx);
     write.reports.push_back(r);
@@ -119,8 +119,8 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
 
   for (const auto idx : touched)
     ledgers_[idx].KeepTrial();
-  for (auto& r : write.reports)
-    ids_.insert(std::move(r.id));
+  for (const auto& r : write.reports)
+    ids_.Add(r.id);
   // Render and publish each touched station once per batch, in the order of its first report.
   std::vector<char> rendered(ledgers_.size(), 0);
   for (const auto idx : accepted_at) {
@@ -160,6 +160,21 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
     answered[i] = true;
   }
   AnswerRetries(batch, answered);
+}
+
+bool Writer::IsKnownId(const std::string& id, const ReportIdSet& batch_ids,
+                       const ReportBatch& write) {
+  // Fingerprints can collide, so a hit is confirmed before a report is turned away as a retry.
+  if (batch_ids.MayContain(id)) {
+    for (const Report& earlier : write.reports) {
+      if (earlier.id == id) return true;
+    }
+  }
+  if (!ids_.MayContain(id)) return false;
+  const auto stored = store_->FindReport(id);
+  // When the store cannot say, the report is held back as a retry too: AnswerRetries asks again
+  // and answers with the store's error, rather than risk a second copy.
+  return !stored.ok() || stored.value().has_value();
 }
 
 void Writer::AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>& answered) {
