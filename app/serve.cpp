@@ -36,16 +36,15 @@ Result<ElectorIndex> LoadElectors(Store& store, const Board& board) {
   Status st = store.ForEachElector([&](const Elector& e) {
     const auto packed = ElectorIndex::Pack(e.epic);
     const auto station = board.IndexOf(e.station);
-    if (packed && station) {
-      index.Add(*packed, *station);
-    } else {
-      ++orphans;
-    }
+    if (!packed || !station || !index.Add(*packed, *station)) ++orphans;
     return true;
   });
   if (!st.ok()) return st.error();
   index.Finish();
-  if (orphans) spdlog::warn("{} electors skipped: unknown station or malformed EPIC", orphans);
+  if (orphans)
+    spdlog::warn(
+        "{} electors skipped: unknown station, malformed EPIC or station number out of range",
+        orphans);
   return index;
 }
 

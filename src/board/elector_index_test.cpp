@@ -17,9 +17,9 @@ TEST(ElectorIndex, PackIsCaseInsensitiveAndRejectsMalformed) {
 
 TEST(ElectorIndex, FindsWhatWasAddedAndNothingElse) {
   ElectorIndex index;
-  index.Add(*ElectorIndex::Pack("ZZZ9999999"), 3);
-  index.Add(*ElectorIndex::Pack("AAA0000000"), 1);
-  index.Add(*ElectorIndex::Pack("JLW0000042"), 2);
+  EXPECT_TRUE(index.Add(*ElectorIndex::Pack("ZZZ9999999"), 3));
+  EXPECT_TRUE(index.Add(*ElectorIndex::Pack("AAA0000000"), 1));
+  EXPECT_TRUE(index.Add(*ElectorIndex::Pack("JLW0000042"), 2));
   index.Finish();
   EXPECT_EQ(index.size(), 3u);
   EXPECT_EQ(index.Find("AAA0000000"), 1u);
@@ -31,11 +31,37 @@ TEST(ElectorIndex, FindsWhatWasAddedAndNothingElse) {
 
 TEST(ElectorIndex, LastAddWinsForDuplicates) {
   ElectorIndex index;
-  index.Add(*ElectorIndex::Pack("ABC0000001"), 1);
-  index.Add(*ElectorIndex::Pack("ABC0000001"), 7);
+  EXPECT_TRUE(index.Add(*ElectorIndex::Pack("ABC0000001"), 1));
+  EXPECT_TRUE(index.Add(*ElectorIndex::Pack("ABC0000001"), 7));
   index.Finish();
   EXPECT_EQ(index.size(), 1u);
   EXPECT_EQ(index.Find("ABC0000001"), 7u);
+}
+
+TEST(ElectorIndex, FindsEveryOneOfManySequentialEpicsAndRefusesStationsTooLarge) {
+  ElectorIndex index;
+  constexpr std::uint32_t kElectors = 200000;  // one long series, as a roll numbers them
+  for (std::uint32_t n = 0; n < kElectors; ++n) {
+    char epic[11];
+    std::snprintf(epic, sizeof epic, "JLW%07u", n);
+    ASSERT_TRUE(index.Add(*ElectorIndex::Pack(epic), n % 1951));
+  }
+  EXPECT_TRUE(index.Add(*ElectorIndex::Pack("ZZZ9999999"), ElectorIndex::kMaxStation));
+  EXPECT_FALSE(index.Add(*ElectorIndex::Pack("ZZZ9999998"), ElectorIndex::kMaxStation + 1));
+  index.Finish();
+  EXPECT_EQ(index.size(), kElectors + 1);
+  for (std::uint32_t n = 0; n < kElectors; ++n) {
+    char epic[11];
+    std::snprintf(epic, sizeof epic, "JLW%07u", n);
+    ASSERT_EQ(index.Find(epic), n % 1951) << epic;
+  }
+  EXPECT_EQ(index.Find("ZZZ9999999"), ElectorIndex::kMaxStation);
+  EXPECT_FALSE(index.Find("ZZZ9999998"));
+  EXPECT_FALSE(index.Find("JLW0200000"));
+  EXPECT_FALSE(index.Find("JLX0000001"));
+  ElectorIndex empty;
+  empty.Finish();
+  EXPECT_FALSE(empty.Find("JLW0000001"));
 }
 
 }  // namespace
