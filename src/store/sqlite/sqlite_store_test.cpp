@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -29,6 +30,21 @@ class SqliteStoreTest : public ::testing::Test {
     auto conn = sqlite::Connection::Open(Path());
     EXPECT_TRUE(conn.ok());
     return std::move(*conn);
+  }
+
+  // Column `col` of every row `sql` returns, read through a raw connection.
+  std::vector<std::string> Column(const std::string& sql, int col = 0) {
+    auto raw = Raw();
+    auto stmt = raw.Prepare(sql);
+    EXPECT_TRUE(stmt.ok());
+    std::vector<std::string> out;
+    if (!stmt.ok()) return out;
+    for (;;) {
+      auto row = stmt->Step();
+      EXPECT_TRUE(row.ok());
+      if (!row.ok() || !*row) return out;
+      out.push_back(stmt->Text(col));
+    }
   }
 
   TempDir dir_;
@@ -210,36 +226,24 @@ TEST_F(SqliteStoreTest, Migration4KeepsEveryReportAndAuditRowWithItsSeq) {
                                    AuditEntry{0, TestTime(1), "b", "officer", "", "y", "", "{}"}})
                     .ok());
   }
-  const auto rows = [&](const char* sql) {
-    auto raw = Raw();
-    auto stmt = raw.Prepare(sql);
-    EXPECT_TRUE(stmt.ok());
-    std::vector<std::string> out;
-    for (;;) {
-      auto row = stmt->Step();
-      EXPECT_TRUE(row.ok());
-      if (!row.ok() || !*row) return out;
-      out.push_back(stmt->Text(0));
-    }
-  };
   const char* kReports = "SELECT seq || ' ' || id || ' ' || men FROM reports ORDER BY seq";
   const char* kAudit = "SELECT seq || ' ' || actor || ' ' || at FROM audit ORDER BY seq";
-  const auto reports_before = rows(kReports);
-  const auto audit_before = rows(kAudit);
+  const auto reports_before = Column(kReports);
+  const auto audit_before = Column(kAudit);
   ASSERT_EQ(reports_before.size(), 3u);
   ASSERT_EQ(audit_before.size(), 2u);
 
   auto store = OpenMigrated();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(rows(kReports), reports_before);
-  EXPECT_EQ(rows(kAudit), audit_before);
-  EXPECT_EQ(rows("SELECT name FROM sqlite_master WHERE tbl_name IN ('reports', 'audit') AND "
-                 "sql LIKE '%AUTOINCREMENT%'"),
+  EXPECT_EQ(Column(kReports), reports_before);
+  EXPECT_EQ(Column(kAudit), audit_before);
+  EXPECT_EQ(Column("SELECT name FROM sqlite_master WHERE tbl_name IN ('reports', 'audit') AND "
+                   "sql LIKE '%AUTOINCREMENT%'"),
             std::vector<std::string>{});
-  EXPECT_EQ(rows("SELECT name FROM sqlite_sequence WHERE name IN ('reports', 'audit')"),
+  EXPECT_EQ(Column("SELECT name FROM sqlite_sequence WHERE name IN ('reports', 'audit')"),
             std::vector<std::string>{});
   // The triggers came back with the tables, and new rows follow the old ones.
-  EXPECT_EQ(rows("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"),
+  EXPECT_EQ(Column("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"),
             (std::vector<std::string>{"audit_no_delete", "audit_no_update", "reports_no_delete",
                                       "reports_no_update"}));
   ASSERT_TRUE(store->InsertReports({TestReport(4, StationId{34, 1}, ReportKind::kQueue)}).ok());
@@ -276,36 +280,23 @@ TEST_F(SqliteStoreTest, Migration5KeepsReportsAndTheirChecksWithoutTemporaryTabl
   const char* kReports =
       "SELECT seq || ' ' || id || ' ' || kind || ' ' || coalesce(event, '-') "
       "FROM reports ORDER BY seq";
-  std::vector<std::string> before;
-  {
-    auto raw = Raw();
-    auto stmt = raw.Prepare(kReports);
-    ASSERT_TRUE(stmt.ok());
-    while (*stmt->Step())
-      before.push_back(stmt->Text(0));
-  }
+  const auto before = Column(kReports);
   ASSERT_EQ(before.size(), 2u);
 
   auto store = OpenMigrated();
   ASSERT_NE(store, nullptr);
-  auto raw = Raw();
-  std::vector<std::string> after;
-  auto stmt = raw.Prepare(kReports);
-  ASSERT_TRUE(stmt.ok());
-  while (*stmt->Step())
-    after.push_back(stmt->Text(0));
-  EXPECT_EQ(after, before);
+  EXPECT_EQ(Column(kReports), before);
 
   // The store's own insert statement builds no temporary b-tree per row any more.
-  const std::string insert =
-      "INSERT INTO reports (id, station, kind, observed_at, received_at, event) "
-      "VALUES ('x', '34-1', 'event', 1, 1, 'poll_started')";
-  auto explain = raw.Prepare("EXPLAIN " + insert);
-  ASSERT_TRUE(explain.ok());
-  int ephemeral = 0;
-  while (*explain->Step())
-    ephemeral += explain->Text(1) == "OpenEphemeral";
+  const auto opcodes = Column(
+      "EXPLAIN INSERT INTO reports (id, station, kind, observed_at, received_at, event) "
+      "VALUES ('x', '34-1', 'event', 1, 1, 'poll_started')",
+      1);
+  ASSERT_FALSE(opcodes.empty());
+  const auto ephemeral = std::count(opcodes.begin(), opcodes.end(), "OpenEphemeral");
   EXPECT_EQ(ephemeral, 0);
+
+  auto raw = Raw();
 
   // The CHECKs accept and refuse exactly what they did.
   auto insert_with = [&](const std::string& id, const std::string& kind, const std::string& event) {
