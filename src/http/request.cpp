@@ -11,20 +11,25 @@ int HexValue(char c) {
   return -1;
 }
 
-}  // namespace
-
-std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space) {
-  std::string out;
+// PercentDecode into `out`, reusing its capacity; false (with `out` unspecified) when malformed.
+bool PercentDecodeInto(std::string_view text, bool plus_as_space, std::string& out) {
+  out.clear();
+  // Nearly every path and query is plain text: copied in one go, into reused capacity.
+  if (text.find('%') == std::string_view::npos &&
+      (!plus_as_space || text.find('+') == std::string_view::npos)) {
+    out.assign(text);
+    return true;
+  }
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
+      if (i + 2 >= text.size()) return false;
       int hi = HexValue(text[i + 1]);
       int lo = HexValue(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
+      if (hi < 0 || lo < 0) return false;
       char decoded = static_cast<char>(hi * 16 + lo);
-      if (decoded == '\0') return std::nullopt;
+      if (decoded == '\0') return false;
       out.push_back(decoded);
       i += 2;
     } else if (c == '+' && plus_as_space) {
@@ -33,6 +38,14 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_spa
       out.push_back(c);
     }
   }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space) {
+  std::string out;
+  if (!PercentDecodeInto(text, plus_as_space, out)) return std::nullopt;
   return out;
 }
 
@@ -50,20 +63,23 @@ bool Request::SetTarget(std::string_view target) {
   if (auto hash = raw_query.find('#'); hash != std::string_view::npos) {
     raw_query = raw_query.substr(0, hash);
   }
-  auto path = PercentDecode(raw_path, /*plus_as_space=*/false);
-  if (!path) return false;
-  path_ = std::move(*path);
+  auto malformed = [this] {
+    path_.clear();
+    query_.clear();
+    return false;
+  };
+  if (!PercentDecodeInto(raw_path, /*plus_as_space=*/false, path_)) return malformed();
   while (!raw_query.empty()) {
     auto amp = raw_query.find('&');
     std::string_view pair = raw_query.substr(0, amp);
     raw_query = amp == std::string_view::npos ? std::string_view{} : raw_query.substr(amp + 1);
     if (pair.empty()) continue;
     auto eq = pair.find('=');
-    auto name = PercentDecode(pair.substr(0, eq), true);
-    auto value = PercentDecode(
-        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-    if (!name || !value) return false;
-    query_.emplace_back(std::move(*name), std::move(*value));
+    auto& [name, value] = query_.emplace_back();
+    if (!PercentDecodeInto(pair.substr(0, eq), true, name) ||
+        !PercentDecodeInto(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1),
+                           true, value))
+      return malformed();
   }
   return true;
 }

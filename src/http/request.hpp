@@ -18,6 +18,10 @@ namespace psm::http {
 // non-hex escape or an encoded NUL, so malformed input becomes a 400 rather than a guess.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space);
 
+// `{name}` captures of a matched route pattern: names point into the Router's pattern storage,
+// which outlives every request; values are decoded.
+using RouteParams = std::vector<std::pair<std::string_view, std::string>>;
+
 class Request {
  public:
   using Fields = boost::beast::http::fields;
@@ -53,17 +57,14 @@ class Request {
 
   // The value captured by `{name}` in the matched route pattern; empty when there is none.
   std::string_view Param(std::string_view name) const;
-  // Set by the router on a match.
-  void SetParams(std::vector<std::pair<std::string_view, std::string>> params) {
-    params_ = std::move(params);
-  }
+  // Filled by the router on a match (see Router::Match); kept between requests for its capacity.
+  RouteParams* mutable_params() { return &params_; }
 
  private:
   std::string target_;
   std::string path_;
   std::vector<std::pair<std::string, std::string>> query_;
-  // Names point into the Router's pattern storage, which outlives every request.
-  std::vector<std::pair<std::string_view, std::string>> params_;
+  RouteParams params_;
 };
 
 }  // namespace psm::http

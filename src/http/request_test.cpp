@@ -49,6 +49,26 @@ TEST(HttpRequest, RejectsMalformedTargets) {
   EXPECT_FALSE(r.SetTarget("/a%00b"));
 }
 
+// The session keeps one Request per connection: each target must leave nothing of the last.
+TEST(HttpRequest, ReusedForTheNextTargetKeepsNothingOfTheLast) {
+  Request r;
+  ASSERT_TRUE(r.SetTarget("/a%20long%20path/with/escapes?q=x+y&ac=31"));
+  EXPECT_EQ(r.path(), "/a long path/with/escapes");
+  EXPECT_EQ(r.Query("q"), "x y");
+  ASSERT_TRUE(r.SetTarget("/b?flag"));
+  EXPECT_EQ(r.path(), "/b");
+  EXPECT_EQ(r.Query("flag"), "");
+  EXPECT_FALSE(r.Query("q"));
+  EXPECT_EQ(r.QueryParams().size(), 1u);
+  EXPECT_FALSE(r.SetTarget("/c?x=1&y=%zz"));
+  EXPECT_EQ(r.path(), "");
+  EXPECT_TRUE(r.QueryParams().empty());
+  EXPECT_EQ(r.target(), "/c?x=1&y=%zz");
+  ASSERT_TRUE(r.SetTarget("/d"));
+  EXPECT_EQ(r.path(), "/d");
+  EXPECT_TRUE(r.QueryParams().empty());
+}
+
 TEST(HttpRequest, HeadersAreCaseInsensitive) {
   Request r;
   r.headers.set("If-None-Match", "\"abc\"");

@@ -37,23 +37,28 @@ void SetHeaders(Fields& msg, const ServerOptions& options, const Response& respo
   }
 }
 
-// Writes `head` then `body`. The socket is non-blocking (see RunSession): what fits the send
-// buffer, i.e. almost every answer, goes out here and now in one send, without a timer or a
-// trip through the loop; only the rest waits for the socket, under the write timeout.
+// Writes `head` then `body`, of which the first `sent` bytes already went out. The socket is
+// non-blocking (see RunSession): what fits the send buffer, i.e. almost every answer, goes out
+// here and now in one send, without a timer or a trip through the loop; only the rest waits for
+// the socket, under the write timeout.
 Awaitable<error_code> WriteHeadAndBody(Stream& stream, const ServerOptions& options,
-                                       std::string_view head, std::string_view body) {
-  const std::array<asio::const_buffer, 2> both{asio::buffer(head.data(), head.size()),
-                                               asio::buffer(body.data(), body.size())};
+                                       std::string_view head, std::string_view body,
+                                       std::size_t sent) {
   error_code ec;
-  std::size_t sent = stream.socket().write_some(both, ec);
-  if (!ec && sent == head.size() + body.size()) co_return ec;
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return ec;
-  if (ec) sent = 0;
-  ec = {};
+  if (sent == 0) {
+    const std::array<asio::const_buffer, 2> both{asio::buffer(head.data(), head.size()),
+                                                 asio::buffer(body.data(), body.size())};
+    sent = stream.socket().write_some(both, ec);
+    if (!ec && sent == head.size() + body.size()) co_return ec;
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return ec;
+    if (ec) sent = 0;
+    ec = {};
+  }
   stream.expires_after(options.write_timeout);
   if (sent < head.size()) {
     const std::array<asio::const_buffer, 2> rest{
-        asio::buffer(head.data() + sent, head.size() - sent), both[1]};
+        asio::buffer(head.data() + sent, head.size() - sent),
+        asio::buffer(body.data(), body.size())};
     co_await asio::async_write(stream, rest, asio::redirect_error(kAwait, ec));
   } else {
     sent -= head.size();
@@ -61,6 +66,10 @@ Awaitable<error_code> WriteHeadAndBody(Stream& stream, const ServerOptions& opti
                                asio::redirect_error(kAwait, ec));
   }
   co_return ec;
+}
+
+bool IsPlain(WriteContext ctx) {
+  return ctx.version == 11 && ctx.keep_alive && !ctx.head_only;
 }
 
 Awaitable<error_code> WriteStreamHeader(Stream& stream, const ServerOptions& options,
@@ -101,13 +110,30 @@ Awaitable<error_code> WritePending(Stream& stream, bool chunked, const SsePendin
 
 }  // namespace
 
+ImmediateWrite WritePreparedNow(Stream& stream, const Response& response, WriteContext ctx) {
+  ImmediateWrite out;
+  if (!response.prepared || !IsPlain(ctx)) return out;
+  const std::string& wire = response.prepared->wire;
+  out.sent = stream.socket().write_some(asio::buffer(wire.data(), wire.size()), out.ec);
+  if (out.ec == asio::error::would_block || out.ec == asio::error::try_again) {
+    out.ec = {};
+    out.sent = 0;
+  }
+  out.finished = out.ec || out.sent == wire.size();
+  return out;
+}
+
 Awaitable<error_code> WriteResponse(Stream& stream, const ServerOptions& options,
-                                    const Response& response, WriteContext ctx) {
+                                    const Response& response, WriteContext ctx,
+                                    std::size_t already_sent) {
   // HTTP/1.1 keep-alive answers, i.e. almost all of them, skip Beast's serializer: their head is
   // written as text and goes out with the body in one send.
-  const bool plain = ctx.version == 11 && ctx.keep_alive && !ctx.head_only;
+  const bool plain = IsPlain(ctx);
   if (response.prepared) {
-    if (plain) co_return co_await WriteHeadAndBody(stream, options, response.prepared->wire, {});
+    if (plain) {
+      co_return co_await WriteHeadAndBody(stream, options, response.prepared->wire, {},
+                                          already_sent);
+    }
     co_return co_await WriteResponse(stream, options, response.prepared->response, ctx);
   }
   const std::string& body = *response.body;
@@ -117,7 +143,7 @@ Awaitable<error_code> WriteResponse(Stream& stream, const ServerOptions& options
     head.reserve(256);
     AppendResponseHead(head, response, options.default_headers, body.size());
     co_return co_await WriteHeadAndBody(stream, options, head,
-                                        has_body ? std::string_view(body) : std::string_view());
+                                        has_body ? std::string_view(body) : std::string_view(), 0);
   }
   error_code ec;
   bhttp::response<bhttp::span_body<const char>> msg;

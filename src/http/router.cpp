@@ -93,12 +93,11 @@ void Router::AddAllowed(const Route& route, std::vector<std::string_view>* metho
   }
 }
 
-bool Router::MatchPattern(const Route& route, std::string_view path,
-                          std::vector<std::pair<std::string_view, std::string>>* params) const {
+bool Router::MatchPattern(const Route& route, std::string_view path, RouteParams* params) const {
   if (path.empty() || path.front() != '/') return false;
   std::size_t start = 1;
   std::size_t index = 0;
-  params->clear();
+  std::size_t captured = 0;
   while (true) {
     if (index >= route.segments.size()) return false;
     auto slash = path.find('/', start);
@@ -107,7 +106,11 @@ bool Router::MatchPattern(const Route& route, std::string_view path,
     const std::string& want = route.segments[index];
     if (IsParam(want)) {
       if (segment.empty()) return false;
-      params->emplace_back(std::string_view(want).substr(1, want.size() - 2), segment);
+      // Assigning into entries kept from earlier requests reuses their strings' capacity.
+      if (captured == params->size()) params->emplace_back();
+      auto& [name, value] = (*params)[captured++];
+      name = std::string_view(want).substr(1, want.size() - 2);
+      value.assign(segment);
     } else if (segment != want) {
       return false;
     }
@@ -115,11 +118,14 @@ bool Router::MatchPattern(const Route& route, std::string_view path,
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
-  return index == route.segments.size();
+  if (index != route.segments.size()) return false;
+  params->resize(captured);
+  return true;
 }
 
-RouteMatch Router::Match(verb method, std::string_view path) const {
+RouteMatch Router::Match(verb method, std::string_view path, RouteParams* params) const {
   RouteMatch m;
+  params->clear();
   std::vector<std::string_view> allowed;
   if (auto it = exact_.find(path); it != exact_.end()) {
     if (const Endpoint* e = FindEndpoint(*it->second, method)) {
@@ -131,19 +137,18 @@ RouteMatch Router::Match(verb method, std::string_view path) const {
     }
     AddAllowed(*it->second, &allowed);
   }
-  std::vector<std::pair<std::string_view, std::string>> params;
   for (const Route* route : patterns_) {
-    if (!MatchPattern(*route, path, &params)) continue;
+    if (!MatchPattern(*route, path, params)) continue;
     if (const Endpoint* e = FindEndpoint(*route, method)) {
       m.kind = RouteMatch::Kind::kFound;
       m.handler = &e->handler;
       m.options = &e->options;
       m.route_name = route->pattern;
-      m.params = std::move(params);
       return m;
     }
     AddAllowed(*route, &allowed);
   }
+  params->clear();
   if (!allowed.empty()) {
     m.kind = RouteMatch::Kind::kMethodNotAllowed;
     for (std::string_view name : allowed) {

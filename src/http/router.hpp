@@ -1,6 +1,7 @@
 // Maps (method, path) to a handler. Exact paths are looked up in a hash map first, then
 // `{name}` patterns, most specific first. Built once at start-up, then read-only: Match() is
-// thread-safe on a const Router and never allocates except for captured parameters.
+// thread-safe on a const Router and allocates only for a 405's Allow list and for captures
+// longer than the parameter storage already holds.
 #pragma once
 
 #include <cstddef>
@@ -14,14 +15,12 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include "http/reply.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
 
 namespace psm::http {
 
-// Completes a request. Must be called exactly once, from any thread; later calls are ignored.
-// If every copy is destroyed without a call the client gets a 500.
-using Reply = std::function<void(Response)>;
 // Handles one request. May reply before returning (cheapest) or keep `reply` and complete later
 // from another thread. `request` is valid only until the handler returns.
 using Handler = std::function<void(Request&, Reply)>;
@@ -40,8 +39,6 @@ struct RouteMatch {
   // The pattern as registered, e.g. "/api/v1/stations/{id}"; empty unless kFound. Safe as a
   // metrics label because it has bounded cardinality.
   std::string_view route_name;
-  // `{name}` captures, decoded; names point into the Router.
-  std::vector<std::pair<std::string_view, std::string>> params;
   // For kMethodNotAllowed: "GET, HEAD, POST" style list for the Allow header.
   std::string allow;
 };
@@ -55,8 +52,9 @@ class Router {
   // is registered. Registering the same (method, pattern) twice is a bug (asserts).
   void Add(verb method, std::string pattern, Handler handler, RouteOptions options = {});
 
-  // Finds the route for `method` and the decoded `path`.
-  RouteMatch Match(verb method, std::string_view path) const;
+  // Finds the route for `method` and the decoded `path`. On kFound, `params` holds the route's
+  // captures (empty otherwise); its storage is reused, so a session passes the same one each time.
+  RouteMatch Match(verb method, std::string_view path, RouteParams* params) const;
 
   // The largest body limit of any route, or `fallback` if larger; the server reads headers with
   // this limit before the route is known.
@@ -77,8 +75,7 @@ class Router {
   static const Endpoint* FindEndpoint(const Route& route, verb method);
   static void AddAllowed(const Route& route, std::vector<std::string_view>* methods);
   static bool MoreSpecific(const Route& a, const Route& b);
-  bool MatchPattern(const Route& route, std::string_view path,
-                    std::vector<std::pair<std::string_view, std::string>>* params) const;
+  bool MatchPattern(const Route& route, std::string_view path, RouteParams* params) const;
 
   // Deques keep Route addresses stable as routes are added.
   std::deque<Route> exact_routes_;

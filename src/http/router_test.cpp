@@ -15,8 +15,14 @@ Handler Named(std::string* hit, std::string name) {
   };
 }
 
+// Match() for tests that do not look at the captures.
+RouteMatch MatchOnly(const Router& r, verb method, std::string_view path) {
+  RouteParams params;
+  return r.Match(method, path, &params);
+}
+
 std::string Dispatch(const Router& r, verb method, std::string_view path) {
-  RouteMatch m = r.Match(method, path);
+  RouteMatch m = MatchOnly(r, method, path);
   if (m.kind != RouteMatch::Kind::kFound) return "<none>";
   std::string out;
   Request req;
@@ -38,17 +44,26 @@ TEST(HttpRouter, CapturesParams) {
   std::string hit;
   r.Add(verb::get, "/api/v1/stations/{id}/timeline", Named(&hit, "timeline"));
   r.Add(verb::post, "/api/v1/alerts/{id}/ack", Named(&hit, "ack"));
-  RouteMatch m = r.Match(verb::get, "/api/v1/stations/34-112/timeline");
+  Request req;
+  RouteMatch m = r.Match(verb::get, "/api/v1/stations/34-112/timeline", req.mutable_params());
   ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
   EXPECT_EQ(m.route_name, "/api/v1/stations/{id}/timeline");
-  Request req;
-  req.SetParams(std::move(m.params));
   EXPECT_EQ(req.Param("id"), "34-112");
   EXPECT_EQ(req.Param("other"), "");
+  // The same storage serves the next request: a longer capture, then a route without any.
+  m = r.Match(verb::post, "/api/v1/alerts/a-much-longer-alert-identifier/ack",
+              req.mutable_params());
+  ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
+  EXPECT_EQ(req.Param("id"), "a-much-longer-alert-identifier");
+  EXPECT_EQ(r.Match(verb::get, "/api/v1/stations/34-112", req.mutable_params()).kind,
+            RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(req.Param("id"), "");
   // Segment counts must agree and captures are never empty.
-  EXPECT_EQ(r.Match(verb::get, "/api/v1/stations/34-112").kind, RouteMatch::Kind::kNotFound);
-  EXPECT_EQ(r.Match(verb::get, "/api/v1/stations//timeline").kind, RouteMatch::Kind::kNotFound);
-  EXPECT_EQ(r.Match(verb::get, "/api/v1/stations/1/timeline/x").kind, RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(MatchOnly(r, verb::get, "/api/v1/stations/34-112").kind, RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(MatchOnly(r, verb::get, "/api/v1/stations//timeline").kind,
+            RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(MatchOnly(r, verb::get, "/api/v1/stations/1/timeline/x").kind,
+            RouteMatch::Kind::kNotFound);
 }
 
 TEST(HttpRouter, LiteralSegmentBeatsCaptureAmongPatterns) {
@@ -66,14 +81,14 @@ TEST(HttpRouter, NotFoundVersusMethodNotAllowed) {
   r.Add(verb::get, "/api/v1/district", Named(&hit, "d"));
   r.Add(verb::post, "/api/v1/stations/{id}/reports", Named(&hit, "post"));
   r.Add(verb::get, "/api/v1/stations/{id}/reports", Named(&hit, "list"));
-  EXPECT_EQ(r.Match(verb::get, "/nope").kind, RouteMatch::Kind::kNotFound);
-  EXPECT_EQ(r.Match(verb::get, "/api/v1/district/").kind, RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(MatchOnly(r, verb::get, "/nope").kind, RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(MatchOnly(r, verb::get, "/api/v1/district/").kind, RouteMatch::Kind::kNotFound);
 
-  RouteMatch m = r.Match(verb::delete_, "/api/v1/district");
+  RouteMatch m = MatchOnly(r, verb::delete_, "/api/v1/district");
   EXPECT_EQ(m.kind, RouteMatch::Kind::kMethodNotAllowed);
   EXPECT_EQ(m.allow, "GET, HEAD");
 
-  m = r.Match(verb::put, "/api/v1/stations/1-1/reports");
+  m = MatchOnly(r, verb::put, "/api/v1/stations/1-1/reports");
   EXPECT_EQ(m.kind, RouteMatch::Kind::kMethodNotAllowed);
   EXPECT_EQ(m.allow, "POST, GET, HEAD");
 }
@@ -85,7 +100,7 @@ TEST(HttpRouter, HeadUsesGetUnlessRegistered) {
   EXPECT_EQ(Dispatch(r, verb::head, "/x"), "get");
   r.Add(verb::head, "/x", Named(&hit, "head"));
   EXPECT_EQ(Dispatch(r, verb::head, "/x"), "head");
-  EXPECT_EQ(r.Match(verb::post, "/x").allow, "GET, HEAD");
+  EXPECT_EQ(MatchOnly(r, verb::post, "/x").allow, "GET, HEAD");
 }
 
 TEST(HttpRouter, MaxBodyLimit) {
@@ -95,7 +110,7 @@ TEST(HttpRouter, MaxBodyLimit) {
   EXPECT_EQ(r.MaxBodyLimit(16384), 16384u);
   r.Add(verb::post, "/batch", Named(&hit, "b"), RouteOptions{1 << 20});
   EXPECT_EQ(r.MaxBodyLimit(16384), 1u << 20);
-  RouteMatch m = r.Match(verb::post, "/batch");
+  RouteMatch m = MatchOnly(r, verb::post, "/batch");
   ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
   EXPECT_EQ(m.options->body_limit, 1u << 20);
 }

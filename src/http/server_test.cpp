@@ -53,6 +53,10 @@ class HttpServerTest : public ::testing::Test {
       cv_.notify_all();
     });
     router_.Add(verb::get, "/dropped", [](Request&, Reply) {});
+    router_.Add(verb::get, "/twice", [](Request&, Reply reply) {
+      reply(Response::Text(200, "first"));
+      reply(Response::Text(500, "second"));
+    });
     router_.Add(verb::get, "/events", [this](Request& req, Reply reply) {
       reply(Response::EventStream(
           hub_.Subscribe({std::string(req.Query("station").value_or("")), 0}, std::nullopt)));
@@ -119,8 +123,8 @@ class HttpServerTest : public ::testing::Test {
 
   Reply WaitParked() {
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return parked_ != nullptr; });
-    return std::exchange(parked_, nullptr);
+    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return static_cast<bool>(parked_); });
+    return std::exchange(parked_, Reply());
   }
 
   Router router_;
@@ -247,6 +251,31 @@ TEST_F(HttpServerTest, DroppedReplyBecomes500) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 500u);
   EXPECT_EQ((*r)["Content-Type"], "application/problem+json");
+}
+
+// A session reuses its reply receiver while no Reply outlives the handler call. Mixing answers
+// given at once, later from another thread, and never, on one connection, must give each
+// request its own answer.
+TEST_F(HttpServerTest, RepliesNowLaterAndNeverMixOnOneConnection) {
+  TestClient c(server_->Port());
+  for (const char* target : {"/hello", "/dropped", "/hello", "/async", "/twice", "/dropped",
+                             "/async", "/stations/1-2", "/twice", "/async"}) {
+    SCOPED_TRACE(target);
+    auto r = c.Get(target);
+    ASSERT_TRUE(r);
+    const std::string_view t(target);
+    if (t == "/hello") {
+      EXPECT_EQ(r->body(), "hello");
+    } else if (t == "/dropped") {
+      EXPECT_EQ(r->result_int(), 500u);
+    } else if (t == "/async") {
+      EXPECT_EQ(r->body(), "async /async");
+    } else if (t == "/twice") {
+      EXPECT_EQ(r->body(), "first");
+    } else {
+      EXPECT_EQ(r->body(), "station 1-2 q=-");
+    }
+  }
 }
 
 TEST_F(HttpServerTest, NotFoundAndMethodNotAllowed) {

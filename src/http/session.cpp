@@ -35,18 +35,15 @@ struct ReplySlot {
   bool waiting = false;  // the session is parked on its timer and needs a Wake()
 };
 
-// Shared by all copies of one request's Reply. The first call wins; if every copy is dropped
-// without a call, the client gets a 500 instead of a hung connection.
-class Replier {
+// The receiver behind one request's Reply copies. The first response wins; if every copy is
+// dropped without one, the client gets a 500 instead of a hung connection. The session reuses it
+// for its next request when no copy outlived the handler call, which is nearly always.
+class Replier final : public Reply::Receiver {
  public:
   explicit Replier(std::shared_ptr<ReplySlot> slot) : slot_(std::move(slot)) {}
-  ~Replier() {
-    if (!done_.exchange(true)) {
-      spdlog::error("http: handler dropped its reply; answering 500");
-      Store(ProblemFor(MakeError(ErrorCode::kInternal, "internal", "")));
-    }
-  }
-  void operator()(Response response) {
+  ~Replier() override { AnswerIfDropped(); }
+
+  void Complete(Response response) override {
     if (done_.exchange(true)) {
       spdlog::error("http: handler replied twice; second reply ignored");
       return;
@@ -54,8 +51,19 @@ class Replier {
     Store(std::move(response));
   }
 
+  // Answers 500 unless a response has come.
+  void AnswerIfDropped() {
+    if (!done_.exchange(true)) {
+      spdlog::error("http: handler dropped its reply; answering 500");
+      Store(ProblemFor(MakeError(ErrorCode::kInternal, "internal", "")));
+    }
+  }
+
+  // Ready for the session's next request; only while the session holds the sole reference.
+  void Rearm() { done_.store(false); }
+
  private:
-  void Store(Response response) {
+  void Store(Response&& response) {
     bool wake;
     {
       std::lock_guard lock(slot_->mu);
@@ -137,17 +145,27 @@ std::optional<Response> TakeReply(ReplySlot& slot) {
 
 // Calls the handler. Most handlers reply before returning: their response comes back at once,
 // without a suspension. Otherwise nullopt, and the slot is marked as waiting for a Wake().
+// `replier` is the session's: reused when the last request left no copy of its Reply behind.
 std::optional<Response> CallHandler(const Handler& handler, Request& request,
-                                    const std::shared_ptr<ReplySlot>& slot) {
-  {
-    Reply reply = [replier = std::make_shared<Replier>(slot)](Response r) {
-      (*replier)(std::move(r));
-    };
-    try {
-      handler(request, std::move(reply));
-    } catch (const std::exception& e) {
-      spdlog::error("http: handler for {} threw: {}", request.path(), e.what());
-    }
+                                    const std::shared_ptr<ReplySlot>& slot,
+                                    std::shared_ptr<Replier>& replier) {
+  if (replier && replier.use_count() == 1) {
+    replier->Rearm();
+  } else {
+    replier = std::make_shared<Replier>(slot);
+  }
+  try {
+    handler(request, Reply(replier));
+  } catch (const std::exception& e) {
+    spdlog::error("http: handler for {} threw: {}", request.path(), e.what());
+  }
+  if (replier.use_count() == 1) {
+    // Pairs with the release of the other copies' destruction, so their Complete() is seen.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    replier->AnswerIfDropped();
+  } else {
+    // A copy lives on to reply later; when the last one goes, the Replier answers if need be.
+    replier.reset();
   }
   return TakeReply(*slot);
 }
@@ -201,6 +219,7 @@ struct LoopEnd {
 // before a subscriber's hours of streaming start from RunSession's small frame.
 Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loop, Connection& conn,
                                  const std::shared_ptr<ReplySlot>& slot, Timer& timer) {
+  std::shared_ptr<Replier> replier;
   const ServerOptions& opt = shared.options;
   LoopEnd end;
   bool& linger = end.linger;
@@ -208,6 +227,8 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
   auto peer = stream.socket().remote_endpoint(ec).address();
   const std::string peer_ip = ResolveClientIp(peer, "", shared.trusted).to_string();
   beast::flat_buffer buffer;
+  // One Request for the whole connection: each exchange overwrites it, reusing its strings.
+  Request req;
   bool first = true;
   while (!shared.stopping.load()) {
     conn.phase = Connection::Phase::kIdle;
@@ -255,7 +276,6 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
 
     auto start = std::chrono::steady_clock::now();
     auto& header = parser.get();
-    Request req;
     req.received_at = start;
     req.method = header.method();
     wctx.version = header.version();
@@ -268,7 +288,7 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
     if (!req.SetTarget(std::string_view(header.target().data(), header.target().size()))) {
       res = BadRequest("The request target is not a valid origin-form path.");
     } else {
-      match = shared.router.Match(req.method, req.path());
+      match = shared.router.Match(req.method, req.path(), req.mutable_params());
       if (match.kind == RouteMatch::Kind::kFound) {
         route_label = match.route_name;
         if (match.options->body_limit != 0) limit = match.options->body_limit;
@@ -326,8 +346,7 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
           res = MethodNotAllowed(match.allow);
           break;
         case RouteMatch::Kind::kFound:
-          req.SetParams(std::move(match.params));
-          res = CallHandler(*match.handler, req, slot);
+          res = CallHandler(*match.handler, req, slot, replier);
           if (!res) res = co_await AwaitReply(slot, timer);
           break;
       }
@@ -351,7 +370,9 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
       break;
     }
     if (res->stream) res->stream->Close();
-    ec = co_await WriteResponse(stream, opt, *res, wctx);
+    const ImmediateWrite now = WritePreparedNow(stream, *res, wctx);
+    ec = now.ec;
+    if (!now.finished) ec = co_await WriteResponse(stream, opt, *res, wctx, now.sent);
     DurationSeries(shared, loop, route_label)
         .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (ec || !wctx.keep_alive) break;
