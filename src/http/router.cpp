@@ -137,8 +137,11 @@ RouteMatch Router::Match(verb method, std::string_view path, RouteParams* params
     }
     AddAllowed(*it->second, &allowed);
   }
+  // A pattern matches only paths with as many segments: counting them once skips the others
+  // without walking them.
+  const auto segments = static_cast<std::size_t>(std::count(path.begin(), path.end(), '/'));
   for (const Route* route : patterns_) {
-    if (!MatchPattern(*route, path, params)) continue;
+    if (route->segments.size() != segments || !MatchPattern(*route, path, params)) continue;
     if (const Endpoint* e = FindEndpoint(*route, method)) {
       m.kind = RouteMatch::Kind::kFound;
       m.handler = &e->handler;

@@ -3,6 +3,8 @@
 // order simply because they are handled one at a time from the same buffer.
 #include "http/session.hpp"
 
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -27,12 +29,18 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using boost::system::error_code;
 
-// Where a handler's reply lands. One per session, reused for each request in turn.
+// Where a handler's reply lands. One per session, reused for each request in turn. The replying
+// thread fills `response`, then publishes it through `state`; the session reads it only after
+// seeing kFull, and empties the slot before its next request can be answered.
 struct ReplySlot {
+  enum State : int {
+    kEmpty,
+    kWaiting,  // the session is parked on its timer and needs a Wake()
+    kFull,
+  };
   std::shared_ptr<Wakeup> wakeup;
-  std::mutex mu;
   std::optional<Response> response;
-  bool waiting = false;  // the session is parked on its timer and needs a Wake()
+  std::atomic<int> state{kEmpty};
 };
 
 // The receiver behind one request's Reply copies. The first response wins; if every copy is
@@ -63,15 +71,11 @@ class Replier final : public Reply::Receiver {
   void Rearm() { done_.store(false); }
 
  private:
+  // Called once per request (done_ sees to that), so it never races another Store.
   void Store(Response&& response) {
-    bool wake;
-    {
-      std::lock_guard lock(slot_->mu);
-      slot_->response = std::move(response);
-      wake = slot_->waiting;
-      slot_->waiting = false;
-    }
-    if (wake) slot_->wakeup->Wake();
+    slot_->response = std::move(response);
+    if (slot_->state.exchange(ReplySlot::kFull, std::memory_order_acq_rel) == ReplySlot::kWaiting)
+      slot_->wakeup->Wake();
   }
   std::shared_ptr<ReplySlot> slot_;
   std::atomic<bool> done_{false};
@@ -131,24 +135,25 @@ Histogram& DurationSeries(ServerShared& shared, Loop& loop, std::string_view rou
   return *it->second;
 }
 
-// The reply if it has come; otherwise marks the slot as waiting for a Wake().
-std::optional<Response> TakeReply(ReplySlot& slot) {
-  std::lock_guard lock(slot.mu);
-  if (slot.response) {
-    std::optional<Response> r = std::move(slot.response);
-    slot.response.reset();
-    return r;
-  }
-  slot.waiting = true;
-  return std::nullopt;
+// Moves the reply into `out` if it has come (true); otherwise marks the slot as waiting for a
+// Wake() (false).
+bool TakeReply(ReplySlot& slot, std::optional<Response>& out) {
+  int state = ReplySlot::kEmpty;
+  if (slot.state.compare_exchange_strong(state, ReplySlot::kWaiting, std::memory_order_acq_rel))
+    return false;
+  if (state == ReplySlot::kWaiting) return false;  // woken, but not by the reply
+  out = std::move(slot.response);
+  slot.response.reset();
+  slot.state.store(ReplySlot::kEmpty, std::memory_order_relaxed);
+  return true;
 }
 
-// Calls the handler. Most handlers reply before returning: their response comes back at once,
-// without a suspension. Otherwise nullopt, and the slot is marked as waiting for a Wake().
-// `replier` is the session's: reused when the last request left no copy of its Reply behind.
-std::optional<Response> CallHandler(const Handler& handler, Request& request,
-                                    const std::shared_ptr<ReplySlot>& slot,
-                                    std::shared_ptr<Replier>& replier) {
+// Calls the handler. Most handlers reply before returning: their response comes back at once
+// into `out` (true), without a suspension. Otherwise false, and the slot is marked as waiting
+// for a Wake(). `replier` is the session's: reused when the last request left no copy of its
+// Reply behind.
+bool CallHandler(const Handler& handler, Request& request, const std::shared_ptr<ReplySlot>& slot,
+                 std::shared_ptr<Replier>& replier, std::optional<Response>& out) {
   if (replier && replier.use_count() == 1) {
     replier->Rearm();
   } else {
@@ -167,7 +172,7 @@ std::optional<Response> CallHandler(const Handler& handler, Request& request,
     // A copy lives on to reply later; when the last one goes, the Replier answers if need be.
     replier.reset();
   }
-  return TakeReply(*slot);
+  return TakeReply(*slot, out);
 }
 
 // Waits (without blocking the loop) for a reply from another thread.
@@ -176,7 +181,8 @@ Awaitable<Response> AwaitReply(const std::shared_ptr<ReplySlot>& slot, Timer& ti
     error_code ec;
     timer.expires_at(Timer::time_point::max());
     co_await timer.async_wait(asio::redirect_error(kAwait, ec));
-    if (auto r = TakeReply(*slot)) co_return std::move(*r);
+    std::optional<Response> reply;
+    if (TakeReply(*slot, reply)) co_return std::move(*reply);
   }
 }
 
@@ -346,8 +352,8 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
           res = MethodNotAllowed(match.allow);
           break;
         case RouteMatch::Kind::kFound:
-          res = CallHandler(*match.handler, req, slot, replier);
-          if (!res) res = co_await AwaitReply(slot, timer);
+          if (!CallHandler(*match.handler, req, slot, replier, res))
+            res = co_await AwaitReply(slot, timer);
           break;
       }
     }

@@ -82,7 +82,10 @@ struct Loop {
   // Wakes for this loop's sessions from other threads, created by the first session. Every
   // session's Wakeup shares it, so it outlives the io_context for as long as any of them does.
   std::shared_ptr<WakeQueue> wakes;
-  boost::asio::io_context ioc{1};
+  // One thread runs it, and every socket and timer of the loop is used on that thread only;
+  // other threads only post to it. So the reactor's per-socket locking can go: UNSAFE_IO keeps
+  // the scheduler's lock (for those posts) and drops the I/O one, two lock pairs per request.
+  boost::asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   Acceptor acceptor{ioc.get_executor()};
   Timer sweep{ioc.get_executor()};  // drives SweepIdle
 };
