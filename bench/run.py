@@ -61,6 +61,12 @@ def log(msg):
     print(msg, flush=True)
 
 
+def turn_ratios(runs, references):
+    """psm's requests/s over the reference's, run by run, for runs that took turns."""
+    return [round(r["requests_per_s"] / ref["requests_per_s"], 3)
+            for r, ref in zip(runs, references) if ref["requests_per_s"]]
+
+
 class Bench:
     def __init__(self, cfg):
         self.cfg = cfg
@@ -189,16 +195,12 @@ class Bench:
                 self.add(1, "nginx", load.merge(ng_runs))
             row = load.merge(psm_runs)
             if ng is not None:
-                row["pair_ratios"] = ratios(psm_runs, ng_runs)
+                row["pair_ratios"] = turn_ratios(psm_runs, ng_runs)
             if peer_runs:
-                row["express_ratios"] = ratios(psm_runs, peer_runs)
+                row["express_ratios"] = turn_ratios(psm_runs, peer_runs)
             self.add(scenario, "psm", row)
             if peer_runs:
                 self.add(6, "express", load.merge(peer_runs))
-
-        def ratios(runs, references):
-            return [round(r["requests_per_s"] / ref["requests_per_s"], 3)
-                    for r, ref in zip(runs, references) if ref["requests_per_s"]]
 
         if self.wanted("station"):
             for c in (cfg.conns_low, cfg.conns):
@@ -249,45 +251,58 @@ class Bench:
         self.stop(peer)
 
     def mix(self):
-        # The reads' references are minutes old by now: the mix gets its own, taken just before.
-        reference = f"nginx-{self.cfg.conns}"
-        if self.wanted("nginx"):
-            reference = f"nginx-{self.cfg.conns}-mix"
-            ng = self.start(self.nginx_server())
-            self.measure_nginx(ng, self.cfg.conns, self.read_env(), reference,
-                               f"nginx reference c{self.cfg.conns}, before the mix")
-            self.stop(ng)
+        # The reads' references are minutes old by now: like the reads, the mix takes turns with
+        # an nginx run of its own at the same connection count, and its ratio is the median of
+        # the pairs'. A single run of each a minute apart moved the ratio by ±0.15.
+        ng = self.start(self.nginx_server()) if self.wanted("nginx") else None
         # Voters' pages each follow one station (web/js/voter.js); control-room screens follow
         # everything. The scenario's streams are voters' pages, spread over the whole district;
         # the same load with every stream unfiltered is measured too, as the worst case.
-        for name, label, path, ids in (
-                (f"mix-{self.cfg.conns}", "voters' streams", "/api/v1/events?station=%s",
-                 self.shuffled_stations_file()),
-                (f"mix-all-{self.cfg.conns}", "unfiltered streams", "/api/v1/events", None)):
-            self.mix_run(name, label, path, ids, reference)
+        c = self.cfg.conns
+        for name, label, path, ids, reference in (
+                (f"mix-{c}", "voters' streams", "/api/v1/events?station=%s",
+                 self.shuffled_stations_file(), f"nginx-{c}-mix"),
+                (f"mix-all-{c}", "unfiltered streams", "/api/v1/events", None,
+                 f"nginx-{c}-mix-all")):
+            self.mix_run(name, label, path, ids, ng, reference if ng else f"nginx-{c}")
+        if ng is not None:
+            self.stop(ng)
 
     def shuffled_stations_file(self):
         ids = list(self.stations)
         random.Random(1).shuffle(ids)
         return self._write_lines("stations-shuffled.txt", ids)
 
-    def mix_run(self, name, label, path, path_ids, reference):
+    def mix_run(self, name, label, path, path_ids, ng, reference):
+        """One mix variant; with `ng`, cfg.pairs turns of an nginx run then a psm run."""
         cfg = self.cfg
         psm = self.start(self.psm(name))
         officers = self.officers_file(psm, cfg.officers)
         subs = sse.Subscribers(self.sse_exe, psm.port, cfg.mix_subscribers,
                                os.path.join(self.work, f"sse-{name}.log"), path=path,
                                path_ids=path_ids)
+        ng_runs, runs = [], []
         try:
             ready = subs.wait_ready()
-            env = self.report_env(officers, psm, mix=True)
-            row = load.measure(name, psm, "reports.lua", cfg.conns, cfg.duration, env,
-                               f"mix 95/4/1 c{cfg.conns}+{ready['streaming']} SSE, {label}",
-                               reference=reference)
+            for _ in range(cfg.pairs if ng is not None else 1):
+                if ng is not None:
+                    ng_runs.append(self.nginx_run(ng, cfg.conns, self.read_env(), reference,
+                                                  f"nginx reference c{cfg.conns}, beside {name}"))
+                # A fresh nonce each run: every report id stays unique.
+                env = self.report_env(officers, psm, mix=True)
+                runs.append(load.measure(
+                    name, psm, "reports.lua", cfg.conns,
+                    cfg.pair_duration if ng is not None else cfg.duration, env,
+                    f"mix 95/4/1 c{cfg.conns}+{ready['streaming']} SSE, {label}",
+                    reference=reference))
             after = subs.stats()
         finally:
             subs.close()
         self.stop(psm)
+        row = load.merge(runs)
+        if ng_runs:
+            self.add(1, "nginx", load.merge(ng_runs))
+            row["pair_ratios"] = turn_ratios(runs, ng_runs)
         row.update(sse_subscribers=ready["streaming"], sse_still_open=after["streaming"],
                    sse_events_received=after["events"], sse_streams=label,
                    reports_stored=psm.stored_reports())

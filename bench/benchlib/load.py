@@ -130,4 +130,6 @@ def merge(runs):
         "bytes_per_response": per_request("bytes_per_response"),
         "requests_per_s_runs": [r["requests_per_s"] for r in runs],
     })
+    if any("reports_sent" in r for r in runs):
+        row["reports_sent"] = sum(r.get("reports_sent", 0) for r in runs)
     return row
