@@ -11,6 +11,11 @@ std::uint64_t ReportIdSet::Fingerprint(std::string_view id) {
   return h == 0 ? 1 : h;
 }
 
+std::uint64_t ReportIdSet::PrintOf(std::string_view id) const {
+  const std::uint64_t fp = fingerprint_(id);
+  return fp == 0 ? 1 : fp;  // 0 marks an empty slot
+}
+
 std::size_t ReportIdSet::SlotOf(std::uint64_t fingerprint) const {
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = static_cast<std::size_t>(fingerprint) & mask;
@@ -21,7 +26,7 @@ std::size_t ReportIdSet::SlotOf(std::uint64_t fingerprint) const {
 
 void ReportIdSet::Add(std::string_view id) {
   if ((size_ + 1) * 2 > slots_.size()) Grow();
-  const std::uint64_t fp = Fingerprint(id);
+  const std::uint64_t fp = PrintOf(id);
   std::uint64_t& slot = slots_[SlotOf(fp)];
   if (slot == 0) {
     slot = fp;
@@ -31,7 +36,7 @@ void ReportIdSet::Add(std::string_view id) {
 
 bool ReportIdSet::MayContain(std::string_view id) const {
   if (slots_.empty()) return false;
-  return slots_[SlotOf(Fingerprint(id))] != 0;
+  return slots_[SlotOf(PrintOf(id))] != 0;
 }
 
 void ReportIdSet::Grow() {

@@ -11,6 +11,11 @@ namespace psm {
 
 class ReportIdSet {
  public:
+  using FingerprintFn = std::uint64_t (*)(std::string_view id);
+
+  // `fingerprint` hashes an id (0 is taken as 1); tests pass one that makes ids collide.
+  explicit ReportIdSet(FingerprintFn fingerprint = &Fingerprint) : fingerprint_(fingerprint) {}
+
   // Remembers `id`. Adding an id twice keeps one entry.
   void Add(std::string_view id);
   // False: `id` was never added. True: it was, or (about once in 2^64 / size() tests) another id
@@ -21,9 +26,11 @@ class ReportIdSet {
   static std::uint64_t Fingerprint(std::string_view id);
 
  private:
+  std::uint64_t PrintOf(std::string_view id) const;
   std::size_t SlotOf(std::uint64_t fingerprint) const;
   void Grow();
 
+  FingerprintFn fingerprint_;
   // Open addressing with linear probing; 0 marks an empty slot (no fingerprint is 0).
   std::vector<std::uint64_t> slots_;
   std::size_t size_ = 0;

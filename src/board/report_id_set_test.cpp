@@ -29,5 +29,16 @@ TEST(ReportIdSet, RemembersEveryIdAddedAcrossGrowth) {
   EXPECT_EQ(false_positives, 0);  // 64-bit fingerprints: none expected at this size
 }
 
+// A fingerprint function may collide, and may even return 0, which marks an empty slot.
+TEST(ReportIdSet, CollidingFingerprintsAnswerMaybe) {
+  ReportIdSet ids(+[](std::string_view) -> std::uint64_t { return 0; });
+  EXPECT_FALSE(ids.MayContain(Id(1)));
+  ids.Add(Id(1));
+  EXPECT_TRUE(ids.MayContain(Id(1)));
+  EXPECT_TRUE(ids.MayContain(Id(2)));  // a collision: callers confirm with the store
+  ids.Add(Id(2));
+  EXPECT_EQ(ids.size(), 1u);
+}
+
 }  // namespace
 }  // namespace psm

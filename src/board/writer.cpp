@@ -20,7 +20,8 @@ Writer::Writer(std::unique_ptr<Store> store, Board& board, Bus& bus, const Clock
       day_(day),
       status_options_(status_options),
       options_(options),
-      observer_(observer) {
+      observer_(observer),
+      ids_(options.report_id_fingerprint) {
   desk_ =
       std::make_unique<AlertDesk>(*store_, bus_, board_, day_, status_options_, options_.alerts);
   ledgers_.reserve(board_.size());

@@ -56,6 +56,9 @@ struct WriterOptions {
   // server's clock, i.e. 30 s / clock speed) and after every batch for the stations it touched.
   std::chrono::milliseconds alert_interval{30000};
   AlertOptions alerts;
+  // How the writer fingerprints report ids (see ReportIdSet). Tests make every id collide, to
+  // check that a collision never turns a new report away as a retry.
+  ReportIdSet::FingerprintFn report_id_fingerprint = &ReportIdSet::Fingerprint;
 };
 
 // Hooks for metrics; every call happens on the writer thread.

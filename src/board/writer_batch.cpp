@@ -52,7 +52,7 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
   std::vector<std::size_t> accepted;       // indexes into batch
   std::vector<std::uint32_t> accepted_at;  // the station index of each accepted report
   ReportBatch write;
-  ReportIdSet batch_ids;  // the accepted ones of this batch
+  ReportIdSet batch_ids(options_.report_id_fingerprint);  // the accepted ones of this batch
   std::vector<std::pair<std::size_t, SubmitOutcome>> results;
 
   for (std::size_t i = 0; i < batch.size(); ++i) {

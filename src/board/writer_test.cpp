@@ -143,6 +143,33 @@ TEST_F(WriterTest, RetriesAreAnsweredNeverStoredTwice) {
   writer_->Stop();
 }
 
+// Report ids are remembered as 64-bit fingerprints, which can collide. With every id given the
+// same fingerprint, new reports must still be stored, inside one batch and across batches, and a
+// true retry must still be answered as one.
+TEST_F(WriterTest, FingerprintCollisionsNeverTurnANewReportAway) {
+  board_ =
+      std::make_unique<Board>(std::vector<Constituency>{{34, "Jalandhar West", "SC", "Jalandhar"}},
+                              std::vector<Station>{station_});
+  WriterOptions options;
+  options.report_id_fingerprint = +[](std::string_view) -> std::uint64_t { return 42; };
+  writer_ = std::make_unique<Writer>(std::move(owned_store_), *board_, bus_, clock_, day_,
+                                     StatusOptions{}, options, &observer_);
+  ASSERT_TRUE(writer_->Load().ok());
+  auto first = Submit(Queue("00000000-0000-0000-0000-000000000601", 5));   // one batch: queued
+  auto second = Submit(Queue("00000000-0000-0000-0000-000000000602", 6));  // before Start
+  writer_->Start();
+  EXPECT_EQ(first.get().kind, SubmitOutcome::Kind::kCreated);
+  EXPECT_EQ(second.get().kind, SubmitOutcome::Kind::kCreated);
+  EXPECT_EQ(Submit(Queue("00000000-0000-0000-0000-000000000603", 7)).get().kind,
+            SubmitOutcome::Kind::kCreated);
+  const auto retry = Submit(Queue("00000000-0000-0000-0000-000000000602", 6)).get();
+  EXPECT_EQ(retry.kind, SubmitOutcome::Kind::kRepeated);
+  EXPECT_EQ(retry.stored.counts.men, 6);
+  EXPECT_EQ(StoredReports(*store_), 3u);
+  EXPECT_EQ(board_->Get(0)->status.queue->men, 7);
+  writer_->Stop();
+}
+
 TEST_F(WriterTest, DuplicateIdsInsideOneBatchStoreOnce) {
   MakeWriter();
   const Report r = Queue("00000000-0000-0000-0000-000000000003", 5);
