@@ -109,28 +109,34 @@ SseSubscription::State SseSubscription::Take(SseBatch* out) {
   if (cursor_ >= c.next_id) return State::kOpen;
   const std::uint64_t oldest = c.ring.empty() ? c.next_id : c.ring.front()->id;
   bool lagging = cursor_ < oldest;
+  const std::size_t entry_size = out->size;
   const std::size_t from = lagging ? 0 : cursor_ - oldest;
+  // Where the next Take starts reading: past the last event handed over when the batch fills,
+  // else past everything read.
+  std::size_t next = out->size == SseBatch::kMax ? from : c.ring.size();
   if (!lagging) {
-    // The unread matching events are this subscriber's queue; past the bounds it is dropped.
+    // One pass: the unread matching events are this subscriber's queue (dropped past its
+    // bounds), and the first of them fill the batch.
     std::size_t events = 0, bytes = 0;
     for (std::size_t i = from; i < c.ring.size(); ++i) {
       const SseEvent& e = *c.ring[i];
       if (!detail::SseHubCore::Matches(filter_, e)) continue;
       ++events;
       bytes += e.wire.size();
+      if (out->size < SseBatch::kMax) {
+        out->events[out->size++] = c.ring[i];
+        if (out->size == SseBatch::kMax) next = i + 1;
+      }
     }
     lagging = events > c.options.queue_events || bytes > c.options.queue_bytes;
   }
   if (lagging) {
+    out->size = entry_size;
     lock.unlock();
     Finish(State::kOverflowed);
     return state_.load();
   }
-  std::size_t i = from;
-  for (; i < c.ring.size() && out->size < SseBatch::kMax; ++i) {
-    if (detail::SseHubCore::Matches(filter_, *c.ring[i])) out->events[out->size++] = c.ring[i];
-  }
-  cursor_ = oldest + i;
+  cursor_ = oldest + next;
   return State::kOpen;
 }
 

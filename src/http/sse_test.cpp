@@ -173,6 +173,28 @@ TEST(HttpSse, TakesLongBacklogsInBatches) {
   EXPECT_EQ(rest.events[0]->id, first.events[SseBatch::kMax - 1]->id + 1);
 }
 
+// A filtered backlog longer than a batch: every matching event once, in order, across batches
+// that end between non-matching ones.
+TEST(HttpSse, FilteredBacklogIsTakenInBatchesWithoutLossOrRepeat) {
+  SseHub hub(SseHubOptions{.queue_events = 1000});
+  auto sub = hub.Subscribe({"2-2", 0}, std::nullopt);
+  std::vector<std::uint64_t> want;
+  for (std::size_t i = 0; i < 3 * SseBatch::kMax + 5; ++i) {
+    const bool match = i % 3 == 1;
+    const auto id = hub.Publish("status", match ? "2-2" : "1-1", match ? 2 : 1, "{}");
+    if (match) want.push_back(id);
+  }
+  std::vector<std::uint64_t> got;
+  for (int takes = 0; takes < 10; ++takes) {
+    SseBatch batch;
+    ASSERT_EQ(sub->Take(&batch), SseSubscription::State::kOpen);
+    if (batch.size == 0) break;
+    for (std::size_t i = 0; i < batch.size; ++i)
+      got.push_back(batch.events[i]->id);
+  }
+  EXPECT_EQ(got, want);
+}
+
 TEST(HttpSse, NotifiersAreSharedPerKeyAndWokenOncePerPublish) {
   SseHub hub;
   auto a = hub.Subscribe({}, std::nullopt);
