@@ -245,6 +245,24 @@ TEST_F(HttpServerTest, AsyncHandlerRepliesFromAnotherThread) {
   }
 }
 
+// A crowd of new connections, more than one burst of the acceptor, each answered.
+TEST_F(HttpServerTest, ManyConnectionsOpenedAtOnceAreAllServed) {
+  constexpr int kClients = 300;
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<TestClient>(server_->Port()));
+    ASSERT_TRUE(clients.back()->connected()) << i;
+  }
+  for (auto& c : clients)
+    ASSERT_TRUE(c->Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  int answered = 0;
+  for (auto& c : clients) {
+    auto r = c->Read();
+    answered += r && r->body() == "hello";
+  }
+  EXPECT_EQ(answered, kClients);
+}
+
 TEST_F(HttpServerTest, DroppedReplyBecomes500) {
   TestClient c(server_->Port());
   auto r = c.Get("/dropped");
