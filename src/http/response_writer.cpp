@@ -3,6 +3,7 @@
 #include "http/response_writer.hpp"
 
 #include <array>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -37,22 +38,31 @@ void SetHeaders(Fields& msg, const ServerOptions& options, const Response& respo
   }
 }
 
-// Writes `head` then `body`, of which the first `sent` bytes already went out. The socket is
-// non-blocking (see RunSession): what fits the send buffer, i.e. almost every answer, goes out
-// here and now in one send, without a timer or a trip through the loop; only the rest waits for
-// the socket, under the write timeout.
+// One send on the non-blocking socket (see RunSession): the bytes it took, 0 when its buffer is
+// full, or a connection error in `ec`.
+template <class Buffers>
+std::size_t SendNow(Stream& stream, const Buffers& buffers, error_code& ec) {
+  const std::size_t sent = stream.socket().write_some(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  return ec ? 0 : sent;
+}
+
+// Writes `head` then `body`. What fits the send buffer, i.e. almost every answer, goes out here
+// and now in one send, without a timer or a trip through the loop; only the rest waits for the
+// socket, under the write timeout. `already_sent`: that send was made already and took so many
+// bytes.
 Awaitable<error_code> WriteHeadAndBody(Stream& stream, const ServerOptions& options,
                                        std::string_view head, std::string_view body,
-                                       std::size_t sent) {
+                                       std::optional<std::size_t> already_sent) {
   error_code ec;
-  if (sent == 0) {
+  std::size_t sent;
+  if (already_sent) {
+    sent = *already_sent;
+  } else {
     const std::array<asio::const_buffer, 2> both{asio::buffer(head.data(), head.size()),
                                                  asio::buffer(body.data(), body.size())};
-    sent = stream.socket().write_some(both, ec);
-    if (!ec && sent == head.size() + body.size()) co_return ec;
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return ec;
-    if (ec) sent = 0;
-    ec = {};
+    sent = SendNow(stream, both, ec);
+    if (ec || sent == head.size() + body.size()) co_return ec;
   }
   stream.expires_after(options.write_timeout);
   if (sent < head.size()) {
@@ -114,18 +124,14 @@ ImmediateWrite WritePreparedNow(Stream& stream, const Response& response, WriteC
   ImmediateWrite out;
   if (!response.prepared || !IsPlain(ctx)) return out;
   const std::string& wire = response.prepared->wire;
-  out.sent = stream.socket().write_some(asio::buffer(wire.data(), wire.size()), out.ec);
-  if (out.ec == asio::error::would_block || out.ec == asio::error::try_again) {
-    out.ec = {};
-    out.sent = 0;
-  }
-  out.finished = out.ec || out.sent == wire.size();
+  out.sent = SendNow(stream, asio::buffer(wire.data(), wire.size()), out.ec);
+  out.finished = out.ec || *out.sent == wire.size();
   return out;
 }
 
 Awaitable<error_code> WriteResponse(Stream& stream, const ServerOptions& options,
                                     const Response& response, WriteContext ctx,
-                                    std::size_t already_sent) {
+                                    std::optional<std::size_t> already_sent) {
   // HTTP/1.1 keep-alive answers, i.e. almost all of them, skip Beast's serializer: their head is
   // written as text and goes out with the body in one send.
   const bool plain = IsPlain(ctx);
@@ -143,7 +149,8 @@ Awaitable<error_code> WriteResponse(Stream& stream, const ServerOptions& options
     head.reserve(256);
     AppendResponseHead(head, response, options.default_headers, body.size());
     co_return co_await WriteHeadAndBody(stream, options, head,
-                                        has_body ? std::string_view(body) : std::string_view(), 0);
+                                        has_body ? std::string_view(body) : std::string_view(),
+                                        std::nullopt);
   }
   error_code ec;
   bhttp::response<bhttp::span_body<const char>> msg;

@@ -1,6 +1,9 @@
 // Internal: serialising a Response (plain or SSE stream) onto a session's stream.
 #pragma once
 
+#include <cstddef>
+#include <optional>
+
 #include <boost/system/error_code.hpp>
 
 #include "http/response.hpp"
@@ -15,21 +18,22 @@ struct WriteContext {
   bool head_only = false;  // HEAD: headers (with Content-Length) but no body
 };
 
-// Writes `response` in one go. Returns the write error (empty on success). `already_sent` is what
-// WritePreparedNow sent of the same response before it had to stop.
-Awaitable<boost::system::error_code> WriteResponse(Stream& stream, const ServerOptions& options,
-                                                   const Response& response, WriteContext ctx,
-                                                   std::size_t already_sent = 0);
+// Writes `response` in one go. Returns the write error (empty on success). `already_sent` is
+// ImmediateWrite::sent when WritePreparedNow tried the same response first: its send is not
+// repeated, and only the rest is written.
+Awaitable<boost::system::error_code> WriteResponse(
+    Stream& stream, const ServerOptions& options, const Response& response, WriteContext ctx,
+    std::optional<std::size_t> already_sent = std::nullopt);
 
 struct ImmediateWrite {
-  bool finished = false;  // all sent, or the connection failed (`ec`)
-  std::size_t sent = 0;   // when not finished: pass to WriteResponse as `already_sent`
+  bool finished = false;            // all sent, or the connection failed (`ec`)
+  std::optional<std::size_t> sent;  // bytes sent; nullopt when no send was tried
   boost::system::error_code ec;
 };
 
 // The common case without a coroutine frame: a prepared answer to an HTTP/1.1 keep-alive request
 // goes out in one send if the socket's buffer takes it. Anything else is left unfinished, with
-// nothing sent, for WriteResponse.
+// no send tried, for WriteResponse.
 ImmediateWrite WritePreparedNow(Stream& stream, const Response& response, WriteContext ctx);
 
 // Writes the SSE headers and then the subscription's events until the client goes away, the
