@@ -39,7 +39,7 @@ def status_of(port, path):
 class Psm:
     """`psm serve` on a private copy of a prepared store, on the bench's fixed polling day clock."""
 
-    def __init__(self, binary, template_db, work, name, extra_args=()):
+    def __init__(self, binary, template_db, work, name, extra_args=(), wrapper=()):
         self.binary = binary
         self.dir = os.path.join(work, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -51,7 +51,8 @@ class Psm:
         today = datetime.datetime.now(IST).strftime("%Y-%m-%d")
         # Polling day today, its clock at 10:00 IST and running in real time, so officer reports
         # observed "now" are inside polling hours whenever the bench runs.
-        self.cmd = [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--store",
+        # `wrapper` runs psm under another program (valgrind, for bench/tools/instructions.py).
+        self.cmd = [*wrapper, binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--store",
                     "sqlite:" + self.db, "--poll-date", today, "--clock-start", "10:00",
                     "--clock-speed", "1", "--threads", "2", "--rate-limits", "off",
                     "--log-level", "warn", *extra_args]
