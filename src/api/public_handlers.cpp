@@ -198,12 +198,12 @@ std::optional<std::uint32_t> StationIndex(ApiContext& ctx, Request& req, Reply& 
   return index;
 }
 
-void Station(ApiContext& ctx, StationAnswers& answers, Request& req, Reply reply) {
+void Station(ApiContext& ctx, const StationAnswers& answers, Request& req, Reply reply) {
   const auto index = StationIndex(ctx, req, reply);
   if (!index) return;
-  const auto set = answers.For(*index, ctx.board.Get(*index));
-  const bool fresh = EtagMatches(req.Header("If-None-Match"), set->view->etag);
-  reply(Response::FromPrepared(fresh ? set->not_modified : set->status));
+  const auto& set = answers.For(*index);
+  const bool fresh = EtagMatches(req.Header("If-None-Match"), set.view->etag);
+  reply(Response::FromPrepared(fresh ? set.not_modified : set.status));
 }
 
 void Timeline(ApiContext& ctx, Request& req, Reply reply) {
@@ -212,7 +212,7 @@ void Timeline(ApiContext& ctx, Request& req, Reply reply) {
   reply(Response::Shared(200, ctx.board.Get(*index)->timeline, "application/json"));
 }
 
-void Lookup(ApiContext& ctx, StationAnswers& answers, Request& req, Reply reply) {
+void Lookup(ApiContext& ctx, const StationAnswers& answers, Request& req, Reply reply) {
   const auto epic = req.Query("epic");
   if (!epic || epic->empty())
     return reply(
@@ -226,7 +226,7 @@ void Lookup(ApiContext& ctx, StationAnswers& answers, Request& req, Reply reply)
         ErrorCode::kNotFound, "unknown_epic",
         "this EPIC number is not on the roll of this district; check the number on your card, "
         "or find your station by constituency and part number")));
-  reply(Response::FromPrepared(answers.For(*index, ctx.board.Get(*index))->lookup));
+  reply(Response::FromPrepared(answers.For(*index).lookup));
 }
 
 void Events(ApiContext& ctx, Request& req, Reply reply) {
@@ -270,9 +270,10 @@ void AddPublicRoutes(http::Router& router, ApiContext& ctx) {
   router.Add(verb::get, "/api/v1/constituencies", bind(Constituencies));
   router.Add(verb::get, "/api/v1/stations", bind(Stations));
   // Shared by the routes' handlers, so it lives as long as the router does.
-  auto answers = std::make_shared<StationAnswers>(ctx.board.size(), ctx.options.default_headers,
-                                                  ctx.options.station_cache_max_age_s);
-  auto bind_answers = [&ctx, answers](void (*fn)(ApiContext&, StationAnswers&, Request&, Reply)) {
+  auto answers = std::make_shared<const StationAnswers>(ctx.board, ctx.options.default_headers,
+                                                        ctx.options.station_cache_max_age_s);
+  using AnswersHandler = void (*)(ApiContext&, const StationAnswers&, Request&, Reply);
+  auto bind_answers = [&ctx, answers](AnswersHandler fn) {
     return [&ctx, answers, fn](Request& req, Reply reply) {
       fn(ctx, *answers, req, std::move(reply));
     };

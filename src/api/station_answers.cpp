@@ -1,25 +1,43 @@
 // Views change when a report lands or every few seconds when ages are refreshed, while reads
 // arrive tens of thousands of times a second: building the bytes on first use after a change
-// costs one serialisation per view, not one per request.
+// costs one serialisation per view and thread, not one per request. The caches are per thread
+// because a shared one costs every read a reference count and a slot on cache lines that the
+// other event loop keeps pulling back: a handful of cross-core transfers per request.
 #include "api/station_answers.hpp"
 
+#include <atomic>
+
 namespace psm::api {
+namespace {
 
-StationAnswers::StationAnswers(std::size_t stations, http::DefaultHeaders defaults, int max_age_s)
-    : defaults_(std::move(defaults)),
+std::uint64_t NextAnswersId() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+StationAnswers::StationAnswers(const Board& board, http::DefaultHeaders defaults, int max_age_s)
+    : board_(board),
+      defaults_(std::move(defaults)),
       cache_control_("public, max-age=" + std::to_string(max_age_s)),
-      size_(stations),
-      sets_(std::make_unique<std::atomic<std::shared_ptr<const Set>>[]>(stations)) {}
+      id_(NextAnswersId()) {}
 
-std::shared_ptr<const StationAnswers::Set> StationAnswers::For(
-    std::uint32_t index, std::shared_ptr<const StationView> view) {
-  if (index >= size_) return Build(std::move(view));
-  auto& slot = sets_[index];
-  auto set = slot.load(std::memory_order_acquire);
-  if (set && set->view == view) return set;
-  set = Build(std::move(view));
-  slot.store(set, std::memory_order_release);
-  return set;
+const StationAnswers::Set& StationAnswers::For(std::uint32_t index) const {
+  thread_local ThreadCache cache;
+  if (cache.owner != id_) {
+    cache.owner = id_;
+    cache.entries.assign(board_.size(), Entry{});
+  }
+  Entry& entry = cache.entries[index];
+  const std::uint64_t version = board_.Version(index);
+  if (entry.set && entry.version == version) return *entry.set;
+  auto view = board_.Get(index);
+  // The writer re-renders every station every few seconds; most of those renders change
+  // nothing in the body, and then the prepared bytes stay.
+  if (!entry.set || *entry.set->view->body != *view->body) entry.set = Build(std::move(view));
+  entry.version = version;
+  return *entry.set;
 }
 
 std::shared_ptr<const StationAnswers::Set> StationAnswers::Build(

@@ -6,7 +6,8 @@ namespace psm {
 Board::Board(std::vector<Constituency> constituencies, std::vector<Station> stations)
     : constituencies_(std::move(constituencies)),
       stations_(std::move(stations)),
-      views_(stations_.size()) {
+      views_(stations_.size()),
+      versions_(stations_.size()) {
   for (std::uint32_t i = 0; i < stations_.size(); ++i) {
     const StationId& id = stations_[i].id;
     if (id.ac <= 0 || id.part <= 0) continue;  // not a valid id: cannot be asked for either

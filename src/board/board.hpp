@@ -53,6 +53,14 @@ class Board {
   // Replaces a station's view. Called by the writer thread only.
   void Set(std::uint32_t index, std::shared_ptr<const StationView> view) {
     views_[index].store(std::move(view), std::memory_order_release);
+    versions_[index].fetch_add(1, std::memory_order_release);
+  }
+  // How many times the station's view has been replaced (0 before the first). Reading it
+  // writes nothing shared, unlike Get's count on the view, so each event loop can check its own
+  // copies of derived answers without pulling a cache line from the other cores. After reading
+  // version v, Get returns view v or a later one.
+  std::uint64_t Version(std::uint32_t index) const {
+    return versions_[index].load(std::memory_order_acquire);
   }
   std::shared_ptr<const SummaryView> summary() const {
     return summary_.load(std::memory_order_acquire);
@@ -69,6 +77,7 @@ class Board {
   static constexpr std::uint32_t kNoStation = UINT32_MAX;
   std::vector<std::vector<std::uint32_t>> index_by_ac_;
   std::vector<std::atomic<std::shared_ptr<const StationView>>> views_;
+  std::vector<std::atomic<std::uint64_t>> versions_;
   std::atomic<std::shared_ptr<const SummaryView>> summary_;
 };
 

@@ -28,5 +28,19 @@ TEST(Board, FindsAStationByItsCanonicalIdOnly) {
   EXPECT_FALSE(board.IndexOf(StationId{34, 100000}));
 }
 
+TEST(Board, CountsEachStationsViewReplacements) {
+  Board board = ThreeStations();
+  EXPECT_EQ(board.Version(0), 0u);
+  EXPECT_EQ(board.Get(0), nullptr);
+  auto first = std::make_shared<StationView>();
+  board.Set(0, first);
+  EXPECT_EQ(board.Version(0), 1u);
+  EXPECT_EQ(board.Get(0), first);
+  board.Set(0, std::make_shared<StationView>());
+  EXPECT_EQ(board.Version(0), 2u);
+  EXPECT_NE(board.Get(0), first);
+  EXPECT_EQ(board.Version(1), 0u);  // stations count apart
+}
+
 }  // namespace
 }  // namespace psm
