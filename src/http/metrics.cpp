@@ -65,18 +65,39 @@ bool ValidName(std::string_view name) {
 
 }  // namespace
 
-Histogram::Histogram(const std::vector<double>& bounds)
-    : bounds_(bounds), counts_(new std::atomic<std::uint64_t>[bounds.size() + 1]) {
-  for (std::size_t i = 0; i <= bounds_.size(); ++i)
-    counts_[i].store(0);
+namespace detail {
+
+std::size_t MetricShard() {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t shard =
+      next.fetch_add(1, std::memory_order_relaxed) % kMetricShards;
+  return shard;
+}
+
+}  // namespace detail
+
+std::uint64_t Counter::Value() const {
+  std::uint64_t total = 0;
+  for (const Shard& shard : shards_)
+    total += shard.value.load(std::memory_order_relaxed);
+  return total;
+}
+
+Histogram::Histogram(const std::vector<double>& bounds) : bounds_(bounds) {
+  for (Shard& shard : shards_) {
+    shard.counts.reset(new std::atomic<std::uint64_t>[bounds_.size() + 1]);
+    for (std::size_t i = 0; i <= bounds_.size(); ++i)
+      shard.counts[i].store(0, std::memory_order_relaxed);
+  }
 }
 
 void Histogram::Observe(double value) {
   std::size_t i = 0;
   while (i < bounds_.size() && value > bounds_[i])
     ++i;
-  counts_[i].fetch_add(1, std::memory_order_relaxed);
-  sum_.fetch_add(value, std::memory_order_relaxed);
+  Shard& shard = shards_[detail::MetricShard()];
+  shard.counts[i].fetch_add(1, std::memory_order_relaxed);
+  shard.sum.fetch_add(value, std::memory_order_relaxed);
 }
 
 std::vector<std::uint64_t> Histogram::Cumulative() const {
@@ -84,10 +105,18 @@ std::vector<std::uint64_t> Histogram::Cumulative() const {
   out.reserve(bounds_.size() + 1);
   std::uint64_t total = 0;
   for (std::size_t i = 0; i <= bounds_.size(); ++i) {
-    total += counts_[i].load(std::memory_order_relaxed);
+    for (const Shard& shard : shards_)
+      total += shard.counts[i].load(std::memory_order_relaxed);
     out.push_back(total);
   }
   return out;
+}
+
+double Histogram::Sum() const {
+  double total = 0;
+  for (const Shard& shard : shards_)
+    total += shard.sum.load(std::memory_order_relaxed);
+  return total;
 }
 
 std::vector<double> LatencyBuckets() {

@@ -3,6 +3,7 @@
 // paths should look a series up once and keep the reference (series are never removed).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -17,13 +18,27 @@
 
 namespace psm::http {
 
+namespace detail {
+// Counters and histograms are updated on every request by every event loop: one shared atomic
+// per series would be a cache line the loops take from each other on each update. Each thread
+// adds to a shard of its own (threads take shards in turn; past kMetricShards they share), and
+// readers sum the shards.
+inline constexpr std::size_t kMetricShards = 16;
+std::size_t MetricShard();
+}  // namespace detail
+
 class Counter {
  public:
-  void Inc(std::uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
-  std::uint64_t Value() const { return value_.load(std::memory_order_relaxed); }
+  void Inc(std::uint64_t n = 1) {
+    shards_[detail::MetricShard()].value.fetch_add(n, std::memory_order_relaxed);
+  }
+  std::uint64_t Value() const;
 
  private:
-  std::atomic<std::uint64_t> value_{0};
+  struct alignas(64) Shard {
+    std::atomic<std::uint64_t> value{0};
+  };
+  std::array<Shard, detail::kMetricShards> shards_;
 };
 
 class Gauge {
@@ -43,13 +58,16 @@ class Histogram {
   void Observe(double value);
   // Cumulative count per finite bucket (same order as bounds), then the total count last.
   std::vector<std::uint64_t> Cumulative() const;
-  double Sum() const { return sum_.load(std::memory_order_relaxed); }
+  double Sum() const;
   const std::vector<double>& bounds() const { return bounds_; }
 
  private:
+  struct alignas(64) Shard {
+    std::unique_ptr<std::atomic<std::uint64_t>[]> counts;  // bounds_.size() + 1 (+Inf)
+    std::atomic<double> sum{0};
+  };
   std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // bounds_.size() + 1 (+Inf)
-  std::atomic<double> sum_{0};
+  std::array<Shard, detail::kMetricShards> shards_;
 };
 
 // Default latency buckets: 100 µs to 1 s.

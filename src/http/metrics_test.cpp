@@ -78,5 +78,28 @@ TEST(HttpMetrics, ConcurrentUpdatesAreCounted) {
   EXPECT_EQ(family.With({"odd"}).Value() + family.With({"even"}).Value(), 40000u);
 }
 
+TEST(HttpMetrics, EachThreadsShareOfOneSeriesIsSummed) {
+  // More threads than shards, so some share one and the rest add to their own.
+  Metrics m;
+  auto& counter = m.AddCounter("hits_total", "h", {}).With({});
+  auto& histogram = m.AddHistogram("lat_seconds", "h", {}, {0.01, 0.1}).With({});
+  constexpr int kThreads = static_cast<int>(detail::kMetricShards) + 4;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) {
+        counter.Inc(2);
+        histogram.Observe(i % 2 ? 0.0625 : 1.0);  // sums exactly in binary
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(counter.Value(), 2000u * kThreads);
+  const std::vector<std::uint64_t> expected = {0, 500u * kThreads, 1000u * kThreads};
+  EXPECT_EQ(histogram.Cumulative(), expected);
+  EXPECT_DOUBLE_EQ(histogram.Sum(), (500 * 0.0625 + 500 * 1.0) * kThreads);
+}
+
 }  // namespace
 }  // namespace psm::http
