@@ -60,6 +60,9 @@ def build_summary(cfg, rows, facts):
             if r.get("pair_ratios"):
                 # Runs that took turns with nginx: the median of the adjacent pairs' ratios.
                 r["ratio_vs_nginx"] = statistics.median(r["pair_ratios"])
+        read_ref = by_name.get(r.get("read_reference"))
+        if "requests_per_s" in r and read_ref:
+            r["ratio_vs_read_reference"] = _ratio(r["requests_per_s"], read_ref["requests_per_s"])
     c, hi = cfg.conns, cfg.conns_high
     get = lambda name, key: (_find(rows, name) or {}).get(key)  # noqa: E731
     express = get(f"express-{c}", "requests_per_s")
@@ -138,6 +141,9 @@ def print_table(summary):
             print(f"9  import {r['import_s']} s, ready {r['ready_s']} s, RSS after start "
                   f"{r['rss_after_start_mib']} MiB ({r['electors']:,} electors, "
                   f"{r['stations']:,} stations)")
+        if r.get("ratio_vs_read_reference") is not None:
+            print(f"{r['scenario']:<2} {r['label']}: {r['ratio_vs_read_reference']:.2f}× the plain "
+                  f"reads' nginx run ({r['read_reference']})")
     g = summary["ratios"]["group_commit_vs_one_per_transaction"]
     print(f"7  group commit / one report per transaction: {_fmt(g, '{:.1f}')}×")
     print()

@@ -72,6 +72,15 @@ class RatioTest(unittest.TestCase):
         report.build_summary(Config(), rows, {})
         self.assertEqual(rows[1]["ratio_vs_nginx"], 0.8)
 
+    def test_the_mix_is_also_compared_with_the_reads_reference(self):
+        rows = [dict(run(1000, name="nginx-256"), server="nginx", scenario=1),
+                dict(run(900, name="nginx-256-mix"), server="nginx", scenario=1),
+                dict(run(720, name="mix-256"), server="psm", scenario=4,
+                     reference="nginx-256-mix", read_reference="nginx-256")]
+        report.build_summary(Config(), rows, {})
+        self.assertEqual(rows[2]["ratio_vs_nginx"], 0.8)
+        self.assertEqual(rows[2]["ratio_vs_read_reference"], 0.72)
+
 
 if __name__ == "__main__":
     unittest.main()
