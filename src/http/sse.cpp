@@ -131,7 +131,10 @@ SseSubscription::State SseSubscription::Take(SseBatch* out) {
     lagging = events > c.options.queue_events || bytes > c.options.queue_bytes;
   }
   if (lagging) {
-    out->size = entry_size;
+    // Hand back the batch as it came: without the events of an overflowed queue, and without
+    // keeping them alive in its slots.
+    while (out->size > entry_size)
+      out->events[--out->size].reset();
     lock.unlock();
     Finish(State::kOverflowed);
     return state_.load();

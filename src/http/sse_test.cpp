@@ -146,6 +146,8 @@ TEST(HttpSse, SlowSubscriberIsDisconnectedNotBuffered) {
   SseBatch got;
   EXPECT_EQ(slow->Take(&got), SseSubscription::State::kOverflowed);
   EXPECT_EQ(got.size, 0u);
+  for (const auto& event : got.events)
+    EXPECT_EQ(event, nullptr);  // the dropped queue is not kept alive in the batch's slots
   EXPECT_EQ(Drain(*fast).size(), 1u);
   EXPECT_EQ(hub.SubscriberCount(), 1u);
 }
