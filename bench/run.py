@@ -231,8 +231,10 @@ class Bench:
 
     def nginx_run(self, ng, c, env, name, label=None, duration=None, script="stations.lua"):
         body, _ = self.reference
-        return load.measure(name, ng, script, c, duration or self.cfg.pair_duration, env,
-                            label or f"nginx reference c{c}", body_bytes=len(body))
+        row = load.measure(name, ng, script, c, duration or self.cfg.pair_duration, env,
+                           label or f"nginx reference c{c}", body_bytes=len(body))
+        row.pop("reports_sent", None)  # the mix's script counts its reports; nginx keeps none
+        return row
 
     def measure_nginx(self, ng, c, env, name=None, label=None):
         self.add(1, "nginx", load.merge([self.nginx_run(ng, c, env, name or f"nginx-{c}", label,
