@@ -65,12 +65,12 @@ class WriterTest : public ::testing::Test {
     owned_store_ = std::move(store);
   }
 
-  void MakeWriter() {
+  void MakeWriter(WriterOptions options = {}) {
     board_ = std::make_unique<Board>(
         std::vector<Constituency>{{34, "Jalandhar West", "SC", "Jalandhar"}},
         std::vector<Station>{station_});
     writer_ = std::make_unique<Writer>(std::move(owned_store_), *board_, bus_, clock_, day_,
-                                       StatusOptions{}, WriterOptions{}, &observer_);
+                                       StatusOptions{}, options, &observer_);
     ASSERT_TRUE(writer_->Load().ok());
   }
 
@@ -226,6 +226,31 @@ TEST_F(WriterTest, QueuedReportsAreGroupCommittedAndFlushedOnStop) {
   ASSERT_FALSE(observer_.batches.empty());
   EXPECT_EQ(observer_.batches.front(), 100u);  // one transaction for the whole queue
   EXPECT_FALSE(writer_->Submit(Queue("00000000-0000-0000-0000-000000000999", 1), [](auto) {}));
+}
+
+TEST_F(WriterTest, AFullBatchIsCommittedWithoutWaitingOutTheFlushInterval) {
+  // An idle writer waits up to flush_interval for company, and only a full batch cuts that
+  // short: the report that fills it must wake the writer.
+  WriterOptions options;
+  options.flush_interval = std::chrono::minutes(10);
+  options.max_batch = 3;
+  MakeWriter(options);
+  writer_->Start();
+  std::vector<std::future<SubmitOutcome>> futures;
+  for (int i = 0; i < 3; ++i) {
+    // The first report must find the writer idle, and the others find it waiting for company,
+    // as between officers' reports; were the three queued at once, it would not wait at all.
+    if (i < 2) std::this_thread::sleep_for(100ms);
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", 300 + i);
+    futures.push_back(Submit(Queue(id, i)));
+  }
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+    EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  }
+  EXPECT_EQ(StoredReports(*store_), 3u);
+  writer_->Stop();
 }
 
 TEST_F(WriterTest, LoadReplaysStoredReports) {
