@@ -257,12 +257,12 @@ class Bench:
         # an nginx run of its own at the same connection count, and its ratio is the median of
         # the pairs'. A single run of each a minute apart moved the ratio by ±0.15.
         ng = self.start(self.nginx_server()) if self.wanted("nginx") else None
-        # Voters' pages each follow one station (web/js/voter.js); control-room screens follow
-        # everything. The scenario's streams are voters' pages, spread over the whole district;
-        # the same load with every stream unfiltered is measured too, as the worst case.
+        # Voters' pages each follow one station's status (web/js/voter.js); control-room screens
+        # follow everything. The scenario's streams are voters' pages, spread over the whole
+        # district; the same load with every stream unfiltered is measured too, as the worst case.
         c = self.cfg.conns
         for name, label, path, ids, reference in (
-                (f"mix-{c}", "voters' streams", "/api/v1/events?station=%s",
+                (f"mix-{c}", "voters' streams", "/api/v1/events?station=%s&types=status",
                  self.shuffled_stations_file(), f"nginx-{c}-mix"),
                 (f"mix-all-{c}", "unfiltered streams", "/api/v1/events", None,
                  f"nginx-{c}-mix-all")):

@@ -123,7 +123,9 @@ async function showStation(s, { focus = true } = {}) {
 function startLive(id) {
   if (live) live.close();
   $('live').hidden = false;
-  live = connectLive(`/api/v1/events?station=${encodeURIComponent(id)}`, {
+  // Only this station's status is shown here: the district summary (every second) and alerts
+  // would cost each voter's phone data it never uses.
+  live = connectLive(`/api/v1/events?station=${encodeURIComponent(id)}&types=status`, {
     onState: setLive,
     onEvent: (type, data) => {
       if (type !== 'status' || !station || data.id !== station.id) return;

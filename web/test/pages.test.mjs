@@ -246,8 +246,12 @@ test('the language switch changes the page text and is remembered', async () => 
 
 test("an officer's report reaches the voter page and the control room within 2 s", async () => {
   const voter = await newPage(PHONE);
+  const streams = [];
+  voter.page.on('request', (r) => { if (r.url().includes('/api/v1/events')) streams.push(new URL(r.url()).search); });
   await voter.page.goto('/#34-1');
   await voter.page.locator('#live.on').waitFor();
+  // A voter's phone is sent its own station's status only, never the district's summaries.
+  assert.deepEqual(streams, ['?station=34-1&types=status']);
   const control = await newPage(DESKTOP);
   await controlLogin(control.page);
   await control.page.locator('#live.on').waitFor();
