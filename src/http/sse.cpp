@@ -1,9 +1,12 @@
 // SseHub: id assignment, the shared ring of framed events, and subscriber cursors into it.
 #include "http/sse.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <deque>
 #include <mutex>
 #include <shared_mutex>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -33,11 +36,20 @@ struct SseHubCore {
   const SseHubOptions options;
   std::atomic<std::size_t> live{0};
   std::atomic<std::uint64_t> generation{0};  // CloseAll count
-  // Every reader (Take, Subscribe) shares the lock; only Publish takes it exclusively.
+  // Every reader (Take, Subscribe) shares the lock; Publish and a new station's entry in
+  // station_end take it exclusively.
   mutable std::shared_mutex mu;
-  std::uint64_t next_id;         // guarded by mu
+  // Written under mu (exclusive), after the *_end below; read without it by a station stream's
+  // Take, which then sees those writes too.
+  std::atomic<std::uint64_t> next_id;
   std::deque<SseEventPtr> ring;  // guarded by mu; ids are consecutive
-  std::mutex notifiers_mu;       // guards notifiers
+  // One past the newest event of each station some stream follows (any type), and of the
+  // events without a place, per type bit. A station's stream compares them with its cursor to
+  // tell, without the lock or a look at the ring, that nothing new is for it: a voter's stream
+  // costs next to nothing while other stations report. Nodes never move or go away.
+  std::unordered_map<std::string, std::atomic<std::uint64_t>> station_end;  // map guarded by mu
+  std::array<std::atomic<std::uint64_t>, 4> placeless_end{};
+  std::mutex notifiers_mu;  // guards notifiers
   std::vector<std::pair<const void*, std::weak_ptr<SseNotifier>>> notifiers;
 };
 
@@ -100,14 +112,29 @@ SseSubscription::State SseSubscription::Take(SseBatch* out) {
     Finish(State::kClosed);
     return state_.load();
   }
+  if (station_end_ != nullptr && !reset_pending_) {
+    // next_id first: every event below it has its *_end written, so an end at or below the
+    // cursor means no event from the cursor to next_id can match.
+    const std::uint64_t published = c.next_id.load(std::memory_order_acquire);
+    std::uint64_t newest_end = station_end_->load(std::memory_order_acquire);
+    for (unsigned bit = 0; bit < c.placeless_end.size(); ++bit) {
+      if ((filter_.types & (1u << bit)) != 0) {
+        newest_end = std::max(newest_end, c.placeless_end[bit].load(std::memory_order_acquire));
+      }
+    }
+    if (newest_end <= cursor_) {
+      cursor_ = std::max(cursor_, published);
+      return State::kOpen;
+    }
+  }
   std::shared_lock lock(c.mu);
   if (reset_pending_) {
     if (out->size == SseBatch::kMax) return State::kOpen;
     out->events[out->size++] = ResetEvent();
     reset_pending_ = false;
   }
-  if (cursor_ >= c.next_id) return State::kOpen;
-  const std::uint64_t oldest = c.ring.empty() ? c.next_id : c.ring.front()->id;
+  if (cursor_ >= c.next_id.load()) return State::kOpen;
+  const std::uint64_t oldest = c.ring.empty() ? c.next_id.load() : c.ring.front()->id;
   bool lagging = cursor_ < oldest;
   const std::size_t entry_size = out->size;
   const std::size_t from = lagging ? 0 : cursor_ - oldest;
@@ -207,10 +234,15 @@ std::uint64_t SseHub::Publish(std::string event_type, std::string station_id, in
   std::uint64_t id;
   {
     std::unique_lock lock(c.mu);
-    id = c.next_id;
-    c.ring.push_back(Frame(id, std::move(station_id), ac, TypeBit(event_type),
-                           Format(id, event_type, data_json)));
-    ++c.next_id;
+    id = c.next_id.load(std::memory_order_relaxed);
+    const unsigned type = TypeBit(event_type);
+    if (station_id.empty()) {
+      if (ac == 0) c.placeless_end[std::countr_zero(type)].store(id + 1, std::memory_order_relaxed);
+    } else if (auto it = c.station_end.find(station_id); it != c.station_end.end()) {
+      it->second.store(id + 1, std::memory_order_relaxed);
+    }
+    c.ring.push_back(Frame(id, std::move(station_id), ac, type, Format(id, event_type, data_json)));
+    c.next_id.store(id + 1, std::memory_order_release);
     if (c.ring.size() > c.options.ring_size) c.ring.pop_front();
   }
   c.NotifyAll();
@@ -222,12 +254,19 @@ std::shared_ptr<SseSubscription> SseHub::Subscribe(SseFilter filter,
   auto& c = *core_;
   std::shared_ptr<SseSubscription> sub(new SseSubscription(core_, std::move(filter)));
   sub->generation_ = c.generation.load();
+  if (!sub->filter().station.empty()) {
+    std::unique_lock lock(c.mu);
+    // A new entry knows nothing of the events already in the ring, so it starts at next_id,
+    // as if the newest of them were this station's: only a replay from before it looks.
+    auto entry = c.station_end.try_emplace(sub->filter().station, c.next_id.load()).first;
+    sub->station_end_ = &entry->second;
+  }
   std::shared_lock lock(c.mu);
-  sub->cursor_ = c.next_id;
+  sub->cursor_ = c.next_id.load();
   if (!last_event_id) return sub;
   const std::uint64_t last = *last_event_id;
-  const std::uint64_t oldest = c.ring.empty() ? c.next_id : c.ring.front()->id;
-  bool gap = last + 1 < oldest || last >= c.next_id;
+  const std::uint64_t oldest = c.ring.empty() ? c.next_id.load() : c.ring.front()->id;
+  bool gap = last + 1 < oldest || last >= c.next_id.load();
   if (!gap) {
     std::size_t events = 0, bytes = 0;
     for (std::size_t i = last + 1 - oldest; i < c.ring.size(); ++i) {
@@ -252,7 +291,7 @@ std::size_t SseHub::SubscriberCount() const {
 
 std::uint64_t SseHub::LastId() const {
   std::shared_lock lock(core_->mu);
-  return core_->next_id - 1;
+  return core_->next_id.load() - 1;
 }
 
 void SseHub::CloseAll() {

@@ -96,8 +96,10 @@ class SseSubscription {
 
   // Appends to `out` (up to its capacity) the matching events after the cursor and advances the
   // cursor past them. A subscriber whose unread matching events exceed the queue bounds, or
-  // whose next event is no longer retained, becomes kOverflowed and gets nothing more. Takes
-  // the hub's reader lock briefly; never blocks otherwise. Returns the stream state.
+  // whose next event is no longer retained, becomes kOverflowed and gets nothing more (a
+  // station's stream only if one of the events it missed may have been for it). Takes the
+  // hub's reader lock briefly, except for a station's stream with nothing new; never blocks
+  // otherwise. Returns the stream state.
   State Take(SseBatch* out);
   // Ends the stream; idempotent.
   void Close();
@@ -117,6 +119,8 @@ class SseSubscription {
 
   std::shared_ptr<detail::SseHubCore> core_;
   const SseFilter filter_;
+  // The hub's end of this station's events (one past the newest), for a station filter.
+  const std::atomic<std::uint64_t>* station_end_ = nullptr;
   std::uint64_t cursor_ = 0;      // id of the next event to look at; consumer-owned
   std::uint64_t generation_ = 0;  // the hub's CloseAll count at subscription
   bool reset_pending_ = false;    // send `event: reset` first

@@ -2,6 +2,7 @@
 #include "http/sse.hpp"
 
 #include <atomic>
+#include <thread>
 
 #include "http/wakeup.hpp"
 
@@ -154,11 +155,78 @@ TEST(HttpSse, SlowSubscriberIsDisconnectedNotBuffered) {
 
 TEST(HttpSse, SubscriberWhoseEventsLeftTheRingOverflows) {
   SseHub hub(SseHubOptions{.ring_size = 4, .queue_events = 100});
-  auto filtered = hub.Subscribe({"9-9", 0}, std::nullopt);
+  auto filtered = hub.Subscribe({"", 9}, std::nullopt);
   for (int i = 0; i < 5; ++i)
     hub.Publish("status", "1-1", 1, "{}");  // none match, but one left the ring unread
   SseBatch got;
   EXPECT_EQ(filtered->Take(&got), SseSubscription::State::kOverflowed);
+}
+
+// A station's stream knows which events were its own: other stations' traffic leaving the ring
+// unread never drops it, and its own events still come, replays included.
+TEST(HttpSse, StationStreamOutlastsOtherStationsTraffic) {
+  SseHub hub(SseHubOptions{.ring_size = 4, .queue_events = 100});
+  auto status_only = hub.Subscribe({"9-9", 0, kSseStatus}, std::nullopt);
+  auto everything = hub.Subscribe({"9-9", 0}, std::nullopt);
+  for (int i = 0; i < 9; ++i) {
+    hub.Publish("status", "1-1", 1, "{}");
+    hub.Publish("summary", "", 0, "{}");
+  }
+  SseBatch got;
+  EXPECT_EQ(status_only->Take(&got), SseSubscription::State::kOpen);
+  EXPECT_EQ(got.size, 0u);
+  // The summaries were for every stream: `everything` missed some, so it overflows.
+  EXPECT_EQ(everything->Take(&got), SseSubscription::State::kOverflowed);
+  EXPECT_EQ(got.size, 0u);
+
+  const auto mine = hub.Publish("status", "9-9", 9, R"({"n":1})");
+  hub.Publish("status", "1-1", 1, "{}");
+  ASSERT_EQ(status_only->Take(&got), SseSubscription::State::kOpen);
+  ASSERT_EQ(got.size, 1u);
+  EXPECT_EQ(got.events[0]->id, mine);
+
+  // A stream of a station nobody followed yet replays that station's events from the ring.
+  const auto earlier = hub.Publish("status", "8-8", 8, "{}");
+  hub.Publish("status", "1-1", 1, "{}");
+  auto replay = hub.Subscribe({"8-8", 0, kSseStatus}, earlier - 1);
+  SseBatch replayed;
+  ASSERT_EQ(replay->Take(&replayed), SseSubscription::State::kOpen);
+  ASSERT_EQ(replayed.size, 1u);
+  EXPECT_EQ(replayed.events[0]->id, earlier);
+  SseBatch none;
+  EXPECT_EQ(replay->Take(&none), SseSubscription::State::kOpen);
+  EXPECT_EQ(none.size, 0u);
+}
+
+// A station's stream read while another thread publishes gets each of its events once, in
+// order: the skip over other stations' events never jumps past one of its own.
+TEST(HttpSse, StationStreamLosesNothingWhileOthersPublish) {
+  constexpr int kEach = 20000;
+  SseHub hub(SseHubOptions{.ring_size = 2 * kEach + 8, .queue_events = 2 * kEach});
+  auto sub = hub.Subscribe({"2-2", 0, kSseStatus}, std::nullopt);
+  std::atomic<bool> published{false};
+  std::thread publisher([&] {
+    for (int i = 0; i < kEach; ++i) {
+      hub.Publish("status", "1-1", 1, "{}");
+      hub.Publish("status", "2-2", 2, "{}");
+    }
+    published = true;
+  });
+  std::vector<std::uint64_t> got;
+  SseSubscription::State state = SseSubscription::State::kOpen;
+  while (got.size() < kEach && state == SseSubscription::State::kOpen) {
+    const bool last = published;  // a Take after the last publish gets the rest
+    SseBatch batch;
+    state = sub->Take(&batch);
+    for (std::size_t i = 0; i < batch.size; ++i)
+      got.push_back(batch.events[i]->id);
+    if (last && batch.size < SseBatch::kMax) break;
+  }
+  publisher.join();
+  EXPECT_EQ(state, SseSubscription::State::kOpen);
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kEach));
+  for (std::size_t i = 0; i < got.size(); ++i)
+    ASSERT_EQ(got[i], 2 * i + 2) << "event " << i;  // ids from 1; 2-2's are the even ones
 }
 
 TEST(HttpSse, TakesLongBacklogsInBatches) {
