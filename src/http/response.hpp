@@ -19,7 +19,8 @@ struct Response {
   unsigned status = 200;
   // Empty means no Content-Type header (e.g. 204, 304).
   std::string content_type;
-  // Never null after a factory; may be shared with other responses.
+  // Never null after a factory but FromPrepared (whose bytes are in `prepared`); may be shared
+  // with other responses.
   std::shared_ptr<const std::string> body;
   // Extra headers written as given (ETag, Cache-Control, Allow, Retry-After...).
   HeaderList headers;
@@ -30,7 +31,8 @@ struct Response {
   bool close = false;
   // When set, the whole answer was serialised in advance (see prepared_response.hpp): the
   // session writes its bytes to HTTP/1.1 keep-alive requests and falls back to its Response
-  // otherwise. The fields above then only carry status and close, for logs and metrics.
+  // otherwise. The fields above then only carry status and close, for logs and metrics (body is
+  // null).
   std::shared_ptr<const PreparedResponse> prepared;
 
   // Adds a header; returns *this for chaining.
