@@ -31,28 +31,27 @@ const StationAnswers::Set& StationAnswers::For(std::uint32_t index) const {
   }
   Entry& entry = cache.entries[index];
   const std::uint64_t version = board_.Version(index);
-  if (entry.set && entry.version == version) return *entry.set;
+  if (entry.set.view && entry.version == version) return entry.set;
   auto view = board_.Get(index);
   // The writer re-renders every station every few seconds; most of those renders change
   // nothing in the body, and then the prepared bytes stay.
-  if (!entry.set || *entry.set->view->body != *view->body) entry.set = Build(std::move(view));
+  if (!entry.set.view || *entry.set.view->body != *view->body) entry.set = Build(std::move(view));
   entry.version = version;
-  return *entry.set;
+  return entry.set;
 }
 
-std::shared_ptr<const StationAnswers::Set> StationAnswers::Build(
-    std::shared_ptr<const StationView> view) const {
-  auto set = std::make_shared<Set>();
-  set->status = http::Prepare(http::Response::Shared(200, view->body, "application/json")
-                                  .With("ETag", view->etag)
-                                  .With("Cache-Control", cache_control_),
-                              defaults_);
-  set->not_modified = http::Prepare(
+StationAnswers::Set StationAnswers::Build(std::shared_ptr<const StationView> view) const {
+  Set set;
+  set.status = http::Prepare(http::Response::Shared(200, view->body, "application/json")
+                                 .With("ETag", view->etag)
+                                 .With("Cache-Control", cache_control_),
+                             defaults_);
+  set.not_modified = http::Prepare(
       http::Response::NotModified(view->etag).With("Cache-Control", cache_control_), defaults_);
-  set->lookup = http::Prepare(http::Response::Json(200, "{\"station\":" + *view->body + "}")
-                                  .With("Cache-Control", "private, max-age=10"),
-                              defaults_);
-  set->view = std::move(view);
+  set.lookup = http::Prepare(http::Response::Json(200, "{\"station\":" + *view->body + "}")
+                                 .With("Cache-Control", "private, max-age=10"),
+                             defaults_);
+  set.view = std::move(view);
   return set;
 }
 
