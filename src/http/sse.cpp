@@ -254,12 +254,19 @@ std::shared_ptr<SseSubscription> SseHub::Subscribe(SseFilter filter,
   auto& c = *core_;
   std::shared_ptr<SseSubscription> sub(new SseSubscription(core_, std::move(filter)));
   sub->generation_ = c.generation.load();
-  if (!sub->filter().station.empty()) {
-    std::unique_lock lock(c.mu);
-    // A new entry knows nothing of the events already in the ring, so it starts at next_id,
-    // as if the newest of them were this station's: only a replay from before it looks.
-    auto entry = c.station_end.try_emplace(sub->filter().station, c.next_id.load()).first;
-    sub->station_end_ = &entry->second;
+  if (const std::string& station = sub->filter().station; !station.empty()) {
+    {
+      std::shared_lock lock(c.mu);  // a crowd of voters follows stations that are known by now
+      if (auto it = c.station_end.find(station); it != c.station_end.end()) {
+        sub->station_end_ = &it->second;
+      }
+    }
+    if (sub->station_end_ == nullptr) {
+      std::unique_lock lock(c.mu);
+      // A new entry knows nothing of the events already in the ring, so it starts at next_id,
+      // as if the newest of them were this station's: only a replay from before it looks.
+      sub->station_end_ = &c.station_end.try_emplace(station, c.next_id.load()).first->second;
+    }
   }
   std::shared_lock lock(c.mu);
   sub->cursor_ = c.next_id.load();
