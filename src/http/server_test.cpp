@@ -403,18 +403,24 @@ TEST_F(HttpServerTest, BeforeDispatchCanShortCircuit) {
 
 TEST_F(HttpServerTest, RecordsMetrics) {
   TestClient c(server_->Port());
-  ASSERT_TRUE(c.Get("/hello"));
-  ASSERT_TRUE(c.Get("/stations/1-1"));
-  ASSERT_TRUE(c.Get("/nope"));
+  // Runs of one route and switches between routes: each request counts in its own series.
+  for (const char* path : {"/hello", "/hello", "/stations/1-1", "/nope", "/hello"})
+    ASSERT_TRUE(c.Get(path));
+  ASSERT_TRUE(c.Send("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n"));  // same route, another method
+  ASSERT_TRUE(c.Read(true));
   std::string text = metrics_.Render();
-  EXPECT_NE(text.find("psm_http_requests_total{route=\"/hello\",method=\"GET\",status=\"200\"} 1"),
+  EXPECT_NE(text.find("psm_http_requests_total{route=\"/hello\",method=\"GET\",status=\"200\"} 3"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("psm_http_requests_total{route=\"/stations/{id}\",method=\"GET\","
                       "status=\"200\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("route=\"unmatched\",method=\"GET\",status=\"404\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("psm_http_request_duration_seconds_count{route=\"/hello\"} 1"),
+  EXPECT_NE(text.find("psm_http_requests_total{route=\"/hello\",method=\"HEAD\",status=\"200\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("psm_http_request_duration_seconds_count{route=\"/hello\"} 4"),
+            std::string::npos);
+  EXPECT_NE(text.find("psm_http_request_duration_seconds_count{route=\"/stations/{id}\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("psm_http_connections 1"), std::string::npos);
 }

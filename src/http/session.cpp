@@ -120,18 +120,28 @@ std::string_view MethodLabel(bhttp::verb v) {
 Counter& RequestSeries(ServerShared& shared, Loop& loop, std::string_view route, bhttp::verb method,
                        unsigned status) {
   const Loop::SeriesKey key{route.data(), static_cast<unsigned>(method), status};
+  if (loop.last_request_series != nullptr && loop.last_request_key == key) {
+    return *loop.last_request_series;
+  }
   auto it = loop.request_series.find(key);
   if (it == loop.request_series.end()) {
     Counter& series = shared.requests->With({route, MethodLabel(method), std::to_string(status)});
     it = loop.request_series.emplace(key, &series).first;
   }
+  loop.last_request_key = key;
+  loop.last_request_series = it->second;
   return *it->second;
 }
 
 Histogram& DurationSeries(ServerShared& shared, Loop& loop, std::string_view route) {
+  if (loop.last_duration_series != nullptr && loop.last_duration_route == route.data()) {
+    return *loop.last_duration_series;
+  }
   auto it = loop.duration_series.find(route.data());
   if (it == loop.duration_series.end())
     it = loop.duration_series.emplace(route.data(), &shared.durations->With({route})).first;
+  loop.last_duration_route = route.data();
+  loop.last_duration_series = it->second;
   return *it->second;
 }
 

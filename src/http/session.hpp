@@ -78,6 +78,12 @@ struct Loop {
   using SeriesKey = std::tuple<const char*, unsigned, unsigned>;
   std::map<SeriesKey, Counter*> request_series;
   std::map<const char*, Histogram*> duration_series;
+  // The series the last request took: requests in a row mostly take the same (station reads),
+  // and then the maps are not walked.
+  SeriesKey last_request_key{};
+  Counter* last_request_series = nullptr;
+  const char* last_duration_route = nullptr;
+  Histogram* last_duration_series = nullptr;
   std::unordered_set<Connection*> connections;
   // Wakes for this loop's sessions from other threads, created by the first session. Every
   // session's Wakeup shares it, so it outlives the io_context for as long as any of them does.
