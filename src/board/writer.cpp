@@ -91,11 +91,12 @@ bool Writer::Submit(Report report, RequestOrigin origin, SubmitCallback done) {
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= options_.max_queue) return false;
-    queue_.push_back(Pending{std::move(report), std::move(done), std::move(origin)});
+    queue_.push_back(Pending{std::move(report), std::move(done), std::move(origin),
+                             std::chrono::steady_clock::now()});
     // The writer sleeps until the queue stops being empty, and while it gathers a batch, until
-    // the batch is full. Waking it for any other report costs a context switch per report and
-    // only sends it back to sleep.
-    wake = queue_.size() == 1 || queue_.size() == options_.max_batch;
+    // the batch reaches its target. Waking it for any other report costs a context switch per
+    // report and only sends it back to sleep.
+    wake = queue_.size() == 1 || queue_.size() == batch_target_;
   }
   if (wake) cv_.notify_one();
   return true;
@@ -116,17 +117,18 @@ void Writer::Run() {
     bool stop = false;
     {
       std::unique_lock lock(mu_);
-      // Reports that queued while the last batch committed go into the next one at once: that
-      // is group commit without an artificial wait. Only an idle writer waits for company.
-      const bool idle = queue_.empty();
       cv_.wait_until(lock, std::min({next_refresh, next_alerts, NextDeferred()}),
                      [&] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
-      if (idle && !queue_.empty() && !stopping_ && queue_.size() < options_.max_batch) {
-        // Give concurrent submitters a moment to join this batch.
-        cv_.wait_for(lock, options_.flush_interval,
-                     [&] { return stopping_ || queue_.size() >= options_.max_batch; });
+      if (!queue_.empty()) {
+        // Wait for the batch to be as large as the last one, or for its oldest report to have
+        // waited flush_interval. Officers answered by the last commit resubmit at once, so a
+        // closed crowd is committed as soon as it is back, and a lone officer at once; a steady
+        // stream ratchets the target up until the interval bounds it.
+        cv_.wait_until(lock, queue_.front().queued_at + options_.flush_interval,
+                       [&] { return stopping_ || queue_.size() >= batch_target_; });
       }
       const std::size_t n = std::min(queue_.size(), options_.max_batch);
+      if (n > 0) batch_target_ = n;
       for (std::size_t i = 0; i < n; ++i) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

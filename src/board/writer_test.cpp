@@ -228,29 +228,95 @@ TEST_F(WriterTest, QueuedReportsAreGroupCommittedAndFlushedOnStop) {
   EXPECT_FALSE(writer_->Submit(Queue("00000000-0000-0000-0000-000000000999", 1), [](auto) {}));
 }
 
-TEST_F(WriterTest, AFullBatchIsCommittedWithoutWaitingOutTheFlushInterval) {
-  // An idle writer waits up to flush_interval for company, and only a full batch cuts that
-  // short: the report that fills it must wake the writer.
+// The report id numbered `n`.
+std::string ReportId(int n) {
+  char id[40];
+  std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", n);
+  return id;
+}
+
+TEST_F(WriterTest, ALoneReportIsCommittedWithoutWaitingOutTheFlushInterval) {
+  // An officer alone (the last batch held one report) is answered at once, however long the
+  // writer may wait for company under load.
+  WriterOptions options;
+  options.flush_interval = std::chrono::minutes(10);
+  MakeWriter(options);
+  writer_->Start();
+  for (int i = 0; i < 3; ++i) {
+    auto f = Submit(Queue(ReportId(300 + i), i));
+    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+    EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  }
+  writer_->Stop();
+  EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{1, 1, 1}));
+}
+
+TEST_F(WriterTest, ABatchWaitsUntilItIsAsLargeAsTheLastOne) {
+  // A crowd of three resubmits one by one after its answers: the batch waits for all three,
+  // and the one that completes it wakes the writer, long before the flush interval.
+  WriterOptions options;
+  options.flush_interval = std::chrono::minutes(10);
+  MakeWriter(options);
+  std::vector<std::future<SubmitOutcome>> first;
+  for (int i = 0; i < 3; ++i)
+    first.push_back(Submit(Queue(ReportId(310 + i), i)));
+  writer_->Start();  // the three queued ones make one batch
+  for (auto& f : first)
+    ASSERT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  std::vector<std::future<SubmitOutcome>> second;
+  for (int i = 0; i < 3; ++i) {
+    second.push_back(Submit(Queue(ReportId(320 + i), 10 + i)));
+    if (i < 2) {
+      std::this_thread::sleep_for(100ms);
+      EXPECT_EQ(second.front().wait_for(0s), std::future_status::timeout) << "committed early";
+    }
+  }
+  for (auto& f : second) {
+    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+    EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  }
+  writer_->Stop();
+  EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{3, 3}));
+}
+
+TEST_F(WriterTest, ABatchShortOfItsTargetIsCommittedOnceItsOldestReportHasWaited) {
+  // Fewer reports than last time: the oldest one waits flush_interval, no longer, and the next
+  // batch then waits only for as many as this one held.
+  WriterOptions options;
+  options.flush_interval = 300ms;
+  MakeWriter(options);
+  std::vector<std::future<SubmitOutcome>> first;
+  for (int i = 0; i < 4; ++i)
+    first.push_back(Submit(Queue(ReportId(330 + i), i)));
+  writer_->Start();
+  for (auto& f : first)
+    ASSERT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  const auto submitted = std::chrono::steady_clock::now();
+  auto f = Submit(Queue(ReportId(340), 7));
+  ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+  EXPECT_GE(std::chrono::steady_clock::now() - submitted, 250ms);
+  EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  writer_->Stop();
+  EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{4, 1}));
+}
+
+TEST_F(WriterTest, AFullBatchIsCommittedAtOnce) {
+  // The target never exceeds max_batch: a full batch goes without waiting for more.
   WriterOptions options;
   options.flush_interval = std::chrono::minutes(10);
   options.max_batch = 3;
   MakeWriter(options);
-  writer_->Start();
   std::vector<std::future<SubmitOutcome>> futures;
-  for (int i = 0; i < 3; ++i) {
-    // The first report must find the writer idle, and the others find it waiting for company,
-    // as between officers' reports; were the three queued at once, it would not wait at all.
-    if (i < 2) std::this_thread::sleep_for(100ms);
-    char id[40];
-    std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", 300 + i);
-    futures.push_back(Submit(Queue(id, i)));
+  for (int i = 0; i < 7; ++i)
+    futures.push_back(Submit(Queue(ReportId(350 + i), i)));
+  writer_->Start();
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(futures[i].wait_for(30s), std::future_status::ready);
+    EXPECT_EQ(futures[i].get().kind, SubmitOutcome::Kind::kCreated);
   }
-  for (auto& f : futures) {
-    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
-    EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
-  }
-  EXPECT_EQ(StoredReports(*store_), 3u);
-  writer_->Stop();
+  writer_->Stop();  // the seventh waits for company until Stop commits it
+  EXPECT_EQ(futures[6].get().kind, SubmitOutcome::Kind::kCreated);
+  EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{3, 3, 1}));
 }
 
 TEST_F(WriterTest, LoadReplaysStoredReports) {

@@ -38,7 +38,7 @@ struct ServeConfig {
   int idle_timeout_s = 60;
   int max_connections = 20000;
   double session_ttl_h = 16;
-  int writer_flush_ms = 1;
+  int writer_flush_ms = 10;
   int writer_max_batch = 512;
   std::string web_root = "web";
   std::string log_level = "info";
