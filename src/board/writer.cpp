@@ -128,7 +128,7 @@ void Writer::Run() {
                        [&] { return stopping_ || queue_.size() >= batch_target_; });
       }
       const std::size_t n = std::min(queue_.size(), options_.max_batch);
-      if (n > 0) batch_target_ = n;
+      if (n > 0) batch_target_ = std::min(n, options_.enough_batch);
       for (std::size_t i = 0; i < n; ++i) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

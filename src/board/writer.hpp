@@ -46,6 +46,11 @@ struct WriterOptions {
   // fdatasync, the wake-ups around it) is shared by more reports.
   std::chrono::milliseconds flush_interval{10};
   std::size_t max_batch = 512;
+  // A batch this large is committed without waiting for more, whatever the last one was: the
+  // commit's fixed cost is shared well enough, and starting it at once keeps the writer working
+  // beside the loops instead of in turns with them (a crowd of 256 officers made 17,000
+  // reports/s waiting for all of itself each time, against 22,000 or more without).
+  std::size_t enough_batch = 32;
   std::size_t max_queue = 100000;                    // beyond this Submit refuses (503)
   std::chrono::milliseconds refresh_interval{5000};  // re-render ages and summaries
   // The district summary (every station) and a station's timeline (every report of the day)
@@ -167,7 +172,8 @@ class Writer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;
-  // The size a batch waits for: the last batch's, at most max_batch (guarded by mu_).
+  // The size a batch waits for: the last batch's, at most enough_batch and max_batch (guarded
+  // by mu_).
   std::size_t batch_target_ = 1;
   std::deque<std::function<void()>> tasks_;  // control-room commands, run on the writer thread
   bool stopping_ = false;

@@ -300,6 +300,32 @@ TEST_F(WriterTest, ABatchShortOfItsTargetIsCommittedOnceItsOldestReportHasWaited
   EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{4, 1}));
 }
 
+TEST_F(WriterTest, ABatchOfEnoughReportsIsCommittedWithoutWaitingForMore) {
+  // Past enough_batch a commit's fixed cost is shared well enough: the writer starts it rather
+  // than wait for the rest of the last batch's crowd.
+  WriterOptions options;
+  options.flush_interval = std::chrono::minutes(10);
+  options.enough_batch = 2;
+  MakeWriter(options);
+  std::vector<std::future<SubmitOutcome>> first;
+  for (int i = 0; i < 4; ++i)
+    first.push_back(Submit(Queue(ReportId(360 + i), i)));
+  writer_->Start();
+  for (auto& f : first)
+    ASSERT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  std::vector<std::future<SubmitOutcome>> second;
+  second.push_back(Submit(Queue(ReportId(370), 1)));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(second.front().wait_for(0s), std::future_status::timeout) << "committed early";
+  second.push_back(Submit(Queue(ReportId(371), 2)));
+  for (auto& f : second) {
+    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+    EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  }
+  writer_->Stop();
+  EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{4, 2}));
+}
+
 TEST_F(WriterTest, AFullBatchIsCommittedAtOnce) {
   // The target never exceeds max_batch: a full batch goes without waiting for more.
   WriterOptions options;
