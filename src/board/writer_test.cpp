@@ -92,6 +92,24 @@ class WriterTest : public ::testing::Test {
     return future;
   }
 
+  // Queues `n` reports (ids from `first_id`) before starting the writer, which commits them as
+  // one batch, and waits for them: the next batch's target is then `n`.
+  void StartAfterABatchOf(int n, int first_id) {
+    std::vector<std::future<SubmitOutcome>> queued;
+    for (int i = 0; i < n; ++i)
+      queued.push_back(Submit(Queue(ReportId(first_id + i), i)));
+    writer_->Start();
+    for (auto& f : queued)
+      ASSERT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  }
+
+  // The report id numbered `n`.
+  static std::string ReportId(int n) {
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", n);
+    return id;
+  }
+
   FakeClock clock_;
   PollingDay day_;
   Station station_;
@@ -228,11 +246,10 @@ TEST_F(WriterTest, QueuedReportsAreGroupCommittedAndFlushedOnStop) {
   EXPECT_FALSE(writer_->Submit(Queue("00000000-0000-0000-0000-000000000999", 1), [](auto) {}));
 }
 
-// The report id numbered `n`.
-std::string ReportId(int n) {
-  char id[40];
-  std::snprintf(id, sizeof id, "00000000-0000-0000-0000-%012d", n);
-  return id;
+// A report answered within 30 s as created.
+void ExpectCreated(std::future<SubmitOutcome>& f) {
+  ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
 }
 
 TEST_F(WriterTest, ALoneReportIsCommittedWithoutWaitingOutTheFlushInterval) {
@@ -244,8 +261,7 @@ TEST_F(WriterTest, ALoneReportIsCommittedWithoutWaitingOutTheFlushInterval) {
   writer_->Start();
   for (int i = 0; i < 3; ++i) {
     auto f = Submit(Queue(ReportId(300 + i), i));
-    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
-    EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+    ExpectCreated(f);
   }
   writer_->Stop();
   EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{1, 1, 1}));
@@ -257,12 +273,7 @@ TEST_F(WriterTest, ABatchWaitsUntilItIsAsLargeAsTheLastOne) {
   WriterOptions options;
   options.flush_interval = std::chrono::minutes(10);
   MakeWriter(options);
-  std::vector<std::future<SubmitOutcome>> first;
-  for (int i = 0; i < 3; ++i)
-    first.push_back(Submit(Queue(ReportId(310 + i), i)));
-  writer_->Start();  // the three queued ones make one batch
-  for (auto& f : first)
-    ASSERT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  StartAfterABatchOf(3, 310);
   std::vector<std::future<SubmitOutcome>> second;
   for (int i = 0; i < 3; ++i) {
     second.push_back(Submit(Queue(ReportId(320 + i), 10 + i)));
@@ -271,10 +282,8 @@ TEST_F(WriterTest, ABatchWaitsUntilItIsAsLargeAsTheLastOne) {
       EXPECT_EQ(second.front().wait_for(0s), std::future_status::timeout) << "committed early";
     }
   }
-  for (auto& f : second) {
-    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
-    EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
-  }
+  for (auto& f : second)
+    ExpectCreated(f);
   writer_->Stop();
   EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{3, 3}));
 }
@@ -285,12 +294,7 @@ TEST_F(WriterTest, ABatchShortOfItsTargetIsCommittedOnceItsOldestReportHasWaited
   WriterOptions options;
   options.flush_interval = 300ms;
   MakeWriter(options);
-  std::vector<std::future<SubmitOutcome>> first;
-  for (int i = 0; i < 4; ++i)
-    first.push_back(Submit(Queue(ReportId(330 + i), i)));
-  writer_->Start();
-  for (auto& f : first)
-    ASSERT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  StartAfterABatchOf(4, 330);
   const auto submitted = std::chrono::steady_clock::now();
   auto f = Submit(Queue(ReportId(340), 7));
   ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
@@ -307,21 +311,14 @@ TEST_F(WriterTest, ABatchOfEnoughReportsIsCommittedWithoutWaitingForMore) {
   options.flush_interval = std::chrono::minutes(10);
   options.enough_batch = 2;
   MakeWriter(options);
-  std::vector<std::future<SubmitOutcome>> first;
-  for (int i = 0; i < 4; ++i)
-    first.push_back(Submit(Queue(ReportId(360 + i), i)));
-  writer_->Start();
-  for (auto& f : first)
-    ASSERT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
+  StartAfterABatchOf(4, 360);
   std::vector<std::future<SubmitOutcome>> second;
   second.push_back(Submit(Queue(ReportId(370), 1)));
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(second.front().wait_for(0s), std::future_status::timeout) << "committed early";
   second.push_back(Submit(Queue(ReportId(371), 2)));
-  for (auto& f : second) {
-    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
-    EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
-  }
+  for (auto& f : second)
+    ExpectCreated(f);
   writer_->Stop();
   EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{4, 2}));
 }
@@ -336,10 +333,8 @@ TEST_F(WriterTest, AFullBatchIsCommittedAtOnce) {
   for (int i = 0; i < 7; ++i)
     futures.push_back(Submit(Queue(ReportId(350 + i), i)));
   writer_->Start();
-  for (int i = 0; i < 6; ++i) {
-    ASSERT_EQ(futures[i].wait_for(30s), std::future_status::ready);
-    EXPECT_EQ(futures[i].get().kind, SubmitOutcome::Kind::kCreated);
-  }
+  for (int i = 0; i < 6; ++i)
+    ExpectCreated(futures[i]);
   writer_->Stop();  // the seventh waits for company until Stop commits it
   EXPECT_EQ(futures[6].get().kind, SubmitOutcome::Kind::kCreated);
   EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{3, 3, 1}));
