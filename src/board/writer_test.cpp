@@ -246,6 +246,13 @@ TEST_F(WriterTest, QueuedReportsAreGroupCommittedAndFlushedOnStop) {
   EXPECT_FALSE(writer_->Submit(Queue("00000000-0000-0000-0000-000000000999", 1), [](auto) {}));
 }
 
+// Options whose flush interval outlasts any test: a report answered in time was not held by it.
+WriterOptions WithAnEndlessFlushInterval() {
+  WriterOptions options;
+  options.flush_interval = std::chrono::minutes(10);
+  return options;
+}
+
 // A report answered within 30 s as created.
 void ExpectCreated(std::future<SubmitOutcome>& f) {
   ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
@@ -255,9 +262,7 @@ void ExpectCreated(std::future<SubmitOutcome>& f) {
 TEST_F(WriterTest, ALoneReportIsCommittedWithoutWaitingOutTheFlushInterval) {
   // An officer alone (the last batch held one report) is answered at once, however long the
   // writer may wait for company under load.
-  WriterOptions options;
-  options.flush_interval = std::chrono::minutes(10);
-  MakeWriter(options);
+  MakeWriter(WithAnEndlessFlushInterval());
   writer_->Start();
   for (int i = 0; i < 3; ++i) {
     auto f = Submit(Queue(ReportId(300 + i), i));
@@ -270,9 +275,7 @@ TEST_F(WriterTest, ALoneReportIsCommittedWithoutWaitingOutTheFlushInterval) {
 TEST_F(WriterTest, ABatchWaitsUntilItIsAsLargeAsTheLastOne) {
   // A crowd of three resubmits one by one after its answers: the batch waits for all three,
   // and the one that completes it wakes the writer, long before the flush interval.
-  WriterOptions options;
-  options.flush_interval = std::chrono::minutes(10);
-  MakeWriter(options);
+  MakeWriter(WithAnEndlessFlushInterval());
   StartAfterABatchOf(3, 310);
   std::vector<std::future<SubmitOutcome>> second;
   for (int i = 0; i < 3; ++i) {
@@ -307,8 +310,7 @@ TEST_F(WriterTest, ABatchShortOfItsTargetIsCommittedOnceItsOldestReportHasWaited
 TEST_F(WriterTest, ABatchOfEnoughReportsIsCommittedWithoutWaitingForMore) {
   // Past enough_batch a commit's fixed cost is shared well enough: the writer starts it rather
   // than wait for the rest of the last batch's crowd.
-  WriterOptions options;
-  options.flush_interval = std::chrono::minutes(10);
+  WriterOptions options = WithAnEndlessFlushInterval();
   options.enough_batch = 2;
   MakeWriter(options);
   StartAfterABatchOf(4, 360);
@@ -325,8 +327,7 @@ TEST_F(WriterTest, ABatchOfEnoughReportsIsCommittedWithoutWaitingForMore) {
 
 TEST_F(WriterTest, AFullBatchIsCommittedAtOnce) {
   // The target never exceeds max_batch: a full batch goes without waiting for more.
-  WriterOptions options;
-  options.flush_interval = std::chrono::minutes(10);
+  WriterOptions options = WithAnEndlessFlushInterval();
   options.max_batch = 3;
   MakeWriter(options);
   std::vector<std::future<SubmitOutcome>> futures;
