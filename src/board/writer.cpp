@@ -88,11 +88,11 @@ bool Writer::Submit(Report report, SubmitCallback done) {
 
 bool Writer::Submit(Report report, RequestOrigin origin, SubmitCallback done) {
   bool wake = false;
+  const auto now = std::chrono::steady_clock::now();  // read before the lock, not under it
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= options_.max_queue) return false;
-    queue_.push_back(Pending{std::move(report), std::move(done), std::move(origin),
-                             std::chrono::steady_clock::now()});
+    queue_.push_back(Pending{std::move(report), std::move(done), std::move(origin), now});
     // The writer sleeps until the queue stops being empty, and while it gathers a batch, until
     // the batch reaches its target. Waking it for any other report costs a context switch per
     // report and only sends it back to sleep.
