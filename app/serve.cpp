@@ -5,14 +5,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/rate_limit_hook.hpp"
 #include "api/routes.hpp"
 #include "api/static_files.hpp"
 #include "app/commands.hpp"
 #include "app/logging.hpp"
 #include "app/writer_metrics.hpp"
 #include "bus/bus.hpp"
+#include "http/limit_refusals.hpp"
 #include "http/server.hpp"
+#include "store/serve_lock.hpp"
 
 namespace psm::app {
 
@@ -117,9 +118,26 @@ int RunServe(ServeConfig config) {
   auto trusted_proxies = ParseCidrs(config.trusted_proxy_list, "--trusted-proxies");
   if (!admin_cidrs || !trusted_proxies) return 2;
   const sigset_t stop_signals = BlockStopSignals();
+  // Before the roll is loaded: a second server on this port or store fails at once.
+  boost::system::error_code address_ec;
+  const auto listen_address = boost::asio::ip::make_address(config.host, address_ec);
+  if (address_ec) {
+    spdlog::error("bad --listen address \"{}\"", config.host);
+    return 2;
+  }
+  auto listen_claim = http::ListenClaim::Take(listen_address, config.port);
+  if (!listen_claim.ok()) {
+    spdlog::error("cannot listen on {}: {}", config.listen, listen_claim.error().detail);
+    return 1;
+  }
 
   auto store = OpenForCli(config.store);
   if (!store) return 1;
+  auto serve_lock = ServeLock::Take(config.store);
+  if (!serve_lock.ok()) {
+    spdlog::error("{}", serve_lock.error().detail);
+    return 1;
+  }
   auto constituencies = store->LoadConstituencies();
   auto stations = store->LoadStations();
   if (!constituencies.ok() || !stations.ok()) {
@@ -185,6 +203,20 @@ int RunServe(ServeConfig config) {
                  writer.orphan_reports());
   }
 
+  const bool limits_on = config.rate_limits == "on";
+  if (config.retired_rate_per_s != 0 || config.retired_rate_burst != 0) {
+    spdlog::warn(
+        "--rate/PSM_RATE and --rate-burst/PSM_RATE_BURST are no longer used: public reads have "
+        "no per-address request budget; see docs/security.md for the limits that apply");
+  }
+  http::LimitRefusals refusals(metrics);
+  auth::RateLimits rate_limits;
+  rate_limits.enabled = limits_on;
+  rate_limits.lookup = {config.lookup_rate_per_s, config.lookup_burst};
+  rate_limits.login_failures = {config.login_failures_per_min / 60.0,
+                                config.login_failures_per_min};
+  rate_limits.token = {config.token_rate_per_s, config.token_burst};
+  api::RequestLimits request_limits(rate_limits, refusals);
   auth::LoginThrottle pin_throttle(system_clock);
   auth::LoginThrottle password_throttle(system_clock, 5, std::chrono::minutes(5), "password");
   api::BlockingPool pool(config.store, 2);
@@ -200,19 +232,13 @@ int RunServe(ServeConfig config) {
   api_options.admin_cidrs = std::move(*admin_cidrs);
   api_options.default_headers = {{"X-Content-Type-Options", "nosniff"},
                                  {"Referrer-Policy", "no-referrer"}};
-  api::ApiContext ctx{board,
-                      *electors,
-                      writer,
-                      *clock,
-                      system_clock,
-                      hub,
-                      metrics,
-                      sessions,
-                      pin_throttle,
-                      password_throttle,
-                      pool,
-                      api_options,
-                      std::string(kOpenApiYaml)};
+  api::ApiContext ctx{board,          *electors,
+                      writer,         *clock,
+                      system_clock,   hub,
+                      metrics,        sessions,
+                      pin_throttle,   password_throttle,
+                      request_limits, pool,
+                      api_options,    std::string(kOpenApiYaml)};
   metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
                            [&writer] { return static_cast<double>(writer.queued()); });
 
@@ -226,11 +252,6 @@ int RunServe(ServeConfig config) {
   if (pages->empty()) spdlog::warn("no web pages under {}; serving the API only", config.web_root);
   api::AddStaticRoutes(router, std::move(pages).value());
 
-  const bool limits_on = config.rate_limits == "on";
-  auth::RateLimiter general_limit(auth::RateLimit{config.rate_per_s, config.rate_burst}, limits_on);
-  auth::RateLimiter lookup_limit(auth::RateLimit{config.lookup_rate_per_s, config.lookup_burst},
-                                 limits_on);
-
   http::ServerOptions server_options;
   server_options.host = config.host;
   server_options.port = config.port;
@@ -242,12 +263,18 @@ int RunServe(ServeConfig config) {
   server_options.max_connections = static_cast<std::size_t>(config.max_connections);
   server_options.trusted_proxies = std::move(*trusted_proxies);
   server_options.default_headers = api_options.default_headers;
-  server_options.before_dispatch = api::MakeRateLimitHook(general_limit, lookup_limit);
+  if (limits_on) {
+    server_options.max_connections_per_address =
+        static_cast<std::size_t>(config.max_connections_per_address);
+    server_options.max_streams_per_address =
+        static_cast<std::size_t>(config.max_streams_per_address);
+  }
+  server_options.refusals = &refusals;
   server_options.access_log = config.access_log;
 
   writer.Start();
   http::Server server(server_options, router, metrics);
-  if (Status st = server.Start(); !st.ok()) {
+  if (Status st = server.Start(std::move(listen_claim).value()); !st.ok()) {
     spdlog::error("cannot listen on {}: {}", config.listen, st.error().detail);
     writer.Stop();
     return 1;

@@ -19,10 +19,13 @@ Result<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req) 
   const std::string_view token = header.substr(kScheme.size());
   if (!auth::IsWellFormedToken(token))
     return MakeError(ErrorCode::kUnauthorized, "bad_token", "the token is malformed");
-  auto principal = ctx.sessions.Find(auth::TokenHash(token), ctx.real_clock.Now());
+  const std::string hash = auth::TokenHash(token);
+  auto principal = ctx.sessions.Find(hash, ctx.real_clock.Now());
   if (!principal)
     return MakeError(ErrorCode::kUnauthorized, "expired_token",
                      "the token is unknown or has expired; log in again");
+  // Budgeted per login, not per address: a sector's officers behind one address are many logins.
+  if (Status st = ctx.limits.Token(hash); !st.ok()) return st.error();
   return *principal;
 }
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "api/blocking_pool.hpp"
+#include "api/request_limits.hpp"
 #include "auth/login_throttle.hpp"
-#include "auth/rate_limiter.hpp"
 #include "auth/session_cache.hpp"
 #include "board/board.hpp"
 #include "board/elector_index.hpp"
@@ -42,6 +42,7 @@ struct ApiContext {
   auth::SessionCache& sessions;
   auth::LoginThrottle& pin_throttle;
   auth::LoginThrottle& password_throttle;
+  RequestLimits& limits;  // look-ups and failed logins per address, requests per token
   BlockingPool& pool;
   ApiOptions options;
   std::string openapi_yaml;

@@ -216,6 +216,8 @@ void Timeline(ApiContext& ctx, Request& req, Reply reply) {
 }
 
 void Lookup(ApiContext& ctx, const StationAnswers& answers, Request& req, Reply reply) {
+  // Every call counts, malformed ones too: each is a guess at the roll.
+  if (auto refused = ctx.limits.Lookup(req.client_key)) return reply(std::move(*refused));
   const auto epic = req.Query("epic");
   if (!epic || epic->empty())
     return reply(

@@ -14,7 +14,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-Response LockedResponse(const Error& e, Millis remaining) {
+Response LockedResponse(ApiContext& ctx, const Error& e, Millis remaining) {
+  ctx.limits.CountLockout();
   const auto secs = std::chrono::duration_cast<std::chrono::seconds>(remaining).count() + 1;
   return http::ProblemFor(e, std::chrono::seconds(secs));
 }
@@ -37,80 +38,86 @@ Result<Json> OpenSession(ApiContext& ctx, Store& store, auth::Principal principa
   return out;
 }
 
-void OfficerLogin(ApiContext& ctx, const std::string& client, const Json& body, Reply reply) {
+void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply reply) {
+  const std::string& client = req.client_ip;
   if (!body["station"].is_string() || !body.contains("pin") || !body["pin"].is_string())
     return reply(http::ProblemFor(MakeError(ErrorCode::kInvalid, "bad_login",
                                             "send {\"station\":\"34-112\",\"pin\":\"123456\"}")));
   const auto station = StationId::Parse(body["station"].get<std::string>());
-  if (!station || !ctx.board.IndexOf(*station))
+  if (!station || !ctx.board.IndexOf(*station)) {
+    ctx.limits.LoginFailed(req.client_key);
     return reply(http::ProblemFor(
         MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong station or PIN")));
+  }
   const std::string key = station->ToString();
   if (Status st = ctx.pin_throttle.Check(key); !st.ok())
-    return reply(LockedResponse(st.error(), ctx.pin_throttle.Remaining(key)));
+    return reply(LockedResponse(ctx, st.error(), ctx.pin_throttle.Remaining(key)));
   std::string pin = body["pin"].get<std::string>();
-  const bool posted = ctx.pool.Post(
-      [&ctx, key, station = *station, pin = std::move(pin), client, reply](Store& store) mutable {
-        AuditEntry audit{0, ctx.real_clock.Now(), "officer:" + key, "officer", client, "login", key,
-                         ""};
-        auto hash = store.StationPinHash(station);
-        if (!hash.ok()) {
-          spdlog::error("PIN lookup failed for {}: {}", key, hash.error().detail);
-          return reply(http::ProblemFor(hash.error()));
-        }
-        if (!hash.value() || !auth::VerifySecret(**hash, pin)) {
-          ctx.pin_throttle.RecordFailure(key);
-          audit.action = "login_failed";
-          audit.detail = hash.value() ? "wrong PIN" : "no PIN issued";
-          Audit(store, audit);
-          return reply(http::ProblemFor(
-              MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong station or PIN")));
-        }
-        ctx.pin_throttle.RecordSuccess(key);
-        auth::Principal p;
-        p.role = Role::kOfficer;
-        p.station = station;
-        auto session = OpenSession(ctx, store, std::move(p));
-        if (!session.ok()) return reply(http::ProblemFor(session.error()));
-        Audit(store, audit);
-        reply(Response::Json(201, session->dump()));
-      });
+  const bool posted = ctx.pool.Post([&ctx, key, station = *station, pin = std::move(pin), client,
+                                     client_key = req.client_key, reply](Store& store) mutable {
+    AuditEntry audit{0, ctx.real_clock.Now(), "officer:" + key, "officer", client, "login", key,
+                     ""};
+    auto hash = store.StationPinHash(station);
+    if (!hash.ok()) {
+      spdlog::error("PIN lookup failed for {}: {}", key, hash.error().detail);
+      return reply(http::ProblemFor(hash.error()));
+    }
+    if (!hash.value() || !auth::VerifySecret(**hash, pin)) {
+      ctx.pin_throttle.RecordFailure(key);
+      ctx.limits.LoginFailed(client_key);
+      audit.action = "login_failed";
+      audit.detail = hash.value() ? "wrong PIN" : "no PIN issued";
+      Audit(store, audit);
+      return reply(http::ProblemFor(
+          MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong station or PIN")));
+    }
+    ctx.pin_throttle.RecordSuccess(key);
+    auth::Principal p;
+    p.role = Role::kOfficer;
+    p.station = station;
+    auto session = OpenSession(ctx, store, std::move(p));
+    if (!session.ok()) return reply(http::ProblemFor(session.error()));
+    Audit(store, audit);
+    reply(Response::Json(201, session->dump()));
+  });
   if (!posted) reply(http::Unavailable("the server is busy; try again"));
 }
 
-void UserLogin(ApiContext& ctx, const std::string& client, const Json& body, Reply reply) {
+void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply reply) {
+  const std::string& client = req.client_ip;
   if (!body["user"].is_string() || !body.contains("password") || !body["password"].is_string())
     return reply(http::ProblemFor(
         MakeError(ErrorCode::kInvalid, "bad_login", "send {\"user\":\"…\",\"password\":\"…\"}")));
   std::string user = body["user"].get<std::string>();
   if (Status st = ctx.password_throttle.Check(user); !st.ok())
-    return reply(LockedResponse(st.error(), ctx.password_throttle.Remaining(user)));
+    return reply(LockedResponse(ctx, st.error(), ctx.password_throttle.Remaining(user)));
   std::string password = body["password"].get<std::string>();
-  const bool posted = ctx.pool.Post(
-      [&ctx, user, password = std::move(password), client, reply](Store& store) mutable {
-        AuditEntry audit{0, ctx.real_clock.Now(), "user:" + user, "", client, "login", "", ""};
-        auto found = store.FindUser(user);
-        if (!found.ok()) return reply(http::ProblemFor(found.error()));
-        const auto& u = found.value();
-        if (!u || u->disabled || !auth::VerifySecret(u->password_hash, password)) {
-          ctx.password_throttle.RecordFailure(user);
-          audit.action = "login_failed";
-          audit.detail = !u ? "unknown user" : (u->disabled ? "disabled user" : "wrong password");
-          Audit(store, audit);
-          return reply(http::ProblemFor(MakeError(ErrorCode::kUnauthorized, "bad_credentials",
-                                                  "wrong user name or password")));
-        }
-        ctx.password_throttle.RecordSuccess(user);
-        auth::Principal p;
-        p.role = u->role;
-        p.user = u->name;
-        p.stations = u->stations;
-        audit.role = std::string(ToString(u->role));
-        auto session = OpenSession(ctx, store, std::move(p));
-        if (!session.ok()) return reply(http::ProblemFor(session.error()));
-        Audit(store, audit);
-        reply(Response::Json(201, session->dump()));
-      });
+  const bool posted = ctx.pool.Post([&ctx, user, password = std::move(password), client,
+                                     client_key = req.client_key, reply](Store& store) mutable {
+    AuditEntry audit{0, ctx.real_clock.Now(), "user:" + user, "", client, "login", "", ""};
+    auto found = store.FindUser(user);
+    if (!found.ok()) return reply(http::ProblemFor(found.error()));
+    const auto& u = found.value();
+    if (!u || u->disabled || !auth::VerifySecret(u->password_hash, password)) {
+      ctx.password_throttle.RecordFailure(user);
+      ctx.limits.LoginFailed(client_key);
+      audit.action = "login_failed";
+      audit.detail = !u ? "unknown user" : (u->disabled ? "disabled user" : "wrong password");
+      Audit(store, audit);
+      return reply(http::ProblemFor(
+          MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong user name or password")));
+    }
+    ctx.password_throttle.RecordSuccess(user);
+    auth::Principal p;
+    p.role = u->role;
+    p.user = u->name;
+    p.stations = u->stations;
+    audit.role = std::string(ToString(u->role));
+    auto session = OpenSession(ctx, store, std::move(p));
+    if (!session.ok()) return reply(http::ProblemFor(session.error()));
+    Audit(store, audit);
+    reply(Response::Json(201, session->dump()));
+  });
   if (!posted) reply(http::Unavailable("the server is busy; try again"));
 }
 
@@ -118,8 +125,10 @@ void Login(ApiContext& ctx, Request& req, Reply reply) {
   auto body = ParseJsonBody(req.body);
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));
   if (!body->is_object()) return reply(http::BadRequest("the body must be a JSON object"));
-  if (body->contains("station")) return OfficerLogin(ctx, req.client_ip, *body, std::move(reply));
-  if (body->contains("user")) return UserLogin(ctx, req.client_ip, *body, std::move(reply));
+  // The address's budget of failed logins is checked before any hash is computed.
+  if (auto refused = ctx.limits.Login(req.client_key)) return reply(std::move(*refused));
+  if (body->contains("station")) return OfficerLogin(ctx, req, *body, std::move(reply));
+  if (body->contains("user")) return UserLogin(ctx, req, *body, std::move(reply));
   reply(http::ProblemFor(MakeError(ErrorCode::kInvalid, "bad_login",
                                    "send station + pin (officers) or user + password")));
 }

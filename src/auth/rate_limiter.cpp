@@ -35,8 +35,9 @@ Status ValidateOne(const RateLimit& l, std::string_view name) {
 }  // namespace
 
 Status Validate(const RateLimits& limits) {
-  if (auto s = ValidateOne(limits.general, "general"); !s) return s;
-  return ValidateOne(limits.lookup, "lookup");
+  if (auto s = ValidateOne(limits.lookup, "lookup"); !s) return s;
+  if (auto s = ValidateOne(limits.login_failures, "login failure"); !s) return s;
+  return ValidateOne(limits.token, "token");
 }
 
 SecondsSource SteadySeconds() {
@@ -91,6 +92,18 @@ RateLimiter::Decision RateLimiter::Allow(std::string_view key) {
     return {};
   }
   return {false, (1 - b.tokens) / limit_.rate_per_s};
+}
+
+RateLimiter::Decision RateLimiter::Check(std::string_view key) {
+  if (!enabled_) return {};
+  const double now = now_();
+  Shard& shard = ShardFor(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.buckets.find(key);
+  if (it == shard.buckets.end()) return {};
+  const double level = Level(it->second, now);
+  if (level >= 1 - kTokenEpsilon) return {};
+  return {false, (1 - level) / limit_.rate_per_s};
 }
 
 void RateLimiter::Sweep(Shard& shard, double now) {

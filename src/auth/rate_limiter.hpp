@@ -1,5 +1,6 @@
-// Token-bucket rate limits per client key (normally the client address), checked on every
-// request from every event-loop thread: sharded so threads rarely meet on a lock.
+// Token-bucket rate limits per key (a client address for look-ups and failed logins, a session
+// token for authenticated requests), checked from every event-loop thread: sharded so threads
+// rarely meet on a lock.
 #pragma once
 
 #include <array>
@@ -19,12 +20,19 @@ struct RateLimit {
   double burst = 100;      // bucket size: requests allowed at once after an idle spell
 };
 
-// The limits `psm serve` applies. `lookup` guards /api/v1/lookup, which maps an EPIC to a
-// station, so it is far stricter to make enumerating the roll slow.
+// The request budgets `psm serve` applies (docs/security.md). Cached public reads have none: they
+// cost microseconds, and thousands of phones share one carrier address.
 struct RateLimits {
   bool enabled = true;
-  RateLimit general{50, 100};
+  // EPIC look-ups per client address: /api/v1/lookup maps an EPIC to a station, so enumerating
+  // the roll must be slow.
   RateLimit lookup{5, 20};
+  // Failed logins per client address (30 a minute), so one address cannot spray PINs across
+  // stations; correct logins cost nothing, so a sector's officers behind one address all get in.
+  RateLimit login_failures{0.5, 30};
+  // Authenticated requests per session token: an officer replaying a dead spell's reports, or a
+  // control-room screen, fits easily; a stolen token cannot flood the writer.
+  RateLimit token{20, 200};
 };
 
 // Ok when every limit has rate_per_s > 0 and burst >= 1; otherwise kInvalid saying which one.
@@ -54,6 +62,10 @@ class RateLimiter {
   // keep no state. Thread-safe; locks one of kShards mutexes for a hash lookup; never blocks
   // on I/O; allocates only the first time a key is seen.
   Decision Allow(std::string_view key);
+
+  // Whether `key` has a token now, without taking it (a budget spent only by failures checks
+  // first and spends with Allow() when one happens). Same thread-safety and cost as Allow().
+  Decision Check(std::string_view key);
 
   // Buckets currently held, over all shards. For tests and metrics; locks each shard in turn.
   std::size_t KeyCount() const;

@@ -139,18 +139,39 @@ TEST(AuthRateLimiter, ConcurrentCallersShareOneBucket) {
 TEST(AuthRateLimits, Validate) {
   RateLimits limits;
   EXPECT_TRUE(Validate(limits).ok());
-  EXPECT_EQ(limits.general.rate_per_s, 50);
-  EXPECT_EQ(limits.general.burst, 100);
   EXPECT_EQ(limits.lookup.rate_per_s, 5);
   EXPECT_EQ(limits.lookup.burst, 20);
+  EXPECT_EQ(limits.login_failures.rate_per_s * 60, 30);
+  EXPECT_EQ(limits.login_failures.burst, 30);
   limits.lookup.rate_per_s = 0;
   Status s = Validate(limits);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::kInvalid);
   EXPECT_NE(s.error().detail.find("lookup"), std::string::npos);
   limits = RateLimits{};
-  limits.general.burst = 0.5;
+  limits.token.burst = 0.5;
   EXPECT_FALSE(Validate(limits).ok());
+  limits = RateLimits{};
+  limits.login_failures.rate_per_s = -1;
+  EXPECT_FALSE(Validate(limits).ok());
+}
+
+TEST(AuthRateLimiter, CheckLooksWithoutTaking) {
+  ManualTime time;
+  RateLimiter limiter(RateLimit{1, 3}, true, time.Source());
+  for (int i = 0; i < 10; ++i)
+    EXPECT_TRUE(limiter.Check("10.0.0.1").allowed) << "checking spends nothing";
+  EXPECT_EQ(limiter.KeyCount(), 0u) << "an unseen key is not stored by a check";
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(limiter.Allow("10.0.0.1").allowed);
+  const RateLimiter::Decision d = limiter.Check("10.0.0.1");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_NEAR(d.retry_after_s, 1.0, 1e-9);
+  time.Advance(1.0);
+  EXPECT_TRUE(limiter.Check("10.0.0.1").allowed);
+  EXPECT_TRUE(limiter.Check("10.0.0.1").allowed);
+  EXPECT_TRUE(limiter.Allow("10.0.0.1").allowed);
+  EXPECT_FALSE(limiter.Check("10.0.0.1").allowed);
 }
 
 TEST(AuthRateLimiter, SteadySecondsMovesForward) {

@@ -25,14 +25,27 @@ void AddServeOptions(CLI::App& cmd, ServeConfig& c) {
       "minutes without a queue report before an open station raises a no_report alert");
   opt("--admin-cidrs", c.admin_cidrs, "PSM_ADMIN_CIDRS",
       "CIDR,… from which admin tokens are accepted (empty: anywhere)");
-  cmd.add_option("--rate-limits", c.rate_limits, "on|off: per-client rate limits")
+  cmd.add_option("--rate-limits", c.rate_limits,
+                 "on|off: every limit below (off for a benchmark from one address)")
       ->envname("PSM_RATE_LIMITS")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
-  opt("--rate", c.rate_per_s, "PSM_RATE", "requests/s per client address");
-  opt("--rate-burst", c.rate_burst, "PSM_RATE_BURST", "burst per client address");
-  opt("--lookup-rate", c.lookup_rate_per_s, "PSM_LOOKUP_RATE", "EPIC look-ups/s per client");
-  opt("--lookup-burst", c.lookup_burst, "PSM_LOOKUP_BURST", "EPIC look-up burst per client");
+  opt("--lookup-rate", c.lookup_rate_per_s, "PSM_LOOKUP_RATE",
+      "EPIC look-ups/s per client address (IPv6: per /64)");
+  opt("--lookup-burst", c.lookup_burst, "PSM_LOOKUP_BURST", "EPIC look-up burst per address");
+  opt("--login-failures-per-min", c.login_failures_per_min, "PSM_LOGIN_FAILURES_PER_MIN",
+      "failed logins a minute per client address (also the burst)");
+  opt("--token-rate", c.token_rate_per_s, "PSM_TOKEN_RATE",
+      "authenticated requests/s per login (officer or control-room token)");
+  opt("--token-burst", c.token_burst, "PSM_TOKEN_BURST", "authenticated request burst per login");
+  opt("--max-connections-per-address", c.max_connections_per_address,
+      "PSM_MAX_CONNECTIONS_PER_ADDRESS",
+      "open connections per client address, trusted proxies excepted (0 = no cap)");
+  opt("--max-streams-per-address", c.max_streams_per_address, "PSM_MAX_STREAMS_PER_ADDRESS",
+      "open event streams per client address (0 = no cap)");
+  // Retired, so hidden from --help and deploy/.env.example; still accepted (see ServeConfig).
+  cmd.add_option("--rate", c.retired_rate_per_s)->envname("PSM_RATE")->group("");
+  cmd.add_option("--rate-burst", c.retired_rate_burst)->envname("PSM_RATE_BURST")->group("");
   opt("--trusted-proxies", c.trusted_proxies, "PSM_TRUSTED_PROXIES",
       "CIDR,… whose X-Forwarded-For is believed");
   opt("--header-limit", c.header_limit, "PSM_HEADER_LIMIT", "largest request header (bytes)");
@@ -118,8 +131,12 @@ Status ResolveServeConfig(ServeConfig& c, Instant now) {
   if (c.max_connections <= 0) return bad("--max-connections must be positive");
   if (!(c.session_ttl_h > 0)) return bad("--session-ttl-hours must be positive");
   if (c.writer_flush_ms < 0 || c.writer_max_batch <= 0) return bad("bad writer settings");
-  if (c.rate_per_s <= 0 || c.rate_burst < 1 || c.lookup_rate_per_s <= 0 || c.lookup_burst < 1)
+  if (!(c.lookup_rate_per_s > 0) || !(c.lookup_burst >= 1) || !(c.token_rate_per_s > 0) ||
+      !(c.token_burst >= 1))
     return bad("rates must be positive and bursts at least 1");
+  if (!(c.login_failures_per_min >= 1)) return bad("--login-failures-per-min must be at least 1");
+  if (c.max_connections_per_address < 0 || c.max_streams_per_address < 0)
+    return bad("per-address caps must be 0 (no cap) or more");
   const auto split = [](std::string_view rest) {
     std::vector<std::string> out;
     while (!rest.empty()) {

@@ -25,11 +25,17 @@ struct ServeConfig {
   std::string poll_closes = "18:00";
   int threads = 0;  // event-loop threads; 0 = one per core
   int stale_after_min = 30;
-  int no_report_after_min = 30;  // the no_report alert
-  std::string admin_cidrs;       // CIDR,…: where admin tokens are accepted; empty = anywhere
-  std::string rate_limits = "on";
-  double rate_per_s = 50, rate_burst = 100;
-  double lookup_rate_per_s = 5, lookup_burst = 20;
+  int no_report_after_min = 30;    // the no_report alert
+  std::string admin_cidrs;         // CIDR,…: where admin tokens are accepted; empty = anywhere
+  std::string rate_limits = "on";  // off: none of the limits below (a benchmark from one address)
+  double lookup_rate_per_s = 5, lookup_burst = 20;  // EPIC look-ups per client address
+  double login_failures_per_min = 30;               // failed logins per client address
+  double token_rate_per_s = 20, token_burst = 200;  // authenticated requests per login
+  int max_connections_per_address = 512;            // 0 = no cap
+  int max_streams_per_address = 256;                // open event streams; 0 = no cap
+  // The per-address request budget of earlier versions; accepted so old settings still start,
+  // but unused (public reads have no per-address budget): a warning says so when set.
+  double retired_rate_per_s = 0, retired_rate_burst = 0;
   std::string trusted_proxies;  // CIDR,CIDR,…
   std::size_t header_limit = 8 * 1024;
   std::size_t body_limit = 16 * 1024;

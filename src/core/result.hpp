@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cassert>
+#include <chrono>
 #include <string>
 #include <utility>
 #include <variant>
@@ -27,6 +28,9 @@ struct Error {
   std::string reason;
   // Human-readable sentence for the problem+json `detail`.
   std::string detail;
+  // For kLocked and kUnavailable: when the caller may try again (the Retry-After header); zero
+  // when the error does not say.
+  std::chrono::seconds retry_after{0};
 };
 
 inline Error MakeError(ErrorCode code, std::string reason, std::string detail) {

@@ -1,4 +1,5 @@
-// The accept loop of one event loop: enforces max_connections and spawns a session per socket.
+// The accept loop of one event loop: enforces max_connections and the per-address cap, and spawns
+// a session per socket.
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -6,9 +7,12 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 
+#include "http/prepared_response.hpp"
+#include "http/problem.hpp"
 #include "http/session.hpp"
 
 namespace psm::http::detail {
+namespace {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -17,30 +21,64 @@ using boost::system::error_code;
 // new ones cannot keep the loop from the requests of those already open.
 constexpr int kAcceptBurst = 256;
 
+// The bytes of a refusal written straight to a socket that gets no session: `problem`, with
+// Connection: close.
+std::string RefusalWire(Response problem, const DefaultHeaders& defaults) {
+  problem.With("Connection", "close");
+  std::string wire;
+  AppendResponseHead(wire, problem, defaults, problem.body->size());
+  wire += *problem.body;
+  return wire;
+}
+
+// Writes `wire` if the socket takes it at once, then closes: a refused client gets the answer
+// when its buffer has room, and never holds the loop.
+void RefuseSocket(Socket& socket, const std::string& wire) {
+  error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(wire), ec);
+  socket.shutdown(Tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+}  // namespace
+
 Awaitable<> RunAcceptor(ServerShared& shared, Loop& loop) {
-  static const std::string kBusy = [] {
-    std::string body =
-        R"({"type":"https://psm.invalid/problems/unavailable","title":"Service unavailable",)"
-        R"("status":503,"detail":"Too many connections; retry shortly."})";
-    return "HTTP/1.1 503 Service Unavailable\r\nServer: psm\r\n"
-           "Content-Type: application/problem+json\r\nRetry-After: 1\r\nConnection: close\r\n"
-           "Content-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
-  }();
-  // Each connection that RunAcceptor starts serving; over max_connections, a 503 and a close.
-  auto admit = [&shared, &loop](Socket socket) {
+  const auto& defaults = shared.options.default_headers;
+  const std::string busy =
+      RefusalWire(Unavailable("Too many connections; retry shortly."), defaults);
+  const std::string over_per_address = RefusalWire(
+      TooManyRequests(LimitName(Limit::kConnections), std::chrono::seconds(1),
+                      "Too many open connections from this address (limit: connections, at most " +
+                          std::to_string(shared.options.max_connections_per_address) +
+                          " at once); close some or retry shortly."),
+      defaults);
+  // Each connection that RunAcceptor starts serving; over max_connections, a 503 and a close;
+  // over the address's cap, a 429 and a close.
+  auto admit = [&shared, &loop, &busy, &over_per_address](Socket socket) {
     error_code ec;
     if (shared.connections.fetch_add(1) >= shared.options.max_connections) {
       shared.connections.fetch_sub(1);
-      socket.non_blocking(true, ec);
-      socket.write_some(asio::buffer(kBusy), ec);
-      socket.shutdown(Tcp::socket::shutdown_both, ec);
-      socket.close(ec);
+      RefuseSocket(socket, busy);
       return;
     }
+    AddressSlots::Slot slot;
+    if (shared.connection_slots.cap() != 0) {
+      const auto peer = socket.remote_endpoint(ec).address();
+      if (!ec && !shared.trusted.Contains(Unmapped(peer))) {
+        auto taken = shared.connection_slots.TryAcquire(LimitKey(peer));
+        if (!taken) {
+          shared.connections.fetch_sub(1);
+          if (shared.options.refusals) shared.options.refusals->Count(Limit::kConnections);
+          RefuseSocket(socket, over_per_address);
+          return;
+        }
+        slot = std::move(*taken);
+      }
+    }
     socket.set_option(Tcp::no_delay(true), ec);
-    asio::co_spawn(loop.ioc.get_executor(), RunSession(std::move(socket), shared, loop),
-                   asio::detached);
+    asio::co_spawn(loop.ioc.get_executor(),
+                   RunSession(std::move(socket), shared, loop, std::move(slot)), asio::detached);
   };
   Timer backoff(loop.ioc.get_executor());
   error_code ec;

@@ -83,5 +83,14 @@ TEST(HttpClientIp, TakesRightMostUntrusted) {
   EXPECT_EQ(ResolveClientIp(Ip("127.0.0.1"), "2001:db8::1", trusted), Ip("2001:db8::1"));
 }
 
+TEST(HttpClientIp, LimitKeyGroupsIpv6ByTheSlash64) {
+  EXPECT_EQ(LimitKey(Ip("203.0.113.9")), "203.0.113.9");
+  EXPECT_EQ(LimitKey(Ip("::ffff:203.0.113.9")), "203.0.113.9");
+  EXPECT_EQ(LimitKey(Ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")), "2001:db8:1:2::/64");
+  EXPECT_EQ(LimitKey(Ip("2001:db8:1:2::1")), LimitKey(Ip("2001:db8:1:2:ffff::9")));
+  EXPECT_NE(LimitKey(Ip("2001:db8:1:2::1")), LimitKey(Ip("2001:db8:1:3::1")));
+  EXPECT_EQ(LimitKey(Ip("::1")), "::/64");
+}
+
 }  // namespace
 }  // namespace psm::http

@@ -1,6 +1,7 @@
 // X-Forwarded-For resolution.
 #include "http/client_ip.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace psm::http {
@@ -41,6 +42,14 @@ boost::asio::ip::address ResolveClientIp(const boost::asio::ip::address& peer,
     if (!trusted.Contains(current)) return current;
   }
   return current;
+}
+
+std::string LimitKey(const boost::asio::ip::address& client) {
+  const boost::asio::ip::address a = Unmapped(client);
+  if (a.is_v4()) return a.to_string();
+  auto bytes = a.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return boost::asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
 }  // namespace psm::http

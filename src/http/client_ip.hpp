@@ -2,6 +2,7 @@
 // the right-most X-Forwarded-For entry that is not itself trusted. Pure functions; thread-safe.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,5 +31,10 @@ class TrustedProxies {
 boost::asio::ip::address ResolveClientIp(const boost::asio::ip::address& peer,
                                          std::string_view forwarded_for,
                                          const TrustedProxies& trusted);
+
+// The key that per-address limits count a client under: an IPv4 address as itself, an IPv6
+// address as its /64 ("2001:db8:1:2::/64"), since one home, phone or office is given a whole
+// /64 and picks addresses from it at will. IPv4-mapped addresses count as IPv4.
+std::string LimitKey(const boost::asio::ip::address& client);
 
 }  // namespace psm::http

@@ -60,6 +60,7 @@ Response ProblemFor(const Error& error, std::chrono::seconds retry_after) {
   std::string type = error.reason.empty() ? info.type : error.reason;
   Response r = Response::Problem(info.status, info.title, std::move(detail), std::move(type));
   if (info.status == 401) r.With("WWW-Authenticate", "Bearer");
+  if (retry_after.count() <= 0) retry_after = error.retry_after;
   if ((info.status == 429 || info.status == 503) && retry_after.count() > 0) {
     r.With("Retry-After", std::to_string(retry_after.count()));
   }
@@ -100,8 +101,10 @@ Response HeaderTooLarge() {
   return r;
 }
 
-Response TooManyRequests(std::chrono::seconds retry_after, std::string detail) {
-  Response r = Response::Problem(429, "Too many requests", std::move(detail), "rate_limited");
+Response TooManyRequests(std::string_view limit, std::chrono::seconds retry_after,
+                         std::string detail) {
+  Response r = Response::Problem(429, "Too many requests", std::move(detail),
+                                 "rate_limited_" + std::string(limit));
   r.With("Retry-After", std::to_string(std::max<long long>(1, retry_after.count())));
   return r;
 }

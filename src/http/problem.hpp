@@ -27,8 +27,9 @@ std::string ProblemTypeUri(std::string_view suffix);
 unsigned StatusFor(ErrorCode code);
 
 // A problem response for `error`. 401 carries `WWW-Authenticate: Bearer`; 429 and 503 carry
-// `Retry-After` when `retry_after` is positive. A kInternal detail is replaced by a generic
-// sentence so internals never leak to clients (log the error before calling this).
+// `Retry-After` when `retry_after` (or else the error's own retry_after) is positive. A kInternal
+// detail is replaced by a generic sentence so internals never leak to clients (log the error before
+// calling this).
 Response ProblemFor(const Error& error, std::chrono::seconds retry_after = std::chrono::seconds{0});
 
 // 400: the request is syntactically malformed (bad JSON, bad HTTP, bad escape).
@@ -41,8 +42,11 @@ Response MethodNotAllowed(std::string allow);
 Response PayloadTooLarge(std::size_t limit);
 // 431: the request header exceeded the server's limit.
 Response HeaderTooLarge();
-// 429 with Retry-After.
-Response TooManyRequests(std::chrono::seconds retry_after, std::string detail);
+// 429 with Retry-After (at least 1 s) from the limit named `limit` ("lookup", "login",
+// "connections", "streams", "token"): type ".../rate_limited_<limit>", so a client can tell the
+// limits apart. `detail` should say what was limited and how much is allowed.
+Response TooManyRequests(std::string_view limit, std::chrono::seconds retry_after,
+                         std::string detail);
 // 503 with Retry-After, e.g. when shutting down or over the connection limit.
 Response Unavailable(std::string detail,
                      std::chrono::seconds retry_after = std::chrono::seconds{1});

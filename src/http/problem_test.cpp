@@ -58,6 +58,14 @@ TEST(HttpProblem, TypeUri) {
   EXPECT_EQ(j["type"], "https://psm.invalid/problems/conflict");
 }
 
+TEST(HttpProblem, RetryAfterComesFromTheErrorUnlessGiven) {
+  Error locked = MakeError(ErrorCode::kLocked, "rate_limited_token", "slow down");
+  EXPECT_EQ(HeaderOf(ProblemFor(locked), "Retry-After"), "<absent>");
+  locked.retry_after = std::chrono::seconds(7);
+  EXPECT_EQ(HeaderOf(ProblemFor(locked), "Retry-After"), "7");
+  EXPECT_EQ(HeaderOf(ProblemFor(locked, std::chrono::seconds(3)), "Retry-After"), "3");
+}
+
 TEST(HttpProblem, ServerProblems) {
   EXPECT_EQ(BadRequest("bad json").status, 400u);
   EXPECT_EQ(NotFoundProblem("/x").status, 404u);
@@ -68,9 +76,11 @@ TEST(HttpProblem, ServerProblems) {
   EXPECT_EQ(big.status, 413u);
   EXPECT_TRUE(big.close);
   EXPECT_EQ(HeaderTooLarge().status, 431u);
-  Response slow = TooManyRequests(std::chrono::seconds(0), "slow down");
+  Response slow = TooManyRequests("lookup", std::chrono::seconds(0), "slow down");
   EXPECT_EQ(slow.status, 429u);
   EXPECT_EQ(HeaderOf(slow, "Retry-After"), "1");
+  EXPECT_EQ(nlohmann::json::parse(*slow.body)["type"],
+            "https://psm.invalid/problems/rate_limited_lookup");
   EXPECT_EQ(Unavailable("shutting down").status, 503u);
   auto j = nlohmann::json::parse(*BadRequest("bad json").body);
   EXPECT_EQ(j["detail"], "bad json");

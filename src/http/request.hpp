@@ -38,6 +38,8 @@ class Request {
   std::string body;
   // The client address after X-Forwarded-For resolution (see client_ip.hpp), e.g. "203.0.113.7".
   std::string client_ip;
+  // What per-address limits count this client under: client_ip, or its /64 for IPv6 (LimitKey).
+  std::string client_key;
   // When the request header was complete; for latency measurements.
   Clock::time_point received_at{};
 

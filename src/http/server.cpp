@@ -23,7 +23,7 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
     : options_(std::move(options)), router_(router) {
-  shared_.reset(new detail::ServerShared{options_, router_});
+  shared_ = std::make_unique<detail::ServerShared>(options_, router_);
   shared_->trusted = TrustedProxies(options_.trusted_proxies);
   shared_->header_phase_body_limit = router_.MaxBodyLimit(options_.default_body_limit);
   shared_->requests = &metrics.AddCounter("psm_http_requests_total", "HTTP requests answered.",
@@ -42,7 +42,7 @@ Server::~Server() {
   Stop(std::chrono::milliseconds(0));
 }
 
-Status Server::Start() {
+Status Server::Start(ListenClaim claim) {
   std::lock_guard lock(stop_mu_);
   if (started_) return MakeError(ErrorCode::kInternal, "already_started", "Start() called twice");
   unsigned threads = options_.threads ? options_.threads : std::thread::hardware_concurrency();
@@ -54,6 +54,11 @@ Status Server::Start() {
                      "cannot parse listen address '" + options_.host + "'");
   }
   unsigned short port = options_.port;
+  if (!claim.held()) {
+    auto taken = ListenClaim::Take(address, port);
+    if (!taken.ok()) return taken.error();
+    claim = std::move(taken).value();
+  }
   std::vector<std::unique_ptr<detail::Loop>> loops;
   for (unsigned i = 0; i < threads; ++i) {
     auto loop = std::make_unique<detail::Loop>();
@@ -74,6 +79,7 @@ Status Server::Start() {
     loops.push_back(std::move(loop));
   }
   port_ = port;
+  claim_ = std::move(claim);
   loops_ = std::move(loops);
   // Idle connections are closed within a quarter of the shorter wait timeout of their deadline.
   const auto sweep_interval =
@@ -147,6 +153,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
     boost::system::error_code ec;
     loop->acceptor.close(ec);
   }
+  claim_.Release();
   spdlog::info("http: stopped");
 }
 

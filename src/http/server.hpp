@@ -15,6 +15,8 @@
 
 #include "core/result.hpp"
 #include "http/cidr.hpp"
+#include "http/limit_refusals.hpp"
+#include "http/listen_claim.hpp"
 #include "http/metrics.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
@@ -33,6 +35,14 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30'000};   // any single response or SSE write
   std::size_t max_connections = 20'000;  // beyond this, new connections get a 503 and close
+  // Per client address (an IPv6 client per /64, see LimitKey): open connections and open event
+  // streams at most, 0 = no cap; beyond them a 429 naming the limit. Connections from trusted
+  // proxies are not capped (a proxy carries many clients and caps them itself), but the streams
+  // of the clients behind it are.
+  std::size_t max_connections_per_address = 0;
+  std::size_t max_streams_per_address = 0;
+  // Counts the refusals of those caps; may be null. Must outlive the server.
+  LimitRefusals* refusals = nullptr;
   // Peers allowed to set X-Forwarded-For (e.g. the local nginx); see client_ip.hpp.
   std::vector<Cidr> trusted_proxies;
   // Added to every response unless the Response sets the same header (e.g. security headers).
@@ -59,8 +69,11 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds every acceptor and starts the event-loop threads. Returns kUnavailable if the address
-  // cannot be bound (and leaves nothing running). Call once.
-  Status Start();
+  // cannot be bound (and leaves nothing running), with reason "address_in_use" when another
+  // program listens there or another psm server has claimed the port (see listen_claim.hpp).
+  // Call once. `claim`, when it holds one, is the port's claim taken earlier by the caller (to
+  // fail before a slow start-up); otherwise Start() takes it.
+  Status Start(ListenClaim claim = {});
   // The bound port (useful with port 0); 0 before Start().
   unsigned short Port() const { return port_; }
 
@@ -82,6 +95,7 @@ class Server {
   bool stopped_ = false;
   unsigned short port_ = 0;
   std::vector<std::thread> threads_;
+  ListenClaim claim_;  // held while serving, so no second server joins our SO_REUSEPORT group
   // Declared last so it is destroyed first: destroying an io_context destroys the coroutine
   // frames of unfinished sessions, which still refer to shared_.
   std::vector<std::unique_ptr<detail::Loop>> loops_;

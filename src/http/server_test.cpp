@@ -83,7 +83,8 @@ class HttpServerTest : public ::testing::Test {
     options.trusted_proxies = {*Cidr::Parse("127.0.0.1")};
     options.default_headers = {{"X-Content-Type-Options", "nosniff"}};
     options.before_dispatch = [](Request& req) -> std::optional<Response> {
-      if (req.Header("X-Block") == "yes") return TooManyRequests(std::chrono::seconds(5), "no");
+      if (req.Header("X-Block") == "yes")
+        return TooManyRequests("test", std::chrono::seconds(5), "no");
       return std::nullopt;
     };
     server_ = std::make_unique<Server>(std::move(options), router_, metrics_);

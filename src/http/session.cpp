@@ -16,6 +16,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/limit_refusals.hpp"
 #include "http/problem.hpp"
 #include "http/response_writer.hpp"
 #include "http/sse.hpp"
@@ -85,8 +86,13 @@ class Replier final : public Reply::Receiver {
 // when an io_context is destroyed with the session still suspended.
 class SessionGuard {
  public:
-  SessionGuard(ServerShared& shared, Loop& loop, Connection& conn, std::shared_ptr<Wakeup> wakeup)
-      : shared_(shared), loop_(loop), conn_(conn), wakeup_(std::move(wakeup)) {
+  SessionGuard(ServerShared& shared, Loop& loop, Connection& conn, std::shared_ptr<Wakeup> wakeup,
+               AddressSlots::Slot slot)
+      : shared_(shared),
+        loop_(loop),
+        conn_(conn),
+        wakeup_(std::move(wakeup)),
+        slot_(std::move(slot)) {
     loop_.connections.insert(&conn_);
     shared_.connections_gauge->Add(1);
   }
@@ -104,6 +110,7 @@ class SessionGuard {
   Loop& loop_;
   Connection& conn_;
   std::shared_ptr<Wakeup> wakeup_;
+  AddressSlots::Slot slot_;  // the connection's place under its address's cap
 };
 
 bool IsHttpSyntaxError(const error_code& ec) {
@@ -228,7 +235,19 @@ struct LoopEnd {
   bool linger = false;                // unread request bytes may remain: drain before closing
   std::optional<Response> streaming;  // an event stream to serve from here on
   WriteContext stream_ctx;
+  AddressSlots::Slot stream_slot;  // the stream's place under its client's cap
 };
+
+// The 429 for a client already holding its most event streams.
+Response TooManyStreams(ServerShared& shared) {
+  std::string detail = "Too many open event streams from this address (limit: streams, at most " +
+                       std::to_string(shared.options.max_streams_per_address) +
+                       " at once); close one or retry later.";
+  if (shared.options.refusals)
+    return shared.options.refusals->Refuse(Limit::kStreams, std::chrono::seconds(5),
+                                           std::move(detail));
+  return TooManyRequests(LimitName(Limit::kStreams), std::chrono::seconds(5), std::move(detail));
+}
 
 // Reads, dispatches and answers requests until the connection should close or turns into an
 // event stream. Its own coroutine, so the parser, buffers and request of this frame are gone
@@ -241,7 +260,9 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
   bool& linger = end.linger;
   error_code ec;
   auto peer = stream.socket().remote_endpoint(ec).address();
-  const std::string peer_ip = ResolveClientIp(peer, "", shared.trusted).to_string();
+  const auto peer_address = ResolveClientIp(peer, "", shared.trusted);
+  const std::string peer_ip = peer_address.to_string();
+  const std::string peer_key = LimitKey(peer_address);
   beast::flat_buffer buffer;
   // One Request for the whole connection: each exchange overwrites it, reusing its strings.
   Request req;
@@ -349,8 +370,14 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
     req.body = std::move(message.body());
     req.headers = std::move(static_cast<bhttp::fields&>(message.base()));
     const std::string forwarded = ForwardedFor(req.headers);
-    req.client_ip =
-        forwarded.empty() ? peer_ip : ResolveClientIp(peer, forwarded, shared.trusted).to_string();
+    if (forwarded.empty()) {
+      req.client_ip = peer_ip;
+      req.client_key = peer_key;
+    } else {
+      const auto client = ResolveClientIp(peer, forwarded, shared.trusted);
+      req.client_ip = client.to_string();
+      req.client_key = LimitKey(client);
+    }
 
     if (opt.before_dispatch) res = opt.before_dispatch(req);
     if (!res) {
@@ -377,8 +404,15 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count());
     }
+    std::optional<AddressSlots::Slot> stream_slot;
+    if (res->stream && res->status == 200 && !wctx.head_only &&
+        !(stream_slot = shared.stream_slots.TryAcquire(req.client_key))) {
+      res->stream->Close();
+      res = TooManyStreams(shared);
+    }
     if (res->stream && res->status == 200 && !wctx.head_only) {
       conn.phase = Connection::Phase::kStreaming;
+      end.stream_slot = std::move(*stream_slot);
       DurationSeries(shared, loop, route_label)
           .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       end.streaming.emplace(std::move(*res));
@@ -413,15 +447,16 @@ Awaitable<> SweepIdle(ServerShared& shared, Loop& loop, std::chrono::millisecond
   }
 }
 
-Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop) {
+Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop,
+                       AddressSlots::Slot connection_slot) {
   Stream stream(std::move(socket));
   Timer timer(stream.get_executor());
   if (!loop.wakes) loop.wakes = std::make_shared<WakeQueue>(stream.get_executor());
   auto wakeup = std::make_shared<Wakeup>(loop.wakes, &timer);
   Connection conn{Connection::Phase::kIdle, &stream, &timer};
-  SessionGuard guard(shared, loop, conn, wakeup);
-  auto slot = std::make_shared<ReplySlot>();
-  slot->wakeup = wakeup;
+  SessionGuard guard(shared, loop, conn, wakeup, std::move(connection_slot));
+  auto reply_slot = std::make_shared<ReplySlot>();
+  reply_slot->wakeup = wakeup;
 
   error_code ec;
   // Lets prepared responses be written synchronously when the send buffer has room; the
@@ -429,7 +464,7 @@ Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop) {
   stream.socket().non_blocking(true, ec);
   bool linger = false;
   try {
-    LoopEnd end = co_await ServeRequests(stream, shared, loop, conn, slot, timer);
+    LoopEnd end = co_await ServeRequests(stream, shared, loop, conn, reply_slot, timer);
     linger = end.linger;
     if (end.streaming) {
       co_await StreamEvents(stream, shared, *end.streaming, end.stream_ctx, timer);

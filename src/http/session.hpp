@@ -20,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "http/address_slots.hpp"
 #include "http/client_ip.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
@@ -42,8 +43,16 @@ class WakeQueue;  // wakeup.hpp
 
 // State shared by every session of one server. Outlives all sessions.
 struct ServerShared {
+  ServerShared(const ServerOptions& opts, const Router& r)
+      : options(opts),
+        router(r),
+        connection_slots(opts.max_connections_per_address),
+        stream_slots(opts.max_streams_per_address) {}
+
   const ServerOptions& options;
   const Router& router;
+  AddressSlots connection_slots;  // open connections per client address
+  AddressSlots stream_slots;      // open event streams per client address
   TrustedProxies trusted;
   std::size_t header_phase_body_limit = 0;  // largest route limit, before the route is known
   std::atomic<bool> stopping{false};
@@ -97,7 +106,9 @@ struct Loop {
 };
 
 // Serves one connection until it closes; registers itself in `loop` while alive.
-Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop);
+// `connection_slot` is the connection's place under its address's cap, held until it closes.
+Awaitable<> RunSession(Socket socket, ServerShared& shared, Loop& loop,
+                       AddressSlots::Slot connection_slot);
 
 // Closes the loop's connections that waited for a request past their idle_deadline, checking
 // every `interval`, until loop.sweep is cancelled. One timer per loop instead of one armed per

@@ -157,6 +157,29 @@ class Psm:
             con.close()
 
 
+class DemoPsm(Psm):
+    """Psm, but with a district from `psm demo-data` (scale 1 = 1,951 stations) instead of the
+    small fixture; `pins_file` holds every station's PIN."""
+
+    def __init__(self, binary, scale, seed=1, extra_args=()):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="psm-demo-")
+        self.db = os.path.join(self.dir, "psm.db")
+        self.store = "sqlite:" + self.db
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.port = None
+        self.log = None
+        self.roll = os.path.join(self.dir, "roll")
+        self.run_cli("demo-data", "--out", self.roll, "--scale", str(scale), "--seed", str(seed))
+        self.run_cli("import", "--store", self.store, self.roll)
+        self.pins_file = os.path.join(self.dir, "pins.csv")
+        self.run_cli("admin", "issue-pins", "--store", self.store, "--out", self.pins_file)
+        with open(self.pins_file) as f:
+            rows = [line.strip().split(",") for line in f.readlines()[1:]]
+        self.pins = {station: pin for station, pin in rows}
+
+
 def queue_report(observed_at, men=5, women=4, others=0, rid=None):
     return {"id": rid or new_id(), "kind": "queue", "observed_at": observed_at,
             "queue": {"men": men, "women": women, "others": others}}

@@ -69,7 +69,8 @@ class SecurityTest(unittest.TestCase):
             self.assertEqual(status, 429)
             self.assertGreaterEqual(int(headers["retry-after"]), 1)
             self.assertEqual(json.loads(body)["status"], 429)
-            # Station reads use the general limit, not the look-up one.
+            self.assertTrue(json.loads(body)["type"].endswith("/rate_limited_lookup"), body)
+            # Station reads have no per-address budget at all.
             self.assertEqual(psm.request("GET", "/api/v1/stations/34-1", conn=conn)[0], 200)
             conn.close()
             # Behind the trusted proxy, each forwarded client has its own bucket.

@@ -1,0 +1,71 @@
+// Each refusal says which limit it hit and how much that limit allows, so an operator reading a
+// client's complaint, or the client itself, knows what to change.
+#include "api/request_limits.hpp"
+
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace psm::api {
+namespace {
+
+// Whole seconds, rounded up so a polite client never retries too soon; at least 1.
+std::chrono::seconds RetryAfter(double seconds) {
+  return std::chrono::seconds(std::max<long>(1, static_cast<long>(std::ceil(seconds))));
+}
+
+// "5 a second" / "30 a minute": the way a person would state the budget.
+std::string Rate(const auth::RateLimit& l) {
+  if (l.rate_per_s >= 1) return fmt::format("{:g} a second", l.rate_per_s);
+  return fmt::format("{:g} a minute", l.rate_per_s * 60);
+}
+
+}  // namespace
+
+RequestLimits::RequestLimits(const auth::RateLimits& limits, http::LimitRefusals& refusals,
+                             auth::SecondsSource now)
+    : limits_(limits),
+      refusals_(refusals),
+      lookup_(limits.lookup, limits.enabled, now),
+      login_failures_(limits.login_failures, limits.enabled, now),
+      token_(limits.token, limits.enabled, std::move(now)) {}
+
+std::optional<http::Response> RequestLimits::Lookup(std::string_view client_key) {
+  const auto d = lookup_.Allow(client_key);
+  if (d.allowed) return std::nullopt;
+  return refusals_.Refuse(
+      http::Limit::kLookup, RetryAfter(d.retry_after_s),
+      fmt::format("Too many EPIC look-ups from this address (limit: lookup, {} in bursts of {:g}); "
+                  "retry in {} s.",
+                  Rate(limits_.lookup), limits_.lookup.burst, RetryAfter(d.retry_after_s).count()));
+}
+
+std::optional<http::Response> RequestLimits::Login(std::string_view client_key) {
+  const auto d = login_failures_.Check(client_key);
+  if (d.allowed) return std::nullopt;
+  return refusals_.Refuse(
+      http::Limit::kLogin, RetryAfter(d.retry_after_s),
+      fmt::format("Too many failed logins from this address (limit: login, {} failures); "
+                  "retry in {} s.",
+                  Rate(limits_.login_failures), RetryAfter(d.retry_after_s).count()));
+}
+
+void RequestLimits::LoginFailed(std::string_view client_key) {
+  login_failures_.Allow(client_key);  // spends one failure; a refusal here changes nothing
+}
+
+Status RequestLimits::Token(std::string_view token_hash) {
+  const auto d = token_.Allow(token_hash);
+  if (d.allowed) return {};
+  refusals_.Count(http::Limit::kToken);
+  Error e = MakeError(
+      ErrorCode::kLocked, "rate_limited_token",
+      fmt::format("Too many requests with this login (limit: token, {} in bursts of {:g}); "
+                  "retry in {} s.",
+                  Rate(limits_.token), limits_.token.burst, RetryAfter(d.retry_after_s).count()));
+  e.retry_after = RetryAfter(d.retry_after_s);
+  return e;
+}
+
+}  // namespace psm::api
