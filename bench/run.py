@@ -123,8 +123,9 @@ class Bench:
             f.write("\n".join(lines) + "\n")
         return path
 
-    def psm(self, name, *extra):
-        return servers.Psm(self.cfg.binary, self.db, self.work, name, extra)
+    def psm(self, name, *extra, rate_limits="off"):
+        return servers.Psm(self.cfg.binary, self.db, self.work, name, extra,
+                           rate_limits=rate_limits)
 
     def officers_file(self, psm, n):
         """Logs in officers of the first n stations (Argon2id makes each login slow on purpose)."""
@@ -178,14 +179,16 @@ class Bench:
             peer = self.start(servers.ExpressPeer(self.work, self.bodies))
         measured = set()
 
-        def paired(scenario, c, name, script, label, reference, with_peer=False):
+        def paired(scenario, c, name, script, label, reference, with_peer=False, server=psm,
+                   read_reference=None):
             ng_runs, psm_runs, peer_runs = [], [], []
             for _ in range(cfg.pairs):
                 if ng is not None:
                     ng_runs.append(self.nginx_run(
                         ng, c, env, reference, f"nginx reference c{c}" +
                         ("" if reference == f"nginx-{c}" else f", beside {name}")))
-                psm_runs.append(load.measure(name, psm, script, c, cfg.pair_duration, env, label,
+                psm_runs.append(load.measure(name, server, script, c, cfg.pair_duration, env,
+                                             label,
                                              reference=reference if ng is not None else None))
                 if with_peer and peer is not None:
                     peer_runs.append(load.measure(f"express-{c}", peer, "stations.lua", c,
@@ -194,6 +197,8 @@ class Bench:
                 measured.add(c)
                 self.add(1, "nginx", load.merge(ng_runs))
             row = load.merge(psm_runs)
+            if read_reference:
+                row["read_reference"] = read_reference
             if ng is not None:
                 row["pair_ratios"] = turn_ratios(psm_runs, ng_runs)
             if peer_runs:
@@ -207,6 +212,14 @@ class Bench:
                 paired(2, c, f"station-{c}", "stations.lua", f"station status c{c}", f"nginx-{c}",
                        with_peer=True)
             self.express_measured = peer is not None
+            # The production setting, limits on, in one read scenario to show their cost: a
+            # second psm (its own copy of the district) with every limit of docs/security.md;
+            # wrk's c256 from one address stays under the 512 connections an address may hold.
+            c = cfg.conns
+            limited = self.start(self.psm("reads-limits", rate_limits="on"))
+            paired(2, c, f"station-{c}-limits", "stations.lua", f"station status c{c}, limits on",
+                   f"nginx-{c}", server=limited, read_reference=f"station-{c}")
+            self.stop(limited)
         if self.wanted("lookup"):
             c = cfg.conns
             paired(3, c, f"lookup-{c}", "lookup.lua", f"EPIC lookup c{c}",

@@ -39,7 +39,8 @@ def status_of(port, path):
 class Psm:
     """`psm serve` on a private copy of a prepared store, on the bench's fixed polling day clock."""
 
-    def __init__(self, binary, template_db, work, name, extra_args=(), wrapper=()):
+    def __init__(self, binary, template_db, work, name, extra_args=(), wrapper=(),
+                 rate_limits="off"):
         self.binary = binary
         self.dir = os.path.join(work, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -52,9 +53,11 @@ class Psm:
         # Polling day today, its clock at 10:00 IST and running in real time, so officer reports
         # observed "now" are inside polling hours whenever the bench runs.
         # `wrapper` runs psm under another program (valgrind, for bench/tools/instructions.py).
+        # The limits are off by default: every load comes from one address (see docs/security.md);
+        # one read scenario turns them on to show what they cost.
         self.cmd = [*wrapper, binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--store",
                     "sqlite:" + self.db, "--poll-date", today, "--clock-start", "10:00",
-                    "--clock-speed", "1", "--threads", "2", "--rate-limits", "off",
+                    "--clock-speed", "1", "--threads", "2", "--rate-limits", rate_limits,
                     "--log-level", "warn", *extra_args]
         self.proc = None
         self.ready_s = None
