@@ -35,7 +35,8 @@ class LoginThrottle {
                          std::size_t max_keys = 100000);
 
   // Ok when `key` may try to log in now. While locked: kLocked, reason "login_locked", detail
-  // "too many wrong PINs; try again in N s" (N rounded up, at least 1). Call before verifying.
+  // "too many wrong PINs in a row (limit: login); try again in N s" (N rounded up, at least 1).
+  // Call before verifying.
   Status Check(std::string_view key);
 
   // How long `key` stays locked from now; zero when it is not locked. For a Retry-After header.

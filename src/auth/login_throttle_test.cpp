@@ -25,7 +25,7 @@ TEST(AuthLoginThrottle, FifthFailureLocksForFiveMinutes) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::kLocked);
   EXPECT_EQ(s.error().reason, "login_locked");
-  EXPECT_EQ(s.error().detail, "too many wrong PINs; try again in 300 s");
+  EXPECT_EQ(s.error().detail, "too many wrong PINs in a row (limit: login); try again in 300 s");
   EXPECT_EQ(throttle.Remaining("34-112"), minutes(5));
   // Other keys are unaffected.
   EXPECT_TRUE(throttle.Check("34-113").ok());
@@ -33,7 +33,8 @@ TEST(AuthLoginThrottle, FifthFailureLocksForFiveMinutes) {
   clock.Advance(seconds(299) + Millis(500));
   s = throttle.Check("34-112");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().detail, "too many wrong PINs; try again in 1 s");  // 0.5 s rounds up
+  EXPECT_EQ(s.error().detail,
+            "too many wrong PINs in a row (limit: login); try again in 1 s");  // 0.5 s rounds up
 
   clock.Advance(Millis(500));
   EXPECT_TRUE(throttle.Check("34-112").ok());
@@ -98,7 +99,8 @@ TEST(AuthLoginThrottle, CustomLimitsAndCredentialName) {
     throttle.RecordFailure("alice");
   Status s = throttle.Check("alice");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().detail, "too many wrong passwords; try again in 900 s");
+  EXPECT_EQ(s.error().detail,
+            "too many wrong passwords in a row (limit: login); try again in 900 s");
 }
 
 TEST(AuthLoginThrottle, MemoryStaysBounded) {
