@@ -117,6 +117,10 @@ TEST_F(HttpLimitsTest, StreamsOverTheAddressCapGetA429) {
   EXPECT_NE(refused->body().find("rate_limited_streams"), std::string::npos) << refused->body();
   EXPECT_FALSE((*refused)["Retry-After"].empty());
   EXPECT_TRUE(Counted("streams", 1));
+  EXPECT_NE(metrics_.Render().find(
+                "psm_http_requests_total{route=\"/events\",method=\"GET\",status=\"429\"} 1"),
+            std::string::npos)
+      << "the refusal is counted as what it was";
   EXPECT_EQ(hub_.SubscriberCount(), 2u) << "the refused stream's subscription was closed";
   ASSERT_TRUE(OpenStream(d, "X-Forwarded-For: 2001:db8:5:7::1\r\n"));
   // The refused connection is still usable.

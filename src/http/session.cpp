@@ -394,6 +394,13 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
           break;
       }
     }
+    // An event stream takes a place under its client's cap before it is counted or logged.
+    std::optional<AddressSlots::Slot> stream_slot;
+    if (res->stream && res->status == 200 && !wctx.head_only &&
+        !(stream_slot = shared.stream_slots.TryAcquire(req.client_key))) {
+      res->stream->Close();
+      res = TooManyStreams(shared);
+    }
     if (res->close || shared.stopping.load()) wctx.keep_alive = false;
 
     RequestSeries(shared, loop, route_label, req.method, res->status).Inc();
@@ -403,12 +410,6 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
           res->status,
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count());
-    }
-    std::optional<AddressSlots::Slot> stream_slot;
-    if (res->stream && res->status == 200 && !wctx.head_only &&
-        !(stream_slot = shared.stream_slots.TryAcquire(req.client_key))) {
-      res->stream->Close();
-      res = TooManyStreams(shared);
     }
     if (res->stream && res->status == 200 && !wctx.head_only) {
       conn.phase = Connection::Phase::kStreaming;
