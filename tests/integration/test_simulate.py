@@ -15,9 +15,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import harness
 
@@ -202,6 +204,16 @@ def test_bad_arguments_and_unreachable_server(psm):
                           capture_output=True, text=True, timeout=60)
     check(proc.returncode == 3 and "cannot use the server" in proc.stderr,
           f"unreachable server: {proc.returncode} {proc.stderr}")
+    # A server that takes the connection but never answers: the 5 s timeout ends the wait.
+    with socket.socket() as mute:
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)
+        started = time.monotonic()
+        proc = subprocess.run([BIN, "simulate", "--url", f"http://127.0.0.1:{mute.getsockname()[1]}",
+                               "--pins", pins], capture_output=True, text=True, timeout=60)
+        waited = time.monotonic() - started
+    check(proc.returncode == 3 and "timeout" in proc.stderr and waited < 30,
+          f"mute server: {proc.returncode} after {waited:.1f} s: {proc.stderr}")
 
 
 def test_source_range_off(psm):
