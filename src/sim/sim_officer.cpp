@@ -99,8 +99,13 @@ void OfficerWorker::Run() {
     }
     ++i;
   }
+  // Cancelled early, the rest of the day was not yet due: only what was due counts as unsent.
+  Instant cutoff = ctx_.stop_at;
+  if (const auto now = ctx_.clock->Now(std::chrono::steady_clock::now())) {
+    cutoff = std::min(cutoff, *now);
+  }
   for (; i < items_.size(); ++i) {
-    if (items_[i].report >= 0 && items_[i].due < ctx_.stop_at) ++unsent_;
+    if (items_[i].report >= 0 && items_[i].due < cutoff) ++unsent_;
   }
 }
 

@@ -40,7 +40,7 @@ struct SimCounters {
   std::atomic<std::uint64_t> repeated{0};      // 200 on a first send (after a lost answer)
   std::atomic<std::uint64_t> rejected{0};      // 4xx other than 401/429
   std::atomic<std::uint64_t> late{0};          // late reports sent
-  std::atomic<std::uint64_t> dropped{0};       // planned drops (never sent)
+  std::atomic<std::uint64_t> dropped{0};       // planned drops (never sent) due by the end
   std::atomic<std::uint64_t> dup_sent{0};      // second sends of duplicated reports
   std::atomic<std::uint64_t> dup_repeated{0};  // … answered 200 "repeated"
   std::atomic<std::uint64_t> dup_other{0};     // … answered anything else
@@ -91,8 +91,8 @@ class OfficerWorker {
   void Run();
   // Ids the server accepted (created, or repeated on a first send). Call after Run().
   const std::vector<std::string>& AcceptedIds() const { return accepted_; }
-  // Planned reports due before the stop time but not sent when Run() returned (the run was
-  // cancelled or could not keep up).
+  // Planned reports due before the stop time, and before the server's time when Run()
+  // returned, but not sent (the run was cancelled or could not keep up).
   std::uint64_t Unsent() const { return unsent_; }
 
  private:

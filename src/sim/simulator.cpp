@@ -198,13 +198,6 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
   ctx.timeout = opts.timeout;
   ctx.counters = &counters;
   ctx.cancel = &cancel;
-  for (const SimStation& s : stations) {
-    for (const PlannedReport& r : s.plan) {
-      if (r.dropped && ctx.opens + std::chrono::minutes(r.send_minute) < ctx.stop_at) {
-        ++counters.dropped;
-      }
-    }
-  }
   const auto offset = district->day.utc_offset;
   const Instant start = *clock.Now(SteadyClock::now());
   out << "psm simulate: " << stations.size() << " stations, " << electors << " electors, speed "
@@ -266,6 +259,12 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
   if (lookup_thread.joinable()) lookup_thread.join();
   const Instant end = *clock.Now(SteadyClock::now());
   counters.silent += silence.Announce(end, out);
+  for (const SimStation& s : stations) {
+    for (const PlannedReport& r : s.plan) {
+      const Instant due = ctx.opens + std::chrono::minutes(r.send_minute);
+      if (r.dropped && due < ctx.stop_at && due < end) ++counters.dropped;
+    }
+  }
 
   RunFacts facts;
   facts.sim_time = FormatLocalTime(end, offset);
