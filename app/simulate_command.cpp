@@ -62,7 +62,8 @@ Command AddSimulateCommand(CLI::App& cli) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--until", o->until,
                   "stop at this local time HH:MM (default: after the close-of-poll reports)");
-  sub->add_option("--threads", o->threads, "officer threads (one keep-alive connection each)")
+  sub->add_option("--threads", o->threads,
+                  "officer threads; each station keeps a keep-alive connection of its own")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   sub->add_option("--epics", o->epics_file,
@@ -75,6 +76,23 @@ Command AddSimulateCommand(CLI::App& cli) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   sub->add_option("--summary-json", o->summary_json, "also write the summary to FILE as JSON");
+  sub->add_option(
+      "--source-range", o->source_range,
+      "CIDR|off: the addresses officers and voters connect from, so the server sees many "
+      "phones: each station one fixed address from the lower half, each voter one from the "
+      "upper half (reused round robin if too few). Default: 127.1.0.0/16 when the server is on "
+      "IPv4 loopback (127.0.0.0/8 or localhost; Linux needs no set-up for it), else the "
+      "kernel's choice; off: always the kernel's choice. IPv6 servers are never bound ([::1] "
+      "is the only loopback address). A range outside 127/8 is used only when given here, and "
+      "its addresses must be configured on this machine");
+  // The same variable as the server's, so that a shared environment or .env keeps them equal.
+  sub->add_option("--silent-after-min", o->silent_after_min,
+                  "the server's PSM_NO_REPORT_AFTER_MIN (read from it when set): print a "
+                  "`silent` line when the plan (dropped and late reports) leaves an open "
+                  "station without a queue report this long")
+      ->envname("PSM_NO_REPORT_AFTER_MIN")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   return Command{sub, [o] { return RunSimulate(*o); }};
 }
 

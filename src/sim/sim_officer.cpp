@@ -1,4 +1,5 @@
-// Officer worker: login, timed report sends with safe retries, duplicates, accuracy checks.
+// Officer worker: login, timed report sends with safe retries, duplicates, accuracy checks; a
+// connection per station.
 #include "sim/sim_officer.hpp"
 
 #include <algorithm>
@@ -52,7 +53,7 @@ OfficerWorker::OfficerWorker(const SimContext& ctx, std::vector<SimStation*> sta
       stations_(std::move(stations)),
       tokens_(stations_.size()),
       login_failed_(stations_.size(), false),
-      http_(ctx.target, ctx.timeout) {
+      clients_(stations_.size()) {
   for (std::size_t j = 0; j < stations_.size(); ++j) {
     const SimStation& s = *stations_[j];
     for (std::size_t k = 0; k < s.plan.size(); ++k) {
@@ -98,9 +99,22 @@ void OfficerWorker::Run() {
     }
     ++i;
   }
-  for (; i < items_.size(); ++i) {
-    if (items_[i].report >= 0 && items_[i].due < ctx_.stop_at) ++unsent_;
+  // Cancelled early, the rest of the day was not yet due: only what was due counts as unsent.
+  Instant cutoff = ctx_.stop_at;
+  if (const auto now = ctx_.clock->Now(std::chrono::steady_clock::now())) {
+    cutoff = std::min(cutoff, *now);
   }
+  for (; i < items_.size(); ++i) {
+    if (items_[i].report >= 0 && items_[i].due < cutoff) ++unsent_;
+  }
+}
+
+HttpClient& OfficerWorker::Client(std::size_t j) {
+  if (!clients_[j]) {
+    clients_[j] =
+        std::make_unique<HttpClient>(ctx_.target, ctx_.timeout, loop_, stations_[j]->source);
+  }
+  return *clients_[j];
 }
 
 bool OfficerWorker::Login(std::size_t j) {
@@ -108,7 +122,7 @@ bool OfficerWorker::Login(std::size_t j) {
   const SimStation& s = *stations_[j];
   const std::string body = Json{{"station", s.id}, {"pin", s.pin}}.dump();
   for (int attempt = 0; attempt < kMaxAttempts && !ctx_.cancel->load(); ++attempt) {
-    auto res = http_.Request("POST", "/api/v1/sessions", body);
+    auto res = Client(j).Request("POST", "/api/v1/sessions", body);
     if (!res.ok()) {
       Backoff(1);
       continue;
@@ -140,7 +154,7 @@ int OfficerWorker::Post(std::size_t j, const std::string& body, std::string* rea
   for (int attempt = 0; attempt < kMaxAttempts && !ctx_.cancel->load(); ++attempt) {
     if (tokens_[j].empty() && !Login(j)) return -1;
     const auto t0 = std::chrono::steady_clock::now();
-    auto res = http_.Request("POST", target, body, tokens_[j]);
+    auto res = Client(j).Request("POST", target, body, tokens_[j]);
     if (!res.ok()) {
       status = 0;
       Backoff(1);
@@ -192,7 +206,7 @@ void OfficerWorker::Check(std::size_t j) {
   SimCounters& c = *ctx_.counters;
   const SimStation& s = *stations_[j];
   const auto t0 = std::chrono::steady_clock::now();
-  auto res = http_.Request("GET", "/api/v1/stations/" + s.id);
+  auto res = Client(j).Request("GET", "/api/v1/stations/" + s.id);
   if (!res.ok() || res->status != 200) return;
   c.read_latency.Record(MillisSince(t0));
   ++c.checks;

@@ -1,10 +1,12 @@
 // The simulator's officers: a worker thread that logs in for its stations, sends their planned
 // reports when the server's clock reaches them, and samples the published wait for accuracy.
+// Each station is a phone of its own: its own keep-alive connection from its own address.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -24,6 +26,7 @@ struct SimStation {
   int ac = 0;
   GenderCounts electors;
   std::string pin;
+  std::string source;  // the address its officer's phone connects from; empty: the kernel's choice
   StationDay day;
   std::vector<PlannedReport> plan;
   bool sampled = false;  // its published wait is compared with the true wait
@@ -37,7 +40,7 @@ struct SimCounters {
   std::atomic<std::uint64_t> repeated{0};      // 200 on a first send (after a lost answer)
   std::atomic<std::uint64_t> rejected{0};      // 4xx other than 401/429
   std::atomic<std::uint64_t> late{0};          // late reports sent
-  std::atomic<std::uint64_t> dropped{0};       // planned drops (never sent)
+  std::atomic<std::uint64_t> dropped{0};       // planned drops (never sent) due by the end
   std::atomic<std::uint64_t> dup_sent{0};      // second sends of duplicated reports
   std::atomic<std::uint64_t> dup_repeated{0};  // … answered 200 "repeated"
   std::atomic<std::uint64_t> dup_other{0};     // … answered anything else
@@ -52,6 +55,7 @@ struct SimCounters {
   std::atomic<std::uint64_t> lookups_failed{0};  // other statuses and transport errors
   std::atomic<std::uint64_t> checks{0};          // station reads for accuracy
   std::atomic<std::uint64_t> checks_stale{0};    // … that published a wait marked stale
+  std::atomic<std::uint64_t> silent{0};          // silent spells begun (see sim_silence.hpp)
   LatencyHistogram report_latency;
   LatencyHistogram read_latency;
   AccuracyStats accuracy;        // every station-time with a published wait
@@ -76,8 +80,9 @@ struct SimContext {
   const std::atomic<bool>* cancel = nullptr;  // set on SIGINT
 };
 
-// Sends everything for its stations, in each station's order. Run() blocks on the network;
-// construct and run each worker on its own thread.
+// Sends everything for its stations, in each station's order, each station over a connection
+// of its own (opened when first needed, bound to the station's source address). Run() blocks on
+// the network; construct and run each worker on its own thread.
 class OfficerWorker {
  public:
   OfficerWorker(const SimContext& ctx, std::vector<SimStation*> stations);
@@ -86,8 +91,8 @@ class OfficerWorker {
   void Run();
   // Ids the server accepted (created, or repeated on a first send). Call after Run().
   const std::vector<std::string>& AcceptedIds() const { return accepted_; }
-  // Planned reports due before the stop time but not sent when Run() returned (the run was
-  // cancelled or could not keep up).
+  // Planned reports due before the stop time, and before the server's time when Run()
+  // returned, but not sent (the run was cancelled or could not keep up).
   std::uint64_t Unsent() const { return unsent_; }
 
  private:
@@ -104,13 +109,15 @@ class OfficerWorker {
   int Post(std::size_t j, const std::string& body, std::string* reason);
   bool Login(std::size_t j);
   void Check(std::size_t j);
+  HttpClient& Client(std::size_t j);
 
   SimContext ctx_;
   std::vector<SimStation*> stations_;
   std::vector<std::string> tokens_;
   std::vector<bool> login_failed_;
   std::vector<Item> items_;
-  HttpClient http_;
+  HttpLoop loop_;  // before the clients: it must outlive them
+  std::vector<std::unique_ptr<HttpClient>> clients_;
   std::vector<std::string> accepted_;
   std::uint64_t unsent_ = 0;
 };

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <cmath>
 #include <ostream>
+#include <set>
 
 namespace psm::sim {
 namespace {
@@ -20,15 +21,62 @@ nlohmann::json AccuracyJson(const AccuracyStats& a) {
           {"above_range_share", Round(a.AboveShare(), 4)}};
 }
 
+struct SilentCounts {
+  std::size_t dropped = 0, late = 0, none_due = 0, stations = 0;
+};
+
+SilentCounts CountSilent(const std::vector<StationSpell>& spells) {
+  SilentCounts n;
+  std::set<std::string> stations;
+  for (const StationSpell& s : spells) {
+    stations.insert(s.station);
+    switch (s.spell.cause) {
+      case SilenceCause::kDropped:
+        ++n.dropped;
+        break;
+      case SilenceCause::kLate:
+        ++n.late;
+        break;
+      case SilenceCause::kNoneDue:
+        ++n.none_due;
+        break;
+    }
+  }
+  n.stations = stations.size();
+  return n;
+}
+
+nlohmann::json SilentJson(const RunFacts& f) {
+  const SilentCounts n = CountSilent(f.silent);
+  nlohmann::json list = nlohmann::json::array();
+  auto at = [&](int minute) { return FormatRfc3339(f.opens + std::chrono::minutes(minute)); };
+  for (const StationSpell& s : f.silent) {
+    list.push_back({{"station", s.station},
+                    {"from", at(s.spell.from)},
+                    {"until", at(s.spell.until)},
+                    {"since", at(s.spell.since)},
+                    {"cause", ToString(s.spell.cause)},
+                    {"end", ToString(s.spell.end)}});
+  }
+  return {{"after_min", f.silent_after_min},
+          {"count", f.silent.size()},
+          {"stations", n.stations},
+          {"dropped", n.dropped},
+          {"late", n.late},
+          {"none_due", n.none_due},
+          {"spells", list}};
+}
+
 }  // namespace
 
 std::string ProgressLine(const std::string& sim_time, const SimCounters& c) {
   return fmt::format(
       "[sim {}] reports sent {} (created {}, repeated {}, rejected {}, duplicates {}/{} repeated) "
-      "| look-ups {} (ok {}, 429 {}) | checks {} | errors {}",
+      "| look-ups {} (ok {}, 429 {}) | checks {} | silent {} | errors {}",
       sim_time, c.sent.load(), c.created.load(), c.repeated.load(), c.rejected.load(),
       c.dup_repeated.load(), c.dup_sent.load(), c.lookups.load(), c.lookups_ok.load(),
-      c.lookups_throttled.load(), c.checks.load(), c.errors.load() + c.lookups_failed.load());
+      c.lookups_throttled.load(), c.checks.load(), c.silent.load(),
+      c.errors.load() + c.lookups_failed.load());
 }
 
 nlohmann::json SummaryJson(const RunFacts& f, const SimCounters& c) {
@@ -78,6 +126,7 @@ nlohmann::json SummaryJson(const RunFacts& f, const SimCounters& c) {
         {"stale_published", c.checks_stale.load()},
         {"all", AccuracyJson(c.accuracy)},
         {"fresh", AccuracyJson(c.accuracy_fresh)}}},
+      {"silent", SilentJson(f)},
       {"turnout",
        {{"model_pct", Round(f.model_turnout_pct, 2)},
         {"server_pct", f.server_turnout_pct < 0 ? nlohmann::json(nullptr)
@@ -110,6 +159,11 @@ void PrintSummary(std::ostream& out, const RunFacts& f, const SimCounters& c) {
       f.sampled_stations, c.accuracy.Count(), c.checks_stale.load(), c.accuracy.MeanAbsError(),
       100 * c.accuracy.InsideShare(), 100 * c.accuracy.AboveShare(),
       c.accuracy_fresh.MeanAbsError(), 100 * c.accuracy_fresh.InsideShare());
+  const SilentCounts n = CountSilent(f.silent);
+  out << fmt::format(
+      "silent: {} spells at {} stations without a queue report for {} min while open (a dropped "
+      "report {}, a late report {}, none due {}); each is a `silent` line above\n",
+      f.silent.size(), n.stations, f.silent_after_min, n.dropped, n.late, n.none_due);
   out << fmt::format("turnout: model {:.1f} %, server {}\n", f.model_turnout_pct,
                      f.server_turnout_pct < 0 ? std::string("unknown")
                                               : fmt::format("{:.1f} %", f.server_turnout_pct));

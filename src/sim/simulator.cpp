@@ -1,5 +1,5 @@
-// RunSimulation: set-up (district, stations, PINs, model), the officer and look-up threads, the
-// clock re-sync and progress loop, and the summary.
+// RunSimulation: set-up (district, stations, PINs, model, source addresses, silent spells), the
+// officer and voter threads, the clock re-sync, progress and silence loop, and the summary.
 #include "sim/simulator.hpp"
 
 #include <algorithm>
@@ -14,9 +14,13 @@
 #include "sim/sim_clock.hpp"
 #include "sim/sim_http_client.hpp"
 #include "sim/sim_officer.hpp"
+#include "sim/sim_open_files.hpp"
 #include "sim/sim_rng.hpp"
 #include "sim/sim_setup.hpp"
+#include "sim/sim_silence_log.hpp"
+#include "sim/sim_source_range.hpp"
 #include "sim/sim_summary.hpp"
+#include "sim/sim_voters.hpp"
 
 namespace psm::sim {
 namespace {
@@ -26,6 +30,10 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxEpics = 200000;
 constexpr auto kResyncEvery = std::chrono::seconds(1);
+// Files besides the stations' connections: each worker's loop (epoll, eventfd, timerfd), the
+// voters, the set-up connection, the logs.
+constexpr std::uint64_t kFilesPerWorker = 3;
+constexpr std::uint64_t kOtherFiles = 64;
 
 // Reads the server's `now` once, feeding the clock; false when the server did not answer.
 bool Resync(HttpClient& http, ServerClock& clock, std::string* error) {
@@ -49,43 +57,6 @@ bool Resync(HttpClient& http, ServerClock& clock, std::string* error) {
   return true;
 }
 
-// Voters looking up their station at `rate` per real second until `done`.
-void RunLookups(const HttpTarget& target, std::chrono::milliseconds timeout, double rate,
-                const std::vector<std::string>& epics, const std::vector<std::string>& ids,
-                std::uint64_t seed, SimCounters& c, const std::atomic<bool>& done) {
-  HttpClient http(target, timeout);
-  Rng rng(seed);
-  const auto interval = std::chrono::duration<double>(1.0 / rate);
-  auto next = SteadyClock::now();
-  while (!done.load()) {
-    next += std::chrono::duration_cast<SteadyClock::duration>(interval);
-    std::this_thread::sleep_until(next);
-    const bool by_epic = !epics.empty() && rng.Chance(0.5);
-    const std::string path = by_epic ? "/api/v1/lookup?epic=" + epics[rng.Next() % epics.size()]
-                                     : "/api/v1/stations/" + ids[rng.Next() % ids.size()];
-    const auto t0 = SteadyClock::now();
-    auto res = http.Request("GET", path);
-    ++c.lookups;
-    if (!res.ok()) {
-      ++c.lookups_failed;
-      continue;
-    }
-    c.read_latency.Record(
-        std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
-    if (res->status == 200) {
-      ++c.lookups_ok;
-    } else if (res->status == 429) {
-      ++c.lookups_throttled;
-    } else if (res->status == 404) {
-      ++c.lookups_not_found;
-    } else {
-      ++c.lookups_failed;
-    }
-    // Fall behind rather than burst to catch up after a slow answer.
-    if (SteadyClock::now() > next + std::chrono::seconds(1)) next = SteadyClock::now();
-  }
-}
-
 int Fail(std::ostream& err, int code, const std::string& message) {
   err << "psm simulate: " << message << "\n";
   return code;
@@ -102,8 +73,23 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
   if (!opts.until.empty() && !(until = ParseClockTime(opts.until))) {
     return Fail(err, 2, "--until must be HH:MM (got \"" + opts.until + "\")");
   }
+  if (opts.silent_after_min < 1) return Fail(err, 2, "--silent-after-min must be at least 1");
   auto pins = ReadPins(opts.pins_file);
   if (!pins.ok()) return Fail(err, 2, pins.error().detail);
+  auto choice = ChooseSourceRange(opts.source_range, target->host);
+  if (!choice.ok()) return Fail(err, 2, choice.error().detail);
+  if (!choice->note.empty()) err << "psm simulate: " << choice->note << "\n";
+  std::optional<SourceAddresses> sources;
+  if (choice->range) {
+    sources.emplace(*choice->range);
+    // Fail now, clearly, rather than on every connection later.
+    for (const std::string& a : {sources->ForStation(0), sources->ForVoter(0)}) {
+      if (Status st = CheckSourceAddress(a); !st.ok()) {
+        return Fail(err, 2,
+                    "--source-range " + choice->range->ToString() + ": " + st.error().detail);
+      }
+    }
+  }
 
   HttpClient http(*target, opts.timeout);
   ServerClock clock(opts.speed);
@@ -133,7 +119,8 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
       ++without_pin;
       continue;
     }
-    SimStation s{info.id, info.ac, info.electors, pin->second, {}, {}, false, 0};
+    SimStation s{info.id, info.ac, info.electors, pin->second, "", {}, {}, false, 0};
+    if (sources) s.source = sources->ForStation(stations.size());
     const std::uint64_t key = Fnv1a64(info.id);
     s.day = SimulateStation({info.electors, StationSeed(opts.seed, key)}, opts.model);
     s.plan = PlanStationReports(s.day, opts.plan, StationSeed(opts.seed ^ 0x5157, key));
@@ -144,6 +131,20 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
                 "no station to simulate (check --ac and that the pins file is for this server)");
   }
   if (without_pin > 0) err << "psm simulate: " << without_pin << " stations have no PIN; skipped\n";
+  if (sources && stations.size() > sources->officer_count()) {
+    err << "psm simulate: --source-range " << choice->range->ToString() << " has "
+        << sources->officer_count() << " addresses for " << stations.size()
+        << " stations' officers; stations share them round robin\n";
+  }
+  if (sources && sources->shared()) {
+    err << "psm simulate: --source-range " << choice->range->ToString()
+        << " is a single address: officers and voters share it\n";
+  }
+  const std::uint64_t files =
+      stations.size() + kFilesPerWorker * static_cast<std::uint64_t>(opts.threads) + kOtherFiles;
+  if (const std::string short_of = RaiseOpenFileLimit(files); !short_of.empty()) {
+    err << "psm simulate: " << short_of << "\n";
+  }
 
   Rng pick(opts.seed ^ 0xACC);
   std::vector<std::size_t> order(stations.size());
@@ -197,18 +198,17 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
   ctx.timeout = opts.timeout;
   ctx.counters = &counters;
   ctx.cancel = &cancel;
-  for (const SimStation& s : stations) {
-    for (const PlannedReport& r : s.plan) {
-      if (r.dropped && ctx.opens + std::chrono::minutes(r.send_minute) < ctx.stop_at) {
-        ++counters.dropped;
-      }
-    }
-  }
   const auto offset = district->day.utc_offset;
+  const Instant start = *clock.Now(SteadyClock::now());
   out << "psm simulate: " << stations.size() << " stations, " << electors << " electors, speed "
-      << clock.Speed() << "x, server time "
-      << FormatLocalTime(*clock.Now(SteadyClock::now()), offset) << ", until "
-      << FormatLocalTime(ctx.stop_at, offset) << std::endl;
+      << clock.Speed() << "x, server time " << FormatLocalTime(start, offset) << ", until "
+      << FormatLocalTime(ctx.stop_at, offset) << ", from "
+      << (sources ? "addresses in " + choice->range->ToString() : "the kernel's address")
+      << "; a `silent` line for each station left without a queue report for "
+      << opts.silent_after_min << " min while open" << std::endl;
+  SilenceLog silence(ctx.opens, offset, start, ctx.stop_at);
+  for (const SimStation& s : stations)
+    silence.Add(s.id, SilentSpells(s.plan, opts.silent_after_min));
 
   std::vector<std::vector<SimStation*>> shares(static_cast<std::size_t>(opts.threads));
   for (std::size_t i = 0; i < stations.size(); ++i) {
@@ -229,8 +229,9 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
   std::atomic<bool> lookups_done{false};
   std::thread lookup_thread;
   if (opts.lookups_per_s > 0) {
-    lookup_thread = std::thread(RunLookups, *target, opts.timeout, opts.lookups_per_s,
-                                std::cref(epics), std::cref(ids), opts.seed ^ 0x100C,
+    VoterOptions voters_opts{*target, opts.timeout, opts.lookups_per_s,
+                             sources ? &*sources : nullptr, opts.seed ^ 0x100C};
+    lookup_thread = std::thread(RunVoters, voters_opts, std::cref(epics), std::cref(ids),
                                 std::ref(counters), std::cref(lookups_done));
   }
 
@@ -244,6 +245,9 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
         err << "psm simulate: re-sync failed: " << problem << "\n";
       last_sync = now;
     }
+    if (const auto server_now = clock.Now(now)) {
+      counters.silent += silence.Announce(*server_now, out);
+    }
     if (now - last_progress >= std::chrono::duration<double>(opts.progress_every_s)) {
       out << ProgressLine(FormatLocalTime(*clock.Now(now), offset), counters) << std::endl;
       last_progress = now;
@@ -253,9 +257,17 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
     t.join();
   lookups_done = true;
   if (lookup_thread.joinable()) lookup_thread.join();
+  const Instant end = *clock.Now(SteadyClock::now());
+  counters.silent += silence.Announce(end, out);
+  for (const SimStation& s : stations) {
+    for (const PlannedReport& r : s.plan) {
+      const Instant due = ctx.opens + std::chrono::minutes(r.send_minute);
+      if (r.dropped && due < ctx.stop_at && due < end) ++counters.dropped;
+    }
+  }
 
   RunFacts facts;
-  facts.sim_time = FormatLocalTime(*clock.Now(SteadyClock::now()), offset);
+  facts.sim_time = FormatLocalTime(end, offset);
   facts.speed = clock.Speed();
   facts.real_seconds = std::chrono::duration<double>(SteadyClock::now() - real_start).count();
   facts.stations = stations.size();
@@ -268,6 +280,9 @@ int RunSimulation(const SimulateOptions& opts, std::ostream& out, std::ostream& 
                               w->AcceptedIds().end());
   }
   std::sort(facts.accepted_ids.begin(), facts.accepted_ids.end());
+  facts.opens = ctx.opens;
+  facts.silent_after_min = opts.silent_after_min;
+  facts.silent = silence.announced();
   if (auto d = http.Request("GET", "/api/v1/district"); d.ok() && d->status == 200) {
     const Json j = Json::parse(d->body, nullptr, false);
     if (j.is_object() && j.contains("turnout_pct") && j["turnout_pct"].is_number()) {
