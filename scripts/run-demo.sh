@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make run`: the demo Jalandhar district on a scaled clock (07:00, 60× real time) with the
-# polling-day simulator playing officers and voters against it.
+# `make run`: the demo Jalandhar district on a scaled clock (from 06:00, 60× real time) with the
+# polling-day simulator playing officers and voters against it. The clock starts an hour before
+# the poll, as the polling parties' day does: the 1,951 officers log in (half a minute of PIN
+# hashing) and send party_arrived and mock_poll_done before the poll opens at 07:00.
 # First run: generates the district (psm demo-data, scale 1) into var/demo/district/, imports it,
 # issues officer PINs, creates a demo admin and keeps that store as var/demo/district.db. Every
 # run copies district.db to var/demo/psm.db, so each starts a fresh polling day: the district,
@@ -53,12 +55,18 @@ if [ ! -f "$SNAPSHOT" ] || [ ! -f "$DATA/pins.csv" ] || [ ! -s "$DATA/admin-pass
   remove_db "$BUILD"
   echo "run: kept the district, officer PINs and admin user in $SNAPSHOT"
 fi
+# Never replace a store that a server is serving (psm serve holds a flock on it; see
+# docs/security.md): a second `make run` stops here instead of pulling the first one's day away.
+if [ -f "$DB.serve-lock" ] && ! flock -n "$DB.serve-lock" true; then
+  echo "run: $DB is being served by psm (pid $(cat "$DB.serve-lock")); stop that run first" >&2
+  exit 1
+fi
 remove_db "$DB"
 cp "$SNAPSHOT" "$DB"
 echo "run: a fresh polling day — $DB copied from $SNAPSHOT (district, PINs and admin kept;" \
   "no reports, alerts, sessions or audit from earlier runs)"
 
-"$PSM" serve --listen "$LISTEN" --store "$STORE" --clock-start 07:00 --clock-speed 60 \
+"$PSM" serve --listen "$LISTEN" --store "$STORE" --clock-start 06:00 --clock-speed 60 \
   > "$DATA/serve.log" 2>&1 &
 SERVER=$!
 SIMULATOR=""
@@ -93,7 +101,7 @@ SIMULATOR=$!
 PIN_LINE=$(sed -n 2p "$DATA/pins.csv")
 cat <<MSG
 
-  Polling Station Monitor — demo (clock starts at 07:00, runs 60× real time)
+  Polling Station Monitor — demo (clock starts at 06:00, runs 60× real time; polls open at 07:00)
 
   API             http://127.0.0.1:$PORT/api/v1/district
   Stations        http://127.0.0.1:$PORT/api/v1/stations

@@ -84,7 +84,20 @@ std::vector<SilentSpell> SilentSpells(const std::vector<PlannedReport>& plan, in
   PollView poll;
   std::optional<SilentSpell> spell;
   std::size_t next = 0;
+  // Whether the rule holds with what the server has received so far, and since when.
+  auto silent_now = [&](int m, int* since) {
+    if (poll.state != Poll::kOpen || !poll.started) return false;
+    *since = std::max(*poll.started, latest_queue.value_or(*poll.started));
+    return m - *since >= threshold_min;
+  };
   for (int m = by_send.front()->send_minute; m < horizon; ++m) {
+    // The server may look in the very minute a report is due, before the report arrives: a
+    // station whose next report comes exactly at the threshold is silent for that instant.
+    int since = 0;
+    if (!spell && silent_now(m, &since)) {
+      spell = SilentSpell{m, m, since, SilenceCause::kDropped, 0, SilenceEnd::kReport};
+      Blame(plan, *spell);
+    }
     bool events_changed = false;
     for (; next < by_send.size() && by_send[next]->send_minute <= m; ++next) {
       const PlannedReport* r = by_send[next];
@@ -99,12 +112,7 @@ std::vector<SilentSpell> SilentSpells(const std::vector<PlannedReport>& plan, in
       }
     }
     if (events_changed) poll = Fold(events);
-    bool silent = false;
-    int since = 0;
-    if (poll.state == Poll::kOpen && poll.started) {
-      since = std::max(*poll.started, latest_queue.value_or(*poll.started));
-      silent = m - since >= threshold_min;
-    }
+    const bool silent = silent_now(m, &since);
     if (silent && !spell) {
       spell = SilentSpell{m, m, since, SilenceCause::kDropped, 0, SilenceEnd::kReport};
       Blame(plan, *spell);

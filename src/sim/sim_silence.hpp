@@ -31,7 +31,9 @@ enum class SilenceEnd {
 // Minutes after the scheduled opening, like the plan's.
 struct SilentSpell {
   int from = 0;   // the first minute in which the rule holds
-  int until = 0;  // the first minute in which it no longer holds (> from)
+  // The minute in which it stops holding (≥ from): equal to `from` when the report that ends it
+  // is sent in the very minute the spell begins, so the rule held only until it arrived.
+  int until = 0;
   int since = 0;  // the latest queue report's observed minute, or poll_started's, at `from`
   SilenceCause cause = SilenceCause::kDropped;
   int missing = 0;  // the observed minute of the report that had not arrived (not for kNoneDue)
@@ -45,8 +47,9 @@ struct SilentSpell {
 // comes from the plan's events as the server's state machine reads them (out-of-order events
 // ignored), so a station that starts late has no spell before it starts, an interruption pauses
 // the rule, and nothing counts after poll_closed. Everything in a plan happens on whole minutes,
-// so minute resolution is exact: a report sent in the very minute a spell would begin prevents
-// it. Ordered by `from`. threshold_min ≥ 1.
+// and within a minute the server may look before that minute's reports arrive: a report sent in
+// the very minute a spell begins still leaves the spell (of an instant, until == from), as the
+// server's alert pass can fall in between. Ordered by `from`. threshold_min ≥ 1.
 std::vector<SilentSpell> SilentSpells(const std::vector<PlannedReport>& plan, int threshold_min);
 
 const char* ToString(SilenceCause c);

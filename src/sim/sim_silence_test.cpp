@@ -70,10 +70,19 @@ TEST(SilentSpells, NoneWhenEveryReportArrives) {
   EXPECT_TRUE(Day().Spells().empty());
 }
 
-TEST(SilentSpells, OneMissingReportIsNotASpellWhenTheNextArrivesOnTheMinute) {
-  // Since 135, 150 dropped; at 165 the rule would hold (165 − 135 = 30), but the 165 report
-  // arrives in that very minute.
-  EXPECT_TRUE(Day().Drop(150).Spells().empty());
+TEST(SilentSpells, OneMissingReportIsASpellOfAnInstantWhenTheNextArrivesOnTheMinute) {
+  // Since 135, 150 dropped; at 165 the rule holds (165 − 135 = 30) until the 165 report, sent
+  // in that very minute, arrives: the server's alert pass may fall in between.
+  const auto s = Day().Drop(150).Spells();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].from, 165);
+  EXPECT_EQ(s[0].until, 165);
+  EXPECT_EQ(s[0].since, 135);
+  EXPECT_EQ(s[0].cause, SilenceCause::kDropped);
+  EXPECT_EQ(s[0].missing, 150);
+  EXPECT_EQ(s[0].end, SilenceEnd::kReport);
+  // A minute more of patience and there is none.
+  EXPECT_TRUE(Day().Drop(150).Spells(31).empty());
 }
 
 TEST(SilentSpells, TwoDroppedReportsMakeASpellUntilTheNextArrives) {
@@ -85,19 +94,30 @@ TEST(SilentSpells, TwoDroppedReportsMakeASpellUntilTheNextArrives) {
   EXPECT_EQ(s[0].cause, SilenceCause::kDropped);
   EXPECT_EQ(s[0].missing, 150);
   EXPECT_EQ(s[0].end, SilenceEnd::kReport);
-  // One minute more of patience starts it a minute later; at 45 minutes there is none.
+  // One minute more of patience starts it a minute later; at 45 minutes it lasts an instant (the
+  // 180 report is due just then), and at 46 there is none.
   EXPECT_EQ(Day().Drop(150).Drop(165).Spells(31).at(0).from, 166);
-  EXPECT_TRUE(Day().Drop(150).Drop(165).Spells(45).empty());
+  const auto instant = Day().Drop(150).Drop(165).Spells(45);
+  ASSERT_EQ(instant.size(), 1u);
+  EXPECT_EQ(instant[0].from, 180);
+  EXPECT_EQ(instant[0].until, 180);
+  EXPECT_TRUE(Day().Drop(150).Drop(165).Spells(46).empty());
 }
 
 TEST(SilentSpells, ALateReportEndsTheSpellWhenItArrives) {
   // 150 arrives at 170; 165 is dropped: silent from 165 until 170, when 150 makes it 20 min.
   const auto s = Day().Late(150, 170).Drop(165).Spells();
-  ASSERT_EQ(s.size(), 1u);
+  ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].from, 165);
   EXPECT_EQ(s[0].until, 170);
   EXPECT_EQ(s[0].cause, SilenceCause::kLate);
   EXPECT_EQ(s[0].missing, 150);
+  // And at 180 it is 30 min since 150 again, until the 180 report arrives.
+  EXPECT_EQ(s[1].from, 180);
+  EXPECT_EQ(s[1].until, 180);
+  EXPECT_EQ(s[1].since, 150);
+  EXPECT_EQ(s[1].cause, SilenceCause::kDropped);
+  EXPECT_EQ(s[1].missing, 165);
 }
 
 TEST(SilentSpells, ALateReportTooOldToHelpDoesNotEndIt) {
@@ -257,16 +277,18 @@ TEST(SilentSpells, RealPlansWithTheDefaultSharesAreSometimesSilent) {
     for (const SilentSpell& s :
          SilentSpells(PlanStationReports(ModelDay(seed), PlanOptions{}, seed), kThreshold)) {
       ++spells;
-      EXPECT_GT(s.until, s.from);
+      EXPECT_GE(s.until, s.from);
       EXPECT_GE(s.from - s.since, kThreshold);
       EXPECT_NE(s.cause, SilenceCause::kNoneDue);
       (s.cause == SilenceCause::kDropped ? dropped : late) += 1;
     }
   }
-  // Rare (two missing reports in a row) but not absent over 400 station-days.
-  EXPECT_GT(spells, 0u);
-  EXPECT_GT(dropped + late, 0u);
-  EXPECT_LT(spells, 400u);
+  // A few a station-day: 44 queue reports with 2 % dropped and 5 % late, each leaving a gap of
+  // 30 minutes or more (mostly an instant before the next report arrives).
+  EXPECT_GT(spells, 400u);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_GT(late, 0u);
+  EXPECT_LT(spells, 1600u);
 }
 
 TEST(SilentSpells, TheLogLine) {
