@@ -9,6 +9,7 @@ import datetime
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -106,6 +107,11 @@ class Psm:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def access_log(self):
+        """(client address, method, target) of every request in the log (with --access-log)."""
+        pattern = re.compile(r"\baccess (\S+) (\S+) (\S+) ")
+        return [m.groups() for m in map(pattern.search, self.read_log().splitlines()) if m]
+
     # --- HTTP ---------------------------------------------------------------------------------
     def connect(self):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -178,6 +184,8 @@ class DemoPsm(Psm):
         with open(self.pins_file) as f:
             rows = [line.strip().split(",") for line in f.readlines()[1:]]
         self.pins = {station: pin for station, pin in rows}
+        self.run_cli("admin", "add-user", "--store", self.store, "--user", "admin", "--role",
+                     "admin", stdin=ADMIN_PASSWORD + "\n")
 
 
 def queue_report(observed_at, men=5, women=4, others=0, rid=None):

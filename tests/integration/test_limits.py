@@ -16,7 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import DemoPsm, Psm, new_id, queue_report  # noqa: E402
+from harness import DemoPsm, Psm, queue_report  # noqa: E402
 
 BINARY = os.environ.get("PSM_BIN", os.path.join(harness.ROOT, "build", "psm"))
 

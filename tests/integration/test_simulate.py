@@ -18,39 +18,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import harness
 
 BIN = os.path.abspath(os.environ.get("PSM_BIN", os.path.join(harness.ROOT, "build", "psm")))
 SPEED = 600
-
-
-class DemoPsm(harness.Psm):
-    """harness.Psm, but with a district from `psm demo-data` instead of the small fixture."""
-
-    def __init__(self, binary, scale, seed):
-        self.binary = binary
-        self.dir = tempfile.mkdtemp(prefix="psm-sim-")
-        self.db = os.path.join(self.dir, "psm.db")
-        self.store = "sqlite:" + self.db
-        self.extra_args = []
-        self.proc = None
-        self.port = None
-        self.log = None
-        self.roll = os.path.join(self.dir, "roll")
-        self.run_cli("demo-data", "--out", self.roll, "--scale", str(scale), "--seed", str(seed))
-        self.run_cli("import", "--store", self.store, self.roll)
-        self.pins_file = os.path.join(self.dir, "pins.csv")
-        self.run_cli("admin", "issue-pins", "--store", self.store, "--out", self.pins_file)
-        self.run_cli("admin", "add-user", "--store", self.store, "--user", "admin", "--role",
-                     "admin", stdin=harness.ADMIN_PASSWORD + "\n")
-
-    def access_log(self):
-        """(client address, method, target) of every request in the server's access log."""
-        pattern = re.compile(r"\baccess (\S+) (\S+) (\S+) ")
-        return [m.groups() for m in map(pattern.search, self.read_log().splitlines()) if m]
 
 
 def simulate(psm, *args, timeout=170):
@@ -245,8 +218,8 @@ def run(psm, *tests):
 
 
 def main():
-    run(DemoPsm(BIN, scale=0.01, seed=7), test_source_range_off)
-    run(DemoPsm(BIN, scale=0.01, seed=7), test_bad_arguments_and_unreachable_server, test_full_day)
+    run(harness.DemoPsm(BIN, scale=0.01, seed=7), test_source_range_off)
+    run(harness.DemoPsm(BIN, scale=0.01, seed=7), test_bad_arguments_and_unreachable_server, test_full_day)
     print("test_simulate: ok")
 
 
