@@ -30,7 +30,7 @@ enum class SilenceEnd {
 
 // Minutes after the scheduled opening, like the plan's.
 struct SilentSpell {
-  int from = 0;   // the first minute in which the rule holds
+  int from = 0;  // the first minute in which the rule holds
   // The minute in which it stops holding (≥ from): equal to `from` when the report that ends it
   // is sent in the very minute the spell begins, so the rule held only until it arrived.
   int until = 0;
