@@ -1,8 +1,8 @@
 // Writer metrics: batch sizes, commit latency and reports accepted/rejected by reason.
 #pragma once
 
-#include "board/writer.hpp"
 #include "http/metrics.hpp"
+#include "writer/writer.hpp"
 
 namespace psm::app {
 

@@ -25,7 +25,7 @@ from benchlib import data, servers  # noqa: E402
 # Whole functions only: with debug information callgrind also lists the parts inlined from
 # headers under those headers' names; without it, the file is '???'.
 BACKGROUND = re.compile(
-    r"(\S*src/board/writer\.cpp|\?\?\?):psm::Writer::Run\(\)|"
+    r"(\S*src/writer/writer\.cpp|\?\?\?):psm::Writer::Run\(\)|"
     r"(\S*src/api/station_answers\.cpp|\?\?\?):psm::api::StationAnswers::Build\(")
 
 

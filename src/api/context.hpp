@@ -12,12 +12,12 @@
 #include "auth/session_cache.hpp"
 #include "board/board.hpp"
 #include "board/elector_index.hpp"
-#include "board/writer.hpp"
 #include "core/clock.hpp"
 #include "http/cidr.hpp"
 #include "http/metrics.hpp"
 #include "http/prepared_response.hpp"
 #include "http/sse.hpp"
+#include "writer/writer.hpp"
 
 namespace psm::api {
 

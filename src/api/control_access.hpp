@@ -6,8 +6,8 @@
 
 #include "api/context.hpp"
 #include "auth/access.hpp"
-#include "board/alert_desk.hpp"
 #include "http/request.hpp"
+#include "writer/alert_desk.hpp"
 
 namespace psm::api {
 

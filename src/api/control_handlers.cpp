@@ -12,8 +12,8 @@
 #include "api/routes.hpp"
 #include "auth/secret_hash.hpp"
 #include "auth/token.hpp"
-#include "board/control_json.hpp"
 #include "http/problem.hpp"
+#include "writer/control_json.hpp"
 
 namespace psm::api {
 namespace {

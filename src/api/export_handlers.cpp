@@ -6,8 +6,8 @@
 #include "api/control_access.hpp"
 #include "api/handler_util.hpp"
 #include "api/routes.hpp"
-#include "board/station_json.hpp"
 #include "http/problem.hpp"
+#include "writer/station_json.hpp"
 
 namespace psm::api {
 namespace {

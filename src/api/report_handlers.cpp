@@ -5,8 +5,8 @@
 #include "api/handler_util.hpp"
 #include "api/report_parse.hpp"
 #include "api/routes.hpp"
-#include "board/station_json.hpp"
 #include "http/problem.hpp"
+#include "writer/station_json.hpp"
 
 namespace psm::api {
 namespace {

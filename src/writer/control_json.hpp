@@ -1,9 +1,9 @@
 // The wire form of the control room's objects: alerts and turnout unlocks.
 #pragma once
 
-#include "board/station_json.hpp"
 #include "core/alert.hpp"
 #include "store/store.hpp"
+#include "writer/station_json.hpp"
 
 namespace psm {
 

@@ -1,6 +1,6 @@
 // Linear probing over a power-of-two table kept at most half full, so a miss (the common case:
 // a new report) usually ends at the first or second slot.
-#include "board/report_id_set.hpp"
+#include "writer/report_id_set.hpp"
 
 #include <functional>
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <future>
 
-#include "board/writer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "writer/writer.hpp"
 
 namespace psm {
 namespace {

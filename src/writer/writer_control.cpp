@@ -1,7 +1,7 @@
 // Writer: control-room commands, run on the writer thread between batches so they see (and
 // change) the same ledgers the reports are checked against.
-#include "board/station_json.hpp"
-#include "board/writer.hpp"
+#include "writer/station_json.hpp"
+#include "writer/writer.hpp"
 
 namespace psm {
 

@@ -1,5 +1,5 @@
 // JSON rendering with a fixed key order so identical states render to identical bytes.
-#include "board/station_json.hpp"
+#include "writer/station_json.hpp"
 
 #include <algorithm>
 #include <charconv>

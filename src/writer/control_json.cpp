@@ -1,5 +1,5 @@
 // Alerts and unlocks as JSON: times in RFC 3339 UTC, unknown values null, never "".
-#include "board/control_json.hpp"
+#include "writer/control_json.hpp"
 
 namespace psm {
 namespace {

@@ -1,6 +1,6 @@
 // The writer renders station statuses and timeline items straight into strings; these must be
 // the nlohmann trees' dump(), byte for byte, or ETags and clients would see spurious changes.
-#include "board/station_json.hpp"
+#include "writer/station_json.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "board/writer.hpp"
+#include "writer/writer.hpp"
 
 #include <future>
 #include <thread>

@@ -1,4 +1,4 @@
-#include "board/summary.hpp"
+#include "writer/summary.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,8 @@
 // one transaction, then publish, update alerts and answer — in that order.
 #include <algorithm>
 
-#include "board/station_json.hpp"
-#include "board/writer.hpp"
+#include "writer/station_json.hpp"
+#include "writer/writer.hpp"
 
 namespace psm {
 namespace {

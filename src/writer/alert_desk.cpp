@@ -1,12 +1,12 @@
 // Alerts are persisted before anyone sees them, so a restart never forgets an alert the control
 // room was shown, nor shows one twice.
-#include "board/alert_desk.hpp"
+#include "writer/alert_desk.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <map>
 
-#include "board/control_json.hpp"
+#include "writer/control_json.hpp"
 
 namespace psm {
 

@@ -1,14 +1,14 @@
 // Totals are sums over stations; a station with no value for a slot is counted as missing,
 // never as zero, so a silent station cannot drag a percentage down unseen.
-#include "board/summary.hpp"
+#include "writer/summary.hpp"
 
 #include <cmath>
 #include <map>
 #include <sstream>
 
-#include "board/station_json.hpp"
 #include "core/aggregate.hpp"
 #include "core/eci_slots.hpp"
+#include "writer/station_json.hpp"
 
 namespace psm {
 namespace {

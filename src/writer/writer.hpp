@@ -13,11 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "board/alert_desk.hpp"
 #include "board/board.hpp"
-#include "board/report_id_set.hpp"
-#include "board/station_json.hpp"
-#include "board/summary.hpp"
 #include "bus/bus.hpp"
 #include "core/alert_rules.hpp"
 #include "core/clock.hpp"
@@ -25,6 +21,10 @@
 #include "core/station_ledger.hpp"
 #include "core/status_options.hpp"
 #include "store/store.hpp"
+#include "writer/alert_desk.hpp"
+#include "writer/report_id_set.hpp"
+#include "writer/station_json.hpp"
+#include "writer/summary.hpp"
 
 namespace psm {
 

@@ -1,12 +1,12 @@
 // Group commit: one transaction per batch, acknowledgements only after it is durable.
-#include "board/writer.hpp"
+#include "writer/writer.hpp"
 
 #include <algorithm>
 
-#include "board/station_json.hpp"
-#include "board/summary.hpp"
 #include "core/fnv.hpp"
 #include "core/thread_name.hpp"
+#include "writer/station_json.hpp"
+#include "writer/summary.hpp"
 
 namespace psm {
 

@@ -1,4 +1,4 @@
-#include "board/report_id_set.hpp"
+#include "writer/report_id_set.hpp"
 
 #include <string>
 
