@@ -8,6 +8,7 @@
 
 #include "http/response.hpp"
 #include "http/session.hpp"
+#include "http/sse_loop.hpp"
 #include "http/wakeup.hpp"
 
 namespace psm::http::detail {

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <thread>
 
-#include "http/wakeup.hpp"
+#include "http/sse_loop.hpp"
 
 #include <gtest/gtest.h>
 
