@@ -7,19 +7,6 @@
 namespace psm::auth {
 namespace {
 
-// Local names so psm_auth needs no symbol from psm_store (where ToString(Role) lives).
-std::string_view RoleName(Role r) {
-  switch (r) {
-    case Role::kOfficer:
-      return "officer";
-    case Role::kSector:
-      return "sector";
-    case Role::kAdmin:
-      return "admin";
-  }
-  return "unknown";
-}
-
 // `verb` completes "... may not <verb> station X".
 Status InScope(const Principal& p, const StationId& station, std::string_view verb) {
   switch (p.role) {
@@ -56,12 +43,12 @@ Status RequireRole(const Principal& p, std::initializer_list<Role> roles) {
   std::string names;
   for (Role r : roles) {
     if (!names.empty()) names += " or ";
-    names += RoleName(r);
+    names += ToString(r);
   }
   if (names.empty()) names = "no role";  // an empty list admits nobody
   return MakeError(
       ErrorCode::kForbidden, "role_required",
-      "this needs role " + names + "; this token has role " + std::string(RoleName(p.role)));
+      "this needs role " + names + "; this token has role " + std::string(ToString(p.role)));
 }
 
 std::string Actor(const Principal& p) {

@@ -9,8 +9,8 @@
 
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "core/role.hpp"
 #include "core/time.hpp"
-#include "store/store.hpp"  // psm::Role only; psm_auth does not link psm_store
 
 namespace psm::auth {
 

@@ -13,6 +13,7 @@
 #include "core/alert.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "core/role.hpp"
 
 namespace psm {
 
@@ -21,10 +22,6 @@ struct Elector {
   StationId station;
   bool operator==(const Elector&) const = default;
 };
-
-enum class Role { kOfficer, kSector, kAdmin };
-std::string_view ToString(Role r);
-std::optional<Role> ParseRole(std::string_view s);
 
 struct User {
   std::string name;

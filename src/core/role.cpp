@@ -1,7 +1,8 @@
 // Names of the control-room and officer roles, as stored and as sent on the wire.
-#include <array>
+#include "core/role.hpp"
 
-#include "store/store.hpp"
+#include <array>
+#include <cstddef>
 
 namespace psm {
 namespace {
