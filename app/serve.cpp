@@ -92,16 +92,10 @@ void RevokeChangedUsers(Store& store, auth::SessionCache& sessions) {
 // Each entry of a CIDR list flag, or nullopt after logging the first bad one.
 std::optional<std::vector<http::Cidr>> ParseCidrs(const std::vector<std::string>& entries,
                                                   std::string_view flag) {
-  std::vector<http::Cidr> out;
-  for (const auto& entry : entries) {
-    auto parsed = http::Cidr::Parse(entry);
-    if (!parsed) {
-      spdlog::error("bad {} entry \"{}\"", flag, entry);
-      return std::nullopt;
-    }
-    out.push_back(*parsed);
-  }
-  return out;
+  std::string bad;
+  auto parsed = http::ParseCidrList(entries, &bad);
+  if (!parsed) spdlog::error("bad {} entry \"{}\"", flag, bad);
+  return parsed;
 }
 
 }  // namespace
