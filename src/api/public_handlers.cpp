@@ -7,6 +7,7 @@
 #include "api/handler_util.hpp"
 #include "api/routes.hpp"
 #include "api/station_answers.hpp"
+#include "http/etag.hpp"
 #include "http/prepared_response.hpp"
 #include "http/problem.hpp"
 
@@ -57,23 +58,6 @@ std::string WithLeadingField(const std::string& body, std::string_view key,
   out += ',';
   out.append(body, 1);
   return out;
-}
-
-// If-None-Match may list several ETags, weak ones ("W/…") or "*" (RFC 9110 §13.1.2).
-bool EtagMatches(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    const auto comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    while (!item.empty() && item.front() == ' ')
-      item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ')
-      item.remove_suffix(1);
-    if (item.substr(0, 2) == "W/") item.remove_prefix(2);
-    if (item == "*" || item == etag) return true;
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
-  }
-  return false;
 }
 
 void District(ApiContext& ctx, Request&, Reply reply) {
@@ -205,7 +189,7 @@ void Station(ApiContext& ctx, const StationAnswers& answers, Request& req, Reply
   // The view is touched only for a conditional request: on a first visit its ETag would be one
   // more cache miss per read (the stations' views are spread over the heap).
   const std::string_view if_none_match = req.Header("If-None-Match");
-  const bool fresh = !if_none_match.empty() && EtagMatches(if_none_match, set.view->etag);
+  const bool fresh = !if_none_match.empty() && http::IfNoneMatchHits(if_none_match, set.view->etag);
   reply(Response::FromPrepared(fresh ? set.not_modified : set.status));
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/fnv.hpp"
+#include "http/etag.hpp"
 #include "http/problem.hpp"
 
 namespace psm::api {
@@ -123,7 +124,7 @@ void AddStaticRoutes(http::Router& router, std::vector<StaticFile> files) {
                [shared](http::Request& req, http::Reply reply) {
                  const StaticFile& f = *shared;
                  const std::string cache = f.is_page ? "no-cache" : "public, max-age=300";
-                 if (req.Header("If-None-Match") == f.etag) {
+                 if (http::IfNoneMatchHits(req.Header("If-None-Match"), f.etag)) {
                    auto r = http::Response::NotModified(f.etag);
                    r.With("Cache-Control", cache);
                    return reply(std::move(r));

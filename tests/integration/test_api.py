@@ -82,6 +82,16 @@ class ApiTest(unittest.TestCase):
                                         headers={"If-None-Match": '"stale"'})
         self.assertEqual(status, 200)
 
+    def test_page_etag_and_304(self):
+        # Pages and assets answer If-None-Match as the API does: lists and weak tags too.
+        status, headers, _ = self.psm.request("GET", "/")
+        self.assertEqual(status, 200)
+        etag = headers["etag"]
+        for value in (etag, f'"other", W/{etag}', "*"):
+            self.assertEqual(self.psm.request("GET", "/", headers={"If-None-Match": value})[0],
+                             304, value)
+        self.assertEqual(self.psm.request("GET", "/", headers={"If-None-Match": '"x"'})[0], 200)
+
     def test_unknown_paths_and_methods(self):
         status, headers, body = self.psm.request("GET", "/api/v1/nothing-here")
         self.assertEqual(status, 404)
