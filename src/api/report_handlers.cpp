@@ -19,9 +19,7 @@ bool IsJson(const Request& req) {
 }
 
 Response UnsupportedType() {
-  return Response::Problem(415, "Unsupported Media Type",
-                           "send the report as Content-Type: application/json",
-                           "unsupported_media_type");
+  return http::UnsupportedMediaType("send the report as Content-Type: application/json");
 }
 
 unsigned StatusOf(const SubmitOutcome& out) {
@@ -40,10 +38,9 @@ Json OutcomeJson(const SubmitOutcome& out) {
   Json j{{"status", StatusOf(out)}};
   if (out.kind == SubmitOutcome::Kind::kRejected) {
     j["result"] = "rejected";
-    j["problem"] = Json{{"type", http::ProblemTypeUri(out.error.reason)},
-                        {"title", out.error.reason},
-                        {"status", StatusOf(out)},
-                        {"detail", out.error.detail}};
+    const http::ProblemFields p = http::ProblemFieldsFor(out.error);
+    j["problem"] =
+        Json{{"type", p.type}, {"title", p.title}, {"status", p.status}, {"detail", p.detail}};
   } else {
     j["result"] = out.kind == SubmitOutcome::Kind::kCreated ? "created" : "repeated";
     j["report"] = ReportJson(out.stored);

@@ -51,6 +51,16 @@ unsigned StatusFor(ErrorCode code) {
   return InfoFor(code).status;
 }
 
+ProblemFields ProblemFieldsFor(const Error& error) {
+  const CodeInfo info = InfoFor(error.code);
+  ProblemFields f{info.status, info.title,
+                  ProblemTypeUri(error.reason.empty() ? info.type : error.reason), error.detail};
+  if (error.code == ErrorCode::kInternal) {
+    f.detail = "The server failed to handle the request; it has been logged.";
+  }
+  return f;
+}
+
 Response ProblemFor(const Error& error, std::chrono::seconds retry_after) {
   CodeInfo info = InfoFor(error.code);
   std::string detail = error.detail;
@@ -82,6 +92,11 @@ Response MethodNotAllowed(std::string allow) {
                         "method_not_allowed");
   r.With("Allow", std::move(allow));
   return r;
+}
+
+Response UnsupportedMediaType(std::string detail) {
+  return Response::Problem(415, "Unsupported media type", std::move(detail),
+                           "unsupported_media_type");
 }
 
 Response PayloadTooLarge(std::size_t limit) {

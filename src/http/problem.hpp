@@ -1,5 +1,5 @@
 // The one mapping from psm::Error to HTTP status and RFC 7807 problem+json, plus the problems the
-// server itself produces (400, 404, 405, 413, 431, 429, 503).
+// server itself produces (400, 404, 405, 413, 415, 431, 429, 503).
 //
 // `type` URIs: "https://psm.invalid/problems/<reason>", where <reason> is the Error's machine
 // reason (e.g. "turnout_decreased") or, for server-made problems, a fixed word ("not_found",
@@ -32,12 +32,24 @@ unsigned StatusFor(ErrorCode code);
 // calling this).
 Response ProblemFor(const Error& error, std::chrono::seconds retry_after = std::chrono::seconds{0});
 
+// The fields ProblemFor writes for `error`, for a problem nested in a larger answer (one result
+// of a report batch), so it reads the same as the problem a single request would get.
+struct ProblemFields {
+  unsigned status = 500;
+  std::string title;
+  std::string type;  // the full URI
+  std::string detail;
+};
+ProblemFields ProblemFieldsFor(const Error& error);
+
 // 400: the request is syntactically malformed (bad JSON, bad HTTP, bad escape).
 Response BadRequest(std::string detail);
 // 404: no route for this path.
 Response NotFoundProblem(std::string_view path);
 // 405 with `Allow: <allow>` (e.g. "GET, HEAD").
 Response MethodNotAllowed(std::string allow);
+// 415: the body is not of a type the route takes (e.g. not application/json).
+Response UnsupportedMediaType(std::string detail);
 // 413: the body exceeded the route's limit.
 Response PayloadTooLarge(std::size_t limit);
 // 431: the request header exceeded the server's limit.

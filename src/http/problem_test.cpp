@@ -58,6 +58,22 @@ TEST(HttpProblem, TypeUri) {
   EXPECT_EQ(j["type"], "https://psm.invalid/problems/conflict");
 }
 
+TEST(HttpProblem, NestedProblemReadsLikeTheAnswer) {
+  const Error e = MakeError(ErrorCode::kConflict, "turnout_decreased", "lower than 120");
+  const ProblemFields f = ProblemFieldsFor(e);
+  const auto j = nlohmann::json::parse(*ProblemFor(e).body);
+  EXPECT_EQ(f.status, j["status"].get<unsigned>());
+  EXPECT_EQ(f.title, j["title"]);
+  EXPECT_EQ(f.type, j["type"]);
+  EXPECT_EQ(f.detail, j["detail"]);
+  EXPECT_EQ(ProblemFieldsFor(MakeError(ErrorCode::kInternal, "x", "secret")).detail.find("secret"),
+            std::string::npos);
+  const Response u = UnsupportedMediaType("send JSON");
+  EXPECT_EQ(u.status, 415u);
+  EXPECT_EQ(nlohmann::json::parse(*u.body)["type"],
+            "https://psm.invalid/problems/unsupported_media_type");
+}
+
 TEST(HttpProblem, RetryAfterComesFromTheErrorUnlessGiven) {
   Error locked = MakeError(ErrorCode::kLocked, "rate_limited_token", "slow down");
   EXPECT_EQ(HeaderOf(ProblemFor(locked), "Retry-After"), "<absent>");

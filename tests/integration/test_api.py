@@ -237,6 +237,11 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
         results = json.loads(body)["results"]
         self.assertEqual([r["status"] for r in results[:3]], [201, 403, 422])
+        # A result's problem reads as the answer to the same report sent alone.
+        status, _, alone = self.psm.request("POST", "/api/v1/stations/35-4/reports", bad,
+                                            token=token)
+        self.assertEqual(status, 422)
+        self.assertEqual(results[2]["problem"], json.loads(alone))
         self.assertIn(results[3]["status"], (200, 201))
         self.assertEqual(self.psm.stored_report_ids().count(good["id"]), 1)
 
