@@ -9,17 +9,6 @@
 
 namespace psm::roll::testing {
 
-TempDir::TempDir() {
-  std::string templ = (std::filesystem::temp_directory_path() / "psm-roll-XXXXXX").string();
-  if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = templ;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 std::filesystem::path FixtureDir() {
   return PSM_ROLL_FIXTURE;
 }

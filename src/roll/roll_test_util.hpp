@@ -1,24 +1,15 @@
-// Test helpers for the roll importer: a self-deleting temp directory and fixture copies.
+// Test helpers for the roll importer: fixture copies and files in a temp directory.
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <string_view>
 
+#include "support/temp_dir.hpp"
+
 namespace psm::roll::testing {
 
-// A fresh directory under the system temp dir, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = psm::testing::TempDir;
 
 // tests/fixtures/small-district.
 std::filesystem::path FixtureDir();

@@ -2,6 +2,8 @@
 // so a second open conflicts even here) and from a child process.
 #include "store/serve_lock.hpp"
 
+#include "support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,15 +17,9 @@ namespace {
 
 class ServeLockTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/psm-lock-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    url_ = "sqlite:" + dir_ + "/psm.db";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
-  std::string url_;
+  testing::TempDir tmp_;
+  const std::string dir_ = tmp_.path().string();
+  const std::string url_ = "sqlite:" + dir_ + "/psm.db";
 };
 
 TEST_F(ServeLockTest, SecondTakerIsToldWhoServes) {

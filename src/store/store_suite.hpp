@@ -12,21 +12,9 @@
 #include <vector>
 
 #include "store/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace psm::testing {
-
-// A unique directory under the system temp dir, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Owns one fresh, empty, not yet migrated store and whatever it needs (files, servers).
 class StoreHandle {
