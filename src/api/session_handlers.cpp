@@ -62,11 +62,14 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
       spdlog::error("PIN lookup failed for {}: {}", key, hash.error().detail);
       return reply(http::ProblemFor(hash.error()));
     }
-    if (!hash.value() || !auth::VerifySecret(**hash, pin)) {
+    // A PIN that is not six digits cannot be right: no Argon2 hash is spent on it.
+    const bool well_formed = auth::IsWellFormedPin(pin);
+    if (!hash.value() || !well_formed || !auth::VerifySecret(**hash, pin)) {
       ctx.pin_throttle.RecordFailure(key);
       ctx.limits.LoginFailed(client_key);
       audit.action = "login_failed";
-      audit.detail = hash.value() ? "wrong PIN" : "no PIN issued";
+      audit.detail =
+          !hash.value() ? "no PIN issued" : (well_formed ? "wrong PIN" : "malformed PIN");
       Audit(store, audit);
       return reply(http::ProblemFor(
           MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong station or PIN")));

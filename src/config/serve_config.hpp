@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "auth/rate_limiter.hpp"  // the RateLimits defaults only (header only)
 #include "core/result.hpp"
 #include "core/time.hpp"
 
@@ -28,11 +29,14 @@ struct ServeConfig {
   int no_report_after_min = 30;    // the no_report alert
   std::string admin_cidrs;         // CIDR,…: where admin tokens are accepted; empty = anywhere
   std::string rate_limits = "on";  // off: none of the limits below (a benchmark from one address)
-  double lookup_rate_per_s = 5, lookup_burst = 20;  // EPIC look-ups per client address
-  double login_failures_per_min = 30;               // failed logins per client address
-  double token_rate_per_s = 20, token_burst = 200;  // authenticated requests per login
-  int max_connections_per_address = 512;            // 0 = no cap
-  int max_streams_per_address = 256;                // open event streams; 0 = no cap
+  // The request budgets' defaults are auth::RateLimits' (docs/security.md), stated once there.
+  double lookup_rate_per_s = auth::RateLimits{}.lookup.rate_per_s;
+  double lookup_burst = auth::RateLimits{}.lookup.burst;
+  double login_failures_per_min = auth::RateLimits{}.login_failures.rate_per_s * 60;
+  double token_rate_per_s = auth::RateLimits{}.token.rate_per_s;
+  double token_burst = auth::RateLimits{}.token.burst;
+  int max_connections_per_address = 512;  // 0 = no cap
+  int max_streams_per_address = 256;      // open event streams; 0 = no cap
   // The per-address request budget of earlier versions; accepted so old settings still start,
   // but unused (public reads have no per-address budget): a warning says so when set.
   double retired_rate_per_s = 0, retired_rate_burst = 0;

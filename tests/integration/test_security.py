@@ -7,7 +7,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Psm, queue_report  # noqa: E402
+from harness import Psm, queue_report, running  # noqa: E402
 
 BINARY = os.environ.get("PSM_BIN", os.path.join(os.path.dirname(__file__), "../../build/psm"))
 
@@ -41,6 +41,18 @@ class SecurityTest(unittest.TestCase):
             self.assertEqual(logins, 1)
         finally:
             psm.close()
+
+    def test_malformed_pin_is_refused_and_audited(self):
+        with running(BINARY) as psm:
+            status, _, body = psm.request("POST", "/api/v1/sessions",
+                                          {"station": "34-3", "pin": "12ab"})
+            self.assertEqual(status, 401, body)
+            import sqlite3
+            con = sqlite3.connect(f"file:{psm.db}?mode=ro", uri=True)
+            details = [r[0] for r in con.execute(
+                "SELECT detail FROM audit WHERE action='login_failed' AND station='34-3'")]
+            con.close()
+            self.assertEqual(details, ["malformed PIN"])
 
     def test_expired_token_is_refused(self):
         psm = Psm(BINARY, extra_args=["--session-ttl-hours", "0.0003"])  # about one second
