@@ -34,21 +34,23 @@ RequestLimits::RequestLimits(const auth::RateLimits& limits, http::LimitRefusals
 std::optional<http::Response> RequestLimits::Lookup(std::string_view client_key) {
   const auto d = lookup_.Allow(client_key);
   if (d.allowed) return std::nullopt;
+  const auto wait = RetryAfter(d.retry_after_s);
   return refusals_.Refuse(
-      http::Limit::kLookup, RetryAfter(d.retry_after_s),
+      http::Limit::kLookup, wait,
       fmt::format("Too many EPIC look-ups from this address (limit: lookup, {} in bursts of {:g}); "
                   "retry in {} s.",
-                  Rate(limits_.lookup), limits_.lookup.burst, RetryAfter(d.retry_after_s).count()));
+                  Rate(limits_.lookup), limits_.lookup.burst, wait.count()));
 }
 
 std::optional<http::Response> RequestLimits::Login(std::string_view client_key) {
   const auto d = login_failures_.Check(client_key);
   if (d.allowed) return std::nullopt;
+  const auto wait = RetryAfter(d.retry_after_s);
   return refusals_.Refuse(
-      http::Limit::kLogin, RetryAfter(d.retry_after_s),
+      http::Limit::kLogin, wait,
       fmt::format("Too many failed logins from this address (limit: login, {} failures); "
                   "retry in {} s.",
-                  Rate(limits_.login_failures), RetryAfter(d.retry_after_s).count()));
+                  Rate(limits_.login_failures), wait.count()));
 }
 
 void RequestLimits::LoginFailed(std::string_view client_key) {
@@ -59,12 +61,13 @@ Status RequestLimits::Token(std::string_view token_hash) {
   const auto d = token_.Allow(token_hash);
   if (d.allowed) return {};
   refusals_.Count(http::Limit::kToken);
+  const auto wait = RetryAfter(d.retry_after_s);
   Error e = MakeError(
       ErrorCode::kLocked, "rate_limited_token",
       fmt::format("Too many requests with this login (limit: token, {} in bursts of {:g}); "
                   "retry in {} s.",
-                  Rate(limits_.token), limits_.token.burst, RetryAfter(d.retry_after_s).count()));
-  e.retry_after = RetryAfter(d.retry_after_s);
+                  Rate(limits_.token), limits_.token.burst, wait.count()));
+  e.retry_after = wait;
   return e;
 }
 
