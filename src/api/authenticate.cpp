@@ -10,20 +10,18 @@ namespace psm::api {
 Result<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req) {
   const std::string_view header = req.Header("Authorization");
   if (header.empty())
-    return MakeError(ErrorCode::kUnauthorized, "missing_token",
-                     "log in first: send Authorization: Bearer <token>");
+    return Error::Unauthorized("missing_token", "log in first: send Authorization: Bearer <token>");
   constexpr std::string_view kScheme = "Bearer ";
   if (header.size() <= kScheme.size() || header.substr(0, kScheme.size()) != kScheme)
-    return MakeError(ErrorCode::kUnauthorized, "bad_token",
-                     "the Authorization header must be \"Bearer <token>\"");
+    return Error::Unauthorized("bad_token", "the Authorization header must be \"Bearer <token>\"");
   const std::string_view token = header.substr(kScheme.size());
   if (!auth::IsWellFormedToken(token))
-    return MakeError(ErrorCode::kUnauthorized, "bad_token", "the token is malformed");
+    return Error::Unauthorized("bad_token", "the token is malformed");
   const std::string hash = auth::TokenHash(token);
   auto principal = ctx.sessions.Find(hash, ctx.real_clock.Now());
   if (!principal)
-    return MakeError(ErrorCode::kUnauthorized, "expired_token",
-                     "the token is unknown or has expired; log in again");
+    return Error::Unauthorized("expired_token",
+                               "the token is unknown or has expired; log in again");
   // Budgeted per login, not per address: a sector's officers behind one address are many logins.
   if (Status st = ctx.limits.Token(hash); !st.ok()) return st.error();
   return *principal;

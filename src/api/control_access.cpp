@@ -20,9 +20,9 @@ Result<auth::Principal> AuthorizeControl(ApiContext& ctx, const http::Request& r
         !ec && std::any_of(ctx.options.admin_cidrs.begin(), ctx.options.admin_cidrs.end(),
                            [&](const http::Cidr& c) { return c.Contains(address); });
     if (!inside) {
-      return MakeError(ErrorCode::kForbidden, "admin_network",
-                       "admin actions are allowed only from the control room's network; " +
-                           req.client_ip + " is outside PSM_ADMIN_CIDRS");
+      return Error::Forbidden("admin_network",
+                              "admin actions are allowed only from the control room's network; " +
+                                  req.client_ip + " is outside PSM_ADMIN_CIDRS");
     }
   }
   return who;

@@ -31,8 +31,7 @@ std::optional<std::int64_t> ParseId(std::string_view s) {
 std::optional<StationId> PathStation(ApiContext& ctx, Request& req, Reply& reply) {
   const auto id = StationId::Parse(req.Param("id"));
   if (!id || !ctx.board.IndexOf(*id)) {
-    reply(http::ProblemFor(MakeError(ErrorCode::kNotFound, "unknown_station",
-                                     "no polling station " + std::string(req.Param("id")))));
+    reply(http::ProblemFor(UnknownStation(req.Param("id"))));
     return std::nullopt;
   }
   return id;
@@ -70,8 +69,7 @@ void ListAlerts(ApiContext& ctx, Request& req, Reply reply) {
   if (auto v = req.Query("station")) {
     station = StationId::Parse(*v);
     if (!station || !ctx.board.IndexOf(*station))
-      return reply(http::ProblemFor(MakeError(ErrorCode::kNotFound, "unknown_station",
-                                              "no polling station " + std::string(*v))));
+      return reply(http::ProblemFor(UnknownStation(*v)));
     if (Status st = auth::MayView(*who, *station); !st.ok())
       return reply(http::ProblemFor(st.error()));
   }
@@ -109,8 +107,8 @@ void AcknowledgeAlert(ApiContext& ctx, Request& req, Reply reply) {
       id ? std::find_if(alerts->begin(), alerts->end(), [&](const Alert& a) { return a.id == *id; })
          : alerts->end();
   if (found == alerts->end())
-    return reply(http::ProblemFor(MakeError(ErrorCode::kNotFound, "unknown_alert",
-                                            "no alert " + std::string(req.Param("id")))));
+    return reply(http::ProblemFor(
+        Error::NotFound("unknown_alert", "no alert " + std::string(req.Param("id")))));
   if (Status st = auth::MayView(*who, found->station); !st.ok())
     return reply(http::ProblemFor(st.error()));
   const bool queued =

@@ -24,7 +24,7 @@ using verb = boost::beast::http::verb;
 
 // kInvalid (422): `reason` is the snake_case key, `detail` the sentence for the client.
 inline Error Invalid(std::string reason, std::string detail) {
-  return MakeError(ErrorCode::kInvalid, std::move(reason), std::move(detail));
+  return Error::Invalid(std::move(reason), std::move(detail));
 }
 
 // The whole of `s` as a T, or nullopt: no leading spaces or '+', no trailing bytes, no overflow.

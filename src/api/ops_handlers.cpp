@@ -21,8 +21,8 @@ void AddOpsRoutes(http::Router& router, ApiContext& ctx) {
   });
   router.Add(verb::get, "/api/v1/openapi.yaml", [&ctx](Request&, Reply reply) {
     if (ctx.openapi_yaml.empty())
-      return reply(http::ProblemFor(
-          MakeError(ErrorCode::kNotFound, "no_openapi", "the OpenAPI document was not found")));
+      return reply(
+          http::ProblemFor(Error::NotFound("no_openapi", "the OpenAPI document was not found")));
     reply(Response::Text(200, ctx.openapi_yaml, "application/yaml; charset=utf-8"));
   });
 }

@@ -175,8 +175,8 @@ std::optional<std::uint32_t> StationIndex(ApiContext& ctx, Request& req, Reply& 
   const auto id = req.Param("id");
   const auto index = ctx.board.IndexOf(id);
   if (!index) {
-    reply(http::ProblemFor(MakeError(
-        ErrorCode::kNotFound, "unknown_station",
+    reply(http::ProblemFor(Error::NotFound(
+        "unknown_station",
         "no polling station \"" + std::string(id) + "\"; station ids look like 34-112 (AC-part)")));
   }
   return index;
@@ -211,8 +211,8 @@ void Lookup(ApiContext& ctx, const StationAnswers& answers, Request& req, Reply 
         "bad_epic", "an EPIC number is 3 letters and 7 digits, as printed on your voter ID card")));
   const auto index = ctx.electors.Find(*epic);
   if (!index)
-    return reply(http::ProblemFor(MakeError(
-        ErrorCode::kNotFound, "unknown_epic",
+    return reply(http::ProblemFor(Error::NotFound(
+        "unknown_epic",
         "this EPIC number is not on the roll of this district; check the number on your card, "
         "or find your station by constituency and part number")));
   reply(Response::FromPrepared(answers.For(*index).lookup));
@@ -221,9 +221,7 @@ void Lookup(ApiContext& ctx, const StationAnswers& answers, Request& req, Reply 
 void Events(ApiContext& ctx, Request& req, Reply reply) {
   http::SseFilter filter;
   if (auto v = req.Query("station")) {
-    if (!ctx.board.IndexOf(*v))
-      return reply(http::ProblemFor(MakeError(ErrorCode::kNotFound, "unknown_station",
-                                              "no polling station " + std::string(*v))));
+    if (!ctx.board.IndexOf(*v)) return reply(http::ProblemFor(UnknownStation(*v)));
     filter.station = std::string(*v);
   }
   if (auto v = req.Query("ac")) {

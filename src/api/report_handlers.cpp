@@ -67,9 +67,7 @@ RequestOrigin Origin(const auth::Principal& who, const Request& req) {
 // Fills the server-side fields and checks the caller may report for the station.
 Status Prepare(ApiContext& ctx, const auth::Principal& who, Report& r) {
   if (Status st = auth::MaySubmitFor(who, r.station); !st.ok()) return st;
-  if (!ctx.board.IndexOf(r.station))
-    return MakeError(ErrorCode::kNotFound, "unknown_station",
-                     "no polling station " + r.station.ToString());
+  if (!ctx.board.IndexOf(r.station)) return UnknownStation(r.station.ToString());
   r.received_at = ctx.clock.Now();
   r.actor = auth::Actor(who);
   return Status();
@@ -80,8 +78,7 @@ void PostReport(ApiContext& ctx, Request& req, Reply reply) {
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
   const auto station = StationId::Parse(req.Param("id"));
   if (!station || !ctx.board.IndexOf(*station))
-    return reply(http::ProblemFor(MakeError(ErrorCode::kNotFound, "unknown_station",
-                                            "no polling station " + std::string(req.Param("id")))));
+    return reply(http::ProblemFor(UnknownStation(req.Param("id"))));
   if (Status st = auth::MaySubmitFor(*who, *station); !st.ok())
     return reply(http::ProblemFor(st.error()));
   if (!IsJson(req)) return reply(UnsupportedType());
@@ -109,13 +106,11 @@ void PostBatch(ApiContext& ctx, Request& req, Reply reply) {
   auto body = ParseJsonBody(req.body);
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));
   if (!body->is_object() || !(*body)["reports"].is_array())
-    return reply(
-        http::ProblemFor(MakeError(ErrorCode::kInvalid, "bad_batch", "send {\"reports\":[…]}")));
+    return reply(http::ProblemFor(Error::Invalid("bad_batch", "send {\"reports\":[…]}")));
   const auto& items = (*body)["reports"];
   if (items.empty() || items.size() > kMaxBatch)
-    return reply(http::ProblemFor(
-        MakeError(ErrorCode::kInvalid, "bad_batch",
-                  "a batch holds 1 to " + std::to_string(kMaxBatch) + " reports")));
+    return reply(http::ProblemFor(Error::Invalid(
+        "bad_batch", "a batch holds 1 to " + std::to_string(kMaxBatch) + " reports")));
 
   // Results are filled in by index; the last completion sends the answer.
   struct State {
@@ -151,10 +146,10 @@ void PostBatch(ApiContext& ctx, Request& req, Reply reply) {
                                             finish_one(i, std::move(j));
                                           });
     if (!queued) {
-      Json j = OutcomeJson(SubmitOutcome{
-          SubmitOutcome::Kind::kRejected,
-          {},
-          MakeError(ErrorCode::kUnavailable, "busy", "not accepting reports right now; retry")});
+      Json j = OutcomeJson(
+          SubmitOutcome{SubmitOutcome::Kind::kRejected,
+                        {},
+                        Error::Unavailable("busy", "not accepting reports right now; retry")});
       j["id"] = id;
       finish_one(i, std::move(j));
     }

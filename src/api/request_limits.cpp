@@ -62,8 +62,8 @@ Status RequestLimits::Token(std::string_view token_hash) {
   if (d.allowed) return {};
   refusals_.Count(http::Limit::kToken);
   const auto wait = RetryAfter(d.retry_after_s);
-  Error e = MakeError(
-      ErrorCode::kLocked, "rate_limited_token",
+  Error e = Error::Locked(
+      "rate_limited_token",
       fmt::format("Too many requests with this login (limit: token, {} in bursts of {:g}); "
                   "retry in {} s.",
                   Rate(limits_.token), limits_.token.burst, wait.count()));

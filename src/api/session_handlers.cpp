@@ -41,13 +41,12 @@ Result<Json> OpenSession(ApiContext& ctx, Store& store, auth::Principal principa
 void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply reply) {
   const std::string& client = req.client_ip;
   if (!body["station"].is_string() || !body.contains("pin") || !body["pin"].is_string())
-    return reply(http::ProblemFor(MakeError(ErrorCode::kInvalid, "bad_login",
-                                            "send {\"station\":\"34-112\",\"pin\":\"123456\"}")));
+    return reply(http::ProblemFor(
+        Error::Invalid("bad_login", "send {\"station\":\"34-112\",\"pin\":\"123456\"}")));
   const auto station = StationId::Parse(body["station"].get<std::string>());
   if (!station || !ctx.board.IndexOf(*station)) {
     ctx.limits.LoginFailed(req.client_key);
-    return reply(http::ProblemFor(
-        MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong station or PIN")));
+    return reply(http::ProblemFor(Error::Unauthorized("bad_credentials", "wrong station or PIN")));
   }
   const std::string key = station->ToString();
   if (Status st = ctx.pin_throttle.Check(key); !st.ok())
@@ -71,8 +70,8 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
       audit.detail =
           !hash.value() ? "no PIN issued" : (well_formed ? "wrong PIN" : "malformed PIN");
       Audit(store, audit);
-      return reply(http::ProblemFor(
-          MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong station or PIN")));
+      return reply(
+          http::ProblemFor(Error::Unauthorized("bad_credentials", "wrong station or PIN")));
     }
     ctx.pin_throttle.RecordSuccess(key);
     auth::Principal p;
@@ -89,8 +88,8 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
 void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply reply) {
   const std::string& client = req.client_ip;
   if (!body["user"].is_string() || !body.contains("password") || !body["password"].is_string())
-    return reply(http::ProblemFor(
-        MakeError(ErrorCode::kInvalid, "bad_login", "send {\"user\":\"…\",\"password\":\"…\"}")));
+    return reply(
+        http::ProblemFor(Error::Invalid("bad_login", "send {\"user\":\"…\",\"password\":\"…\"}")));
   std::string user = body["user"].get<std::string>();
   if (Status st = ctx.password_throttle.Check(user); !st.ok())
     return reply(LockedResponse(ctx, st.error(), ctx.password_throttle.Remaining(user)));
@@ -107,8 +106,8 @@ void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply repl
       audit.action = "login_failed";
       audit.detail = !u ? "unknown user" : (u->disabled ? "disabled user" : "wrong password");
       Audit(store, audit);
-      return reply(http::ProblemFor(
-          MakeError(ErrorCode::kUnauthorized, "bad_credentials", "wrong user name or password")));
+      return reply(
+          http::ProblemFor(Error::Unauthorized("bad_credentials", "wrong user name or password")));
     }
     ctx.password_throttle.RecordSuccess(user);
     auth::Principal p;
@@ -132,8 +131,8 @@ void Login(ApiContext& ctx, Request& req, Reply reply) {
   if (auto refused = ctx.limits.Login(req.client_key)) return reply(std::move(*refused));
   if (body->contains("station")) return OfficerLogin(ctx, req, *body, std::move(reply));
   if (body->contains("user")) return UserLogin(ctx, req, *body, std::move(reply));
-  reply(http::ProblemFor(MakeError(ErrorCode::kInvalid, "bad_login",
-                                   "send station + pin (officers) or user + password")));
+  reply(http::ProblemFor(
+      Error::Invalid("bad_login", "send station + pin (officers) or user + password")));
 }
 
 void Logout(ApiContext& ctx, Request& req, Reply reply) {

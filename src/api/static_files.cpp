@@ -40,7 +40,7 @@ std::string ContentTypeOf(const fs::path& p) {
 
 Result<std::string> ReadAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
-  if (!in) return MakeError(ErrorCode::kUnavailable, "web_root", "cannot read " + p.string());
+  if (!in) return Error::Unavailable("web_root", "cannot read " + p.string());
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
@@ -71,7 +71,7 @@ Result<std::vector<StaticFile>> LoadStaticFiles(const fs::path& root) {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) return files;
   for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::end(it); it.increment(ec)) {
-    if (ec) return MakeError(ErrorCode::kUnavailable, "web_root", ec.message());
+    if (ec) return Error::Unavailable("web_root", ec.message());
     const std::string name = it->path().filename().string();
     if (it->is_directory() && (name == "node_modules" || name.front() == '.' || name == "test")) {
       it.disable_recursion_pending();
@@ -103,14 +103,14 @@ Result<std::vector<StaticFile>> LoadStaticFiles(const fs::path& root) {
     const std::string url = eq == std::string::npos ? "" : Trim(line.substr(0, eq));
     const std::string rel = eq == std::string::npos ? "" : Trim(line.substr(eq + 1));
     if (url.empty() || url[0] != '/' || rel.empty() || rel.find("..") != std::string::npos)
-      return MakeError(ErrorCode::kInvalid, "web_root",
-                       (root / "vendor.txt").string() + ":" + std::to_string(line_no) +
-                           ": expected \"/url/path = relative/path\"");
+      return Error::Invalid("web_root", (root / "vendor.txt").string() + ":" +
+                                            std::to_string(line_no) +
+                                            ": expected \"/url/path = relative/path\"");
     auto f = Load(root / rel, url);
     if (!f.ok()) {
-      return MakeError(ErrorCode::kUnavailable, "web_root",
-                       (root / "vendor.txt").string() + ":" + std::to_string(line_no) + ": " +
-                           f.error().detail + " (run make setup to install the web libraries)");
+      return Error::Unavailable("web_root", (root / "vendor.txt").string() + ":" +
+                                                std::to_string(line_no) + ": " + f.error().detail +
+                                                " (run make setup to install the web libraries)");
     }
     files.push_back(*f);
   }

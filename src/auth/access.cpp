@@ -14,18 +14,18 @@ Status InScope(const Principal& p, const StationId& station, std::string_view ve
       return {};
     case Role::kOfficer:
       if (!p.station) {
-        return MakeError(ErrorCode::kForbidden, "no_station", "this token is for no station");
+        return Error::Forbidden("no_station", "this token is for no station");
       }
       if (*p.station == station) return {};
-      return MakeError(ErrorCode::kForbidden, "wrong_station",
-                       "this token is for station " + p.station->ToString());
+      return Error::Forbidden("wrong_station",
+                              "this token is for station " + p.station->ToString());
     case Role::kSector:
       if (std::find(p.stations.begin(), p.stations.end(), station) != p.stations.end()) return {};
-      return MakeError(ErrorCode::kForbidden, "wrong_station",
-                       "user " + p.user + " may not " + std::string(verb) + " station " +
-                           station.ToString() + ": it is not among their stations");
+      return Error::Forbidden("wrong_station", "user " + p.user + " may not " + std::string(verb) +
+                                                   " station " + station.ToString() +
+                                                   ": it is not among their stations");
   }
-  return MakeError(ErrorCode::kForbidden, "unknown_role", "unknown role");
+  return Error::Forbidden("unknown_role", "unknown role");
 }
 
 }  // namespace
@@ -46,9 +46,8 @@ Status RequireRole(const Principal& p, std::initializer_list<Role> roles) {
     names += ToString(r);
   }
   if (names.empty()) names = "no role";  // an empty list admits nobody
-  return MakeError(
-      ErrorCode::kForbidden, "role_required",
-      "this needs role " + names + "; this token has role " + std::string(ToString(p.role)));
+  return Error::Forbidden("role_required", "this needs role " + names + "; this token has role " +
+                                               std::string(ToString(p.role)));
 }
 
 std::string Actor(const Principal& p) {

@@ -45,9 +45,9 @@ Status LoginThrottle::Check(std::string_view key) {
   const Millis left = Remaining(key);
   if (left <= Millis::zero()) return {};
   const long long seconds = (left.count() + 999) / 1000;
-  return MakeError(ErrorCode::kLocked, "login_locked",
-                   "too many wrong " + credential_ + "s in a row (limit: login); try again in " +
-                       std::to_string(seconds) + " s");
+  return Error::Locked("login_locked", "too many wrong " + credential_ +
+                                           "s in a row (limit: login); try again in " +
+                                           std::to_string(seconds) + " s");
 }
 
 void LoginThrottle::RecordFailure(std::string_view key) {

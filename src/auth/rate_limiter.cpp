@@ -22,12 +22,11 @@ constexpr double kTokenEpsilon = 1e-9;
 
 Status ValidateOne(const RateLimit& l, std::string_view name) {
   if (!(l.rate_per_s > 0)) {
-    return MakeError(ErrorCode::kInvalid, "bad_rate_limit",
-                     std::string(name) + " rate limit must be more than 0 per second");
+    return Error::Invalid("bad_rate_limit",
+                          std::string(name) + " rate limit must be more than 0 per second");
   }
   if (!(l.burst >= 1)) {
-    return MakeError(ErrorCode::kInvalid, "bad_rate_limit",
-                     std::string(name) + " burst must be at least 1");
+    return Error::Invalid("bad_rate_limit", std::string(name) + " burst must be at least 1");
   }
   return {};
 }

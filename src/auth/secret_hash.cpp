@@ -29,15 +29,14 @@ Limits LimitsFor(HashCost cost) {
 
 Result<std::string> HashSecret(std::string_view secret, HashCost cost) {
   if (secret.empty()) {
-    return MakeError(ErrorCode::kInvalid, "empty_secret", "a password or PIN must not be empty");
+    return Error::Invalid("empty_secret", "a password or PIN must not be empty");
   }
   EnsureSodium();
   const Limits limits = LimitsFor(cost);
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(out, secret.data(), secret.size(), limits.ops, limits.mem,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return MakeError(ErrorCode::kInternal, "hash_failed",
-                     "could not hash the secret (out of memory?)");
+    return Error::Internal("hash_failed", "could not hash the secret (out of memory?)");
   }
   return std::string(out);
 }

@@ -30,7 +30,7 @@ Result<int> LoadDotEnv(const std::filesystem::path& path) {
     const auto eq = line.find('=');
     const std::string where = path.string() + ":" + std::to_string(line_no) + ": ";
     if (eq == std::string::npos || eq == 0)
-      return MakeError(ErrorCode::kInvalid, "dotenv", where + "expected KEY=VALUE");
+      return Error::Invalid("dotenv", where + "expected KEY=VALUE");
     const std::string key = Trim(line.substr(0, eq));
     std::string value = Trim(line.substr(eq + 1));
     if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
@@ -39,7 +39,7 @@ Result<int> LoadDotEnv(const std::filesystem::path& path) {
     }
     for (char c : key) {
       if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-        return MakeError(ErrorCode::kInvalid, "dotenv", where + "bad key \"" + key + "\"");
+        return Error::Invalid("dotenv", where + "bad key \"" + key + "\"");
     }
     if (key.rfind("PSM_", 0) != 0) continue;
     if (::setenv(key.c_str(), value.c_str(), /*overwrite=*/0) == 0) ++applied;

@@ -68,14 +68,12 @@ Result<std::pair<std::string, unsigned short>> ParseListen(std::string_view text
   std::string_view host, port;
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find("]:");
-    if (close == std::string_view::npos)
-      return MakeError(ErrorCode::kInvalid, "listen", "expected [IPv6]:PORT");
+    if (close == std::string_view::npos) return Error::Invalid("listen", "expected [IPv6]:PORT");
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
   } else {
     const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos)
-      return MakeError(ErrorCode::kInvalid, "listen", "expected HOST:PORT");
+    if (colon == std::string_view::npos) return Error::Invalid("listen", "expected HOST:PORT");
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }
@@ -83,8 +81,8 @@ Result<std::pair<std::string, unsigned short>> ParseListen(std::string_view text
   auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (host.empty() || port.empty() || ec != std::errc() || ptr != port.data() + port.size() ||
       value > 65535)
-    return MakeError(ErrorCode::kInvalid, "listen",
-                     "bad --listen \"" + std::string(text) + "\": expected HOST:PORT");
+    return Error::Invalid("listen",
+                          "bad --listen \"" + std::string(text) + "\": expected HOST:PORT");
   return std::make_pair(std::string(host), static_cast<unsigned short>(value));
 }
 
@@ -95,7 +93,7 @@ Status ResolveServeConfig(ServeConfig& c, Instant now) {
   c.port = listen->second;
 
   const auto bad = [](std::string what) {
-    return Status(MakeError(ErrorCode::kInvalid, "config", std::move(what)));
+    return Status(Error::Invalid("config", std::move(what)));
   };
   // "+05:30" / "-03:00"
   if (c.utc_offset.size() != 6 || (c.utc_offset[0] != '+' && c.utc_offset[0] != '-'))

@@ -103,18 +103,18 @@ Result<Alert> AlertTracker::PrepareAcknowledge(std::int64_t id, const std::strin
                                                std::chrono::minutes utc_offset) const {
   const Alert* found = Find(id);
   if (!found) {
-    return MakeError(ErrorCode::kNotFound, "unknown_alert", "no alert " + std::to_string(id));
+    return Error::NotFound("unknown_alert", "no alert " + std::to_string(id));
   }
   if (found->state == AlertState::kResolved) {
-    return MakeError(ErrorCode::kConflict, "alert_resolved",
-                     "alert " + std::to_string(id) + " was already resolved at " +
-                         FormatLocalTime(*found->resolved_at, utc_offset));
+    return Error::Conflict("alert_resolved", "alert " + std::to_string(id) +
+                                                 " was already resolved at " +
+                                                 FormatLocalTime(*found->resolved_at, utc_offset));
   }
   if (found->state == AlertState::kAcknowledged) {
-    return MakeError(ErrorCode::kConflict, "already_acknowledged",
-                     "alert " + std::to_string(id) + " was already acknowledged by " +
-                         found->acknowledged_by + " at " +
-                         FormatLocalTime(*found->acknowledged_at, utc_offset));
+    return Error::Conflict("already_acknowledged",
+                           "alert " + std::to_string(id) + " was already acknowledged by " +
+                               found->acknowledged_by + " at " +
+                               FormatLocalTime(*found->acknowledged_at, utc_offset));
   }
   Alert a = *found;
   a.state = AlertState::kAcknowledged;

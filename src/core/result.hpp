@@ -5,6 +5,7 @@
 #include <cassert>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -31,10 +32,38 @@ struct Error {
   // For kLocked and kUnavailable: when the caller may try again (the Retry-After header); zero
   // when the error does not say.
   std::chrono::seconds retry_after{0};
+
+  // Named constructors, one per kind (as leveldb's Status::NotFound), so a call site says what
+  // went wrong rather than spelling an ErrorCode.
+  static Error Invalid(std::string reason, std::string detail) {
+    return {ErrorCode::kInvalid, std::move(reason), std::move(detail)};
+  }
+  static Error Conflict(std::string reason, std::string detail) {
+    return {ErrorCode::kConflict, std::move(reason), std::move(detail)};
+  }
+  static Error NotFound(std::string reason, std::string detail) {
+    return {ErrorCode::kNotFound, std::move(reason), std::move(detail)};
+  }
+  static Error Unauthorized(std::string reason, std::string detail) {
+    return {ErrorCode::kUnauthorized, std::move(reason), std::move(detail)};
+  }
+  static Error Forbidden(std::string reason, std::string detail) {
+    return {ErrorCode::kForbidden, std::move(reason), std::move(detail)};
+  }
+  static Error Locked(std::string reason, std::string detail) {
+    return {ErrorCode::kLocked, std::move(reason), std::move(detail)};
+  }
+  static Error Unavailable(std::string reason, std::string detail) {
+    return {ErrorCode::kUnavailable, std::move(reason), std::move(detail)};
+  }
+  static Error Internal(std::string reason, std::string detail) {
+    return {ErrorCode::kInternal, std::move(reason), std::move(detail)};
+  }
 };
 
-inline Error MakeError(ErrorCode code, std::string reason, std::string detail) {
-  return Error{code, std::move(reason), std::move(detail)};
+// The errors many layers name alike.
+inline Error UnknownStation(std::string_view id) {
+  return Error::NotFound("unknown_station", "no polling station " + std::string(id));
 }
 
 template <class T>

@@ -9,11 +9,11 @@ namespace psm {
 namespace {
 
 Error Invalid(std::string reason, std::string detail) {
-  return MakeError(ErrorCode::kInvalid, std::move(reason), std::move(detail));
+  return Error::Invalid(std::move(reason), std::move(detail));
 }
 
 Error Conflict(std::string reason, std::string detail) {
-  return MakeError(ErrorCode::kConflict, std::move(reason), std::move(detail));
+  return Error::Conflict(std::move(reason), std::move(detail));
 }
 
 bool AnyNegative(const Counts& c) {

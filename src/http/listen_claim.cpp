@@ -44,7 +44,7 @@ pid_t ClaimHolder(const sockaddr_un& addr, socklen_t length) {
 }
 
 Error InUse(std::string detail) {
-  return MakeError(ErrorCode::kUnavailable, "address_in_use", std::move(detail));
+  return Error::Unavailable("address_in_use", std::move(detail));
 }
 
 std::string HostPort(const boost::asio::ip::address& host, unsigned short port) {
@@ -66,8 +66,8 @@ Status Probe(const boost::asio::ip::address& host, unsigned short port) {
     return InUse("the address is already in use by another program");
   }
   if (ec) {
-    return MakeError(ErrorCode::kUnavailable, "bind_failed",
-                     "cannot listen on " + HostPort(host, port) + ": " + ec.message());
+    return Error::Unavailable("bind_failed",
+                              "cannot listen on " + HostPort(host, port) + ": " + ec.message());
   }
   return {};
 }
@@ -98,15 +98,15 @@ Result<ListenClaim> ListenClaim::Take(const boost::asio::ip::address& host, unsi
   const sockaddr_un addr = ClaimAddress(port, &length);
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    return MakeError(ErrorCode::kUnavailable, "bind_failed",
-                     std::string("cannot claim the port: ") + std::strerror(errno));
+    return Error::Unavailable("bind_failed",
+                              std::string("cannot claim the port: ") + std::strerror(errno));
   }
   ListenClaim claim(fd);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), length) != 0) {
     const int err = errno;
     if (err != EADDRINUSE) {
-      return MakeError(ErrorCode::kUnavailable, "bind_failed",
-                       std::string("cannot claim the port: ") + std::strerror(err));
+      return Error::Unavailable("bind_failed",
+                                std::string("cannot claim the port: ") + std::strerror(err));
     }
     const pid_t holder = ClaimHolder(addr, length);
     return InUse("the address is already in use: another psm server" +
@@ -115,8 +115,8 @@ Result<ListenClaim> ListenClaim::Take(const boost::asio::ip::address& host, unsi
   }
   // Listening lets a second server ask the kernel who holds the claim (SO_PEERCRED).
   if (::listen(fd, 8) != 0) {
-    return MakeError(ErrorCode::kUnavailable, "bind_failed",
-                     std::string("cannot claim the port: ") + std::strerror(errno));
+    return Error::Unavailable("bind_failed",
+                              std::string("cannot claim the port: ") + std::strerror(errno));
   }
   if (Status st = Probe(host, port); !st.ok()) return st.error();
   return claim;

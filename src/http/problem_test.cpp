@@ -25,7 +25,7 @@ TEST(HttpProblem, StatusTable) {
                       {ErrorCode::kUnavailable, 503}, {ErrorCode::kInternal, 500}};
   for (const Row& row : rows) {
     EXPECT_EQ(StatusFor(row.code), row.status);
-    Response r = ProblemFor(MakeError(row.code, "some_reason", "detail text"));
+    Response r = ProblemFor(Error{row.code, "some_reason", "detail text"});
     EXPECT_EQ(r.status, row.status);
     EXPECT_EQ(r.content_type, "application/problem+json");
     auto j = nlohmann::json::parse(*r.body);
@@ -37,14 +37,13 @@ TEST(HttpProblem, StatusTable) {
 }
 
 TEST(HttpProblem, SpecialHeadersAndHiddenInternals) {
-  Response unauthorized = ProblemFor(MakeError(ErrorCode::kUnauthorized, "bad_token", "x"));
+  Response unauthorized = ProblemFor(Error::Unauthorized("bad_token", "x"));
   EXPECT_EQ(HeaderOf(unauthorized, "WWW-Authenticate"), "Bearer");
 
-  Response locked =
-      ProblemFor(MakeError(ErrorCode::kLocked, "pin_lockout", "x"), std::chrono::seconds(30));
+  Response locked = ProblemFor(Error::Locked("pin_lockout", "x"), std::chrono::seconds(30));
   EXPECT_EQ(HeaderOf(locked, "Retry-After"), "30");
 
-  Response internal = ProblemFor(MakeError(ErrorCode::kInternal, "sqlite", "disk I/O at /var/x"));
+  Response internal = ProblemFor(Error::Internal("sqlite", "disk I/O at /var/x"));
   EXPECT_EQ(nlohmann::json::parse(*internal.body)["detail"].get<std::string>().find("/var/x"),
             std::string::npos);
 }
@@ -54,19 +53,19 @@ TEST(HttpProblem, TypeUri) {
   EXPECT_EQ(ProblemTypeUri("Turnout_Decreased"), "https://psm.invalid/problems/turnout_decreased");
   EXPECT_EQ(ProblemTypeUri("a b/\"c"), "https://psm.invalid/problems/a_b__c");
   // No reason falls back to the code's word.
-  auto j = nlohmann::json::parse(*ProblemFor(MakeError(ErrorCode::kConflict, "", "d")).body);
+  auto j = nlohmann::json::parse(*ProblemFor(Error::Conflict("", "d")).body);
   EXPECT_EQ(j["type"], "https://psm.invalid/problems/conflict");
 }
 
 TEST(HttpProblem, NestedProblemReadsLikeTheAnswer) {
-  const Error e = MakeError(ErrorCode::kConflict, "turnout_decreased", "lower than 120");
+  const Error e = Error::Conflict("turnout_decreased", "lower than 120");
   const ProblemFields f = ProblemFieldsFor(e);
   const auto j = nlohmann::json::parse(*ProblemFor(e).body);
   EXPECT_EQ(f.status, j["status"].get<unsigned>());
   EXPECT_EQ(f.title, j["title"]);
   EXPECT_EQ(f.type, j["type"]);
   EXPECT_EQ(f.detail, j["detail"]);
-  EXPECT_EQ(ProblemFieldsFor(MakeError(ErrorCode::kInternal, "x", "secret")).detail.find("secret"),
+  EXPECT_EQ(ProblemFieldsFor(Error::Internal("x", "secret")).detail.find("secret"),
             std::string::npos);
   const Response u = UnsupportedMediaType("send JSON");
   EXPECT_EQ(u.status, 415u);
@@ -75,7 +74,7 @@ TEST(HttpProblem, NestedProblemReadsLikeTheAnswer) {
 }
 
 TEST(HttpProblem, RetryAfterComesFromTheErrorUnlessGiven) {
-  Error locked = MakeError(ErrorCode::kLocked, "rate_limited_token", "slow down");
+  Error locked = Error::Locked("rate_limited_token", "slow down");
   EXPECT_EQ(HeaderOf(ProblemFor(locked), "Retry-After"), "<absent>");
   locked.retry_after = std::chrono::seconds(7);
   EXPECT_EQ(HeaderOf(ProblemFor(locked), "Retry-After"), "7");

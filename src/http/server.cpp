@@ -44,14 +44,14 @@ Server::~Server() {
 
 Status Server::Start(ListenClaim claim) {
   std::lock_guard lock(stop_mu_);
-  if (started_) return MakeError(ErrorCode::kInternal, "already_started", "Start() called twice");
+  if (started_) return Error::Internal("already_started", "Start() called twice");
   unsigned threads = options_.threads ? options_.threads : std::thread::hardware_concurrency();
   if (threads == 0) threads = 1;
   boost::system::error_code ec;
   auto address = asio::ip::make_address(options_.host, ec);
   if (ec) {
-    return MakeError(ErrorCode::kInvalid, "bad_listen_address",
-                     "cannot parse listen address '" + options_.host + "'");
+    return Error::Invalid("bad_listen_address",
+                          "cannot parse listen address '" + options_.host + "'");
   }
   unsigned short port = options_.port;
   if (!claim.held()) {
@@ -70,9 +70,8 @@ Status Server::Start(ListenClaim claim) {
     if (!ec) acc.bind(endpoint, ec);
     if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return MakeError(
-          ErrorCode::kUnavailable, "bind_failed",
-          "cannot listen on " + options_.host + ":" + std::to_string(port) + ": " + ec.message());
+      return Error::Unavailable("bind_failed", "cannot listen on " + options_.host + ":" +
+                                                   std::to_string(port) + ": " + ec.message());
     }
     // With port 0 the first acceptor picks the port and the others join it.
     if (port == 0) port = acc.local_endpoint().port();

@@ -64,7 +64,7 @@ class Replier final : public Reply::Receiver {
   void AnswerIfDropped() {
     if (!done_.exchange(true)) {
       spdlog::error("http: handler dropped its reply; answering 500");
-      Store(ProblemFor(MakeError(ErrorCode::kInternal, "internal", "")));
+      Store(ProblemFor(Error::Internal("internal", "")));
     }
   }
 

@@ -24,23 +24,23 @@ Result<CsvReader> CsvReader::Open(const std::filesystem::path& path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (status.type() == std::filesystem::file_type::not_found) {
-    return MakeError(ErrorCode::kNotFound, "file_not_found", "file not found: " + path.string());
+    return Error::NotFound("file_not_found", "file not found: " + path.string());
   }
   if (ec) {
-    return MakeError(ErrorCode::kInternal, "file_open_failed",
-                     "cannot open " + path.string() + ": " + ec.message());
+    return Error::Internal("file_open_failed",
+                           "cannot open " + path.string() + ": " + ec.message());
   }
   if (!std::filesystem::is_regular_file(status)) {
-    return MakeError(ErrorCode::kInvalid, "not_a_file", "not a regular file: " + path.string());
+    return Error::Invalid("not_a_file", "not a regular file: " + path.string());
   }
   CsvReader reader;
   reader.total_ = std::filesystem::file_size(path, ec);
   if (ec) reader.total_ = 0;
   reader.file_.reset(std::fopen(path.c_str(), "rb"));
   if (!reader.file_) {
-    return MakeError(ErrorCode::kInternal, "file_open_failed",
-                     "cannot open " + path.string() + ": " +
-                         std::error_code(errno, std::generic_category()).message());
+    return Error::Internal("file_open_failed",
+                           "cannot open " + path.string() + ": " +
+                               std::error_code(errno, std::generic_category()).message());
   }
   reader.buf_.resize(kChunk);
   return reader;
@@ -69,8 +69,8 @@ bool CsvReader::Refill() {
 
 Result<bool> CsvReader::Fail(std::uint64_t line, std::string detail) {
   error_line_ = line;
-  error_ = MakeError(read_failed_ ? ErrorCode::kInternal : ErrorCode::kInvalid,
-                     read_failed_ ? "read_failed" : "csv_malformed", std::move(detail));
+  error_ = read_failed_ ? Error::Internal("read_failed", std::move(detail))
+                        : Error::Invalid("csv_malformed", std::move(detail));
   return *error_;
 }
 

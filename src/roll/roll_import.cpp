@@ -103,7 +103,7 @@ bool Importer::Collect(const ErrorSink& errors, FileCounts& counts) {
     detail += "\n" + messages.back();
   }
   report_.errors.insert(report_.errors.end(), messages.begin(), messages.end());
-  if (report_.status.ok()) report_.status = MakeError(ErrorCode::kInvalid, "roll_invalid", detail);
+  if (report_.status.ok()) report_.status = Error::Invalid("roll_invalid", detail);
   return false;
 }
 
@@ -199,8 +199,7 @@ bool Importer::ImportElectors() {
 void Importer::Run() {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir_, ec)) {
-    Fail(MakeError(ErrorCode::kNotFound, "roll_dir_not_found",
-                   "roll directory not found: " + dir_.string()),
+    Fail(Error::NotFound("roll_dir_not_found", "roll directory not found: " + dir_.string()),
          "roll directory not found: " + dir_.string());
     return;
   }
@@ -209,8 +208,7 @@ void Importer::Run() {
   for (const auto file : {kConstituenciesFile, kStationsFile, kElectorsFile}) {
     if (!std::filesystem::exists(PathOf(file), ec)) {
       const std::string detail = "file not found: " + PathOf(file).string();
-      Fail(MakeError(ErrorCode::kNotFound, "roll_file_not_found", detail),
-           std::string(file) + ": " + detail);
+      Fail(Error::NotFound("roll_file_not_found", detail), std::string(file) + ": " + detail);
       all_present = false;
     }
   }

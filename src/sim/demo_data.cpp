@@ -67,7 +67,7 @@ Result<Plan> MakePlan(double scale) {
     char detail[96];
     std::snprintf(detail, sizeof detail, "--scale must be greater than 0 and at most 1, got %g",
                   scale);
-    return MakeError(ErrorCode::kInvalid, "bad_scale", detail);
+    return Error::Invalid("bad_scale", detail);
   }
   const auto acs = DemoAcs();
   std::vector<std::int64_t> sizes;
@@ -90,7 +90,7 @@ Result<Plan> MakePlan(double scale) {
                   "a polling station holds at least; use --scale %.4f or more",
                   scale, ac.number, std::string(ac.name).c_str(), static_cast<long long>(*smallest),
                   static_cast<long long>(kMinStationElectors), minimum);
-    return MakeError(ErrorCode::kInvalid, "scale_too_small", detail);
+    return Error::Invalid("scale_too_small", detail);
   }
   const auto genders = Apportion(total, {kDemoMen, kDemoWomen, kDemoOthers});
   plan.genders = Counts{genders[0], genders[1], genders[2]};

@@ -44,8 +44,8 @@ void AppendDegrees(std::string& out, double degrees) {
 }
 
 Error WriteError(const fs::path& path, const char* what, int err) {
-  return MakeError(ErrorCode::kInternal, "write_failed",
-                   std::string(what) + " " + path.string() + ": " + std::strerror(err));
+  return Error::Internal("write_failed",
+                         std::string(what) + " " + path.string() + ": " + std::strerror(err));
 }
 
 // Writes a file through `fill`, which appends to a buffer and calls `flush` whenever it likes;
@@ -55,8 +55,8 @@ Result<std::uint64_t> WriteFile(const fs::path& path, Fill&& fill) {
   const fs::path tmp = path.string() + ".tmp";
   std::FILE* file = std::fopen(tmp.c_str(), "wb");
   if (file == nullptr) {
-    return MakeError(ErrorCode::kInvalid, "not_writable",
-                     "cannot write " + tmp.string() + ": " + std::strerror(errno));
+    return Error::Invalid("not_writable",
+                          "cannot write " + tmp.string() + ": " + std::strerror(errno));
   }
   std::uint64_t bytes = 0;
   bool failed = false;
@@ -133,9 +133,9 @@ Result<DemoFiles> WriteDemoData(const DemoDistrict& district, const fs::path& di
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) {
-    return MakeError(ErrorCode::kInvalid, "bad_dir",
-                     "cannot create the directory " + dir.string() + ": " +
-                         (ec ? ec.message() : std::string("a file of that name exists")));
+    return Error::Invalid("bad_dir",
+                          "cannot create the directory " + dir.string() + ": " +
+                              (ec ? ec.message() : std::string("a file of that name exists")));
   }
   DemoFiles files;
   auto whole = [](std::string text) {

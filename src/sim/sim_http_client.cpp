@@ -22,7 +22,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 Error BadUrl(const std::string& detail) {
-  return MakeError(ErrorCode::kInvalid, "bad_url", detail);
+  return Error::Invalid("bad_url", detail);
 }
 
 beast::error_code Bind(tcp::socket& socket, const asio::ip::address_v4& address) {
@@ -217,9 +217,9 @@ Result<HttpResponse> HttpClient::Request(const std::string& method, const std::s
   if (ec) {
     const std::string from =
         impl_->source_text.empty() ? std::string() : " from " + impl_->source_text;
-    return MakeError(ErrorCode::kUnavailable, "transport",
-                     method + " " + target + " to " + impl_->target.host + ":" +
-                         impl_->target.port + from + " failed: " + ec.message());
+    return Error::Unavailable("transport", method + " " + target + " to " + impl_->target.host +
+                                               ":" + impl_->target.port + from +
+                                               " failed: " + ec.message());
   }
   HttpResponse out;
   out.status = static_cast<int>(res.result_int());
@@ -236,16 +236,15 @@ Status CheckSourceAddress(const std::string& address) {
   beast::error_code ec;
   const auto parsed = asio::ip::make_address_v4(address, ec);
   if (ec) {
-    return MakeError(ErrorCode::kInvalid, "bad_source_address",
-                     "\"" + address + "\" is not an IPv4 address");
+    return Error::Invalid("bad_source_address", "\"" + address + "\" is not an IPv4 address");
   }
   asio::io_context ioc;
   tcp::socket socket(ioc);
   socket.open(tcp::v4(), ec);
   if (!ec) ec = Bind(socket, parsed);
   if (ec) {
-    return MakeError(ErrorCode::kInvalid, "bad_source_address",
-                     "cannot bind a socket to " + address + ": " + ec.message());
+    return Error::Invalid("bad_source_address",
+                          "cannot bind a socket to " + address + ": " + ec.message());
   }
   return {};
 }

@@ -13,7 +13,7 @@ namespace {
 using Json = nlohmann::json;
 
 Error Bad(const std::string& what) {
-  return MakeError(ErrorCode::kInvalid, "bad_input", what);
+  return Error::Invalid("bad_input", what);
 }
 
 Result<Instant> TimeField(const Json& j, const char* name) {

@@ -12,7 +12,7 @@ namespace {
 constexpr std::uint32_t kLoopbackNetwork = 0x7F000000;  // 127.0.0.0/8
 
 Error Bad(const std::string& detail) {
-  return MakeError(ErrorCode::kInvalid, "bad_source_range", detail);
+  return Error::Invalid("bad_source_range", detail);
 }
 
 std::uint32_t Mask(int prefix) {

@@ -51,15 +51,13 @@ Result<ServeLock> ServeLock::Take(std::string_view store_url) {
   std::string path = db + ".serve-lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return MakeError(ErrorCode::kUnavailable, "store_io",
-                     "cannot open " + path + ": " + std::strerror(errno));
+    return Error::Unavailable("store_io", "cannot open " + path + ": " + std::strerror(errno));
   }
   ServeLock lock(fd, path);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err != EWOULDBLOCK) {
-      return MakeError(ErrorCode::kUnavailable, "store_io",
-                       "cannot lock " + path + ": " + std::strerror(err));
+      return Error::Unavailable("store_io", "cannot lock " + path + ": " + std::strerror(err));
     }
     // The holder writes its PID right after locking; give it a moment if we came in between.
     std::string pid = RecordedPid(fd);
@@ -67,15 +65,14 @@ Result<ServeLock> ServeLock::Take(std::string_view store_url) {
       ::usleep(10'000);
       pid = RecordedPid(fd);
     }
-    return MakeError(ErrorCode::kConflict, "store_in_use",
-                     "the store " + std::string(store_url) + " is already served by psm" +
-                         (pid.empty() ? std::string() : " (pid " + pid + ")") +
-                         "; stop that server first, or give this one another --store");
+    return Error::Conflict("store_in_use",
+                           "the store " + std::string(store_url) + " is already served by psm" +
+                               (pid.empty() ? std::string() : " (pid " + pid + ")") +
+                               "; stop that server first, or give this one another --store");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
-    return MakeError(ErrorCode::kUnavailable, "store_io",
-                     "cannot write " + path + ": " + std::strerror(errno));
+    return Error::Unavailable("store_io", "cannot write " + path + ": " + std::strerror(errno));
   }
   return lock;
 }

@@ -12,7 +12,7 @@ namespace {
 
 Result<std::unique_ptr<Store>> OpenSqlite(std::string_view location) {
   if (location.empty()) {
-    return MakeError(ErrorCode::kInvalid, "store_url", "sqlite: URL needs a file path");
+    return Error::Invalid("store_url", "sqlite: URL needs a file path");
   }
   const std::string path(location);
   if (path != ":memory:") {
@@ -20,8 +20,8 @@ Result<std::unique_ptr<Store>> OpenSqlite(std::string_view location) {
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec) {
-      return MakeError(ErrorCode::kUnavailable, "store_io",
-                       "cannot create directory " + parent.string() + ": " + ec.message());
+      return Error::Unavailable("store_io",
+                                "cannot create directory " + parent.string() + ": " + ec.message());
     }
   }
   auto store = SqliteStore::Open(path);
@@ -48,8 +48,8 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
       if (b.scheme == scheme) return b.open(url.substr(colon + 1));
     }
   }
-  return MakeError(ErrorCode::kInvalid, "store_url",
-                   "unknown store URL '" + std::string(url) + "' (expected sqlite:PATH)");
+  return Error::Invalid("store_url",
+                        "unknown store URL '" + std::string(url) + "' (expected sqlite:PATH)");
 }
 
 }  // namespace psm

@@ -62,10 +62,9 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
     }
     const auto idx = board_.IndexOf(r.station);
     if (!idx) {
-      results.emplace_back(i, SubmitOutcome{SubmitOutcome::Kind::kRejected,
-                                            {},
-                                            MakeError(ErrorCode::kNotFound, "unknown_station",
-                                                      "no station " + r.station.ToString())});
+      results.emplace_back(
+          i,
+          SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, UnknownStation(r.station.ToString())});
       continue;
     }
     StationLedger& ledger = ledgers_[*idx];
@@ -184,8 +183,8 @@ void Writer::AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>&
     const Report& r = batch[i].report;
     auto found = store_->FindReport(r.id);
     if (!found.ok() || !found.value()) {
-      Error e = found.ok() ? MakeError(ErrorCode::kInternal, "missing_report",
-                                       "report " + r.id + " is indexed but not stored")
+      Error e = found.ok() ? Error::Internal("missing_report",
+                                             "report " + r.id + " is indexed but not stored")
                            : found.error();
       batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, e});
       continue;
@@ -194,8 +193,8 @@ void Writer::AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>&
     if (stored.SameContent(r)) {
       batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kRepeated, stored, {}});
     } else {
-      Error e = MakeError(ErrorCode::kConflict, "id_reused",
-                          "a different report with id " + r.id + " was already stored");
+      Error e = Error::Conflict("id_reused",
+                                "a different report with id " + r.id + " was already stored");
       if (observer_) observer_->OnRejected(r, e);
       batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kRejected, stored, e});
     }

@@ -21,14 +21,13 @@ bool Writer::UnlockTurnout(StationId station, std::string reason, RequestOrigin 
       [this, station, reason = std::move(reason), who = std::move(who), done = std::move(done)] {
         const auto idx = board_.IndexOf(station);
         if (!idx) {
-          return done(MakeError(ErrorCode::kNotFound, "unknown_station",
-                                "no polling station " + station.ToString()));
+          return done(UnknownStation(station.ToString()));
         }
         if (ledgers_[*idx].turnout_unlock()) {
-          return done(MakeError(ErrorCode::kConflict, "unlock_open",
-                                "station " + station.ToString() +
-                                    " already has an open turnout unlock; its officer may submit "
-                                    "the corrected value now"));
+          return done(Error::Conflict(
+              "unlock_open", "station " + station.ToString() +
+                                 " already has an open turnout unlock; its officer may submit "
+                                 "the corrected value now"));
         }
         TurnoutUnlock u;
         u.station = station;

@@ -12,9 +12,8 @@ Result<std::vector<InsertOutcome>> MemoryStore::CommitReports(const ReportBatch&
     const auto i = use.unlock_id - 1;
     if (use.unlock_id <= 0 || i >= static_cast<std::int64_t>(unlocks_.size()) ||
         unlocks_[static_cast<std::size_t>(i)].closed_at) {
-      return MakeError(
-          ErrorCode::kConflict, "unlock_closed",
-          "turnout unlock " + std::to_string(use.unlock_id) + " is unknown or already closed");
+      return Error::Conflict("unlock_closed", "turnout unlock " + std::to_string(use.unlock_id) +
+                                                  " is unknown or already closed");
     }
   }
   auto out = InsertReportsLocked(batch.reports);
@@ -35,9 +34,8 @@ Result<std::int64_t> MemoryStore::OpenTurnoutUnlock(const TurnoutUnlock& unlock,
   if (auto s = CheckStation(unlock.station); !s.ok()) return s.error();
   for (const TurnoutUnlock& u : unlocks_) {
     if (u.station == unlock.station && !u.closed_at) {
-      return MakeError(
-          ErrorCode::kConflict, "unlock_open",
-          "station " + unlock.station.ToString() + " already has an open turnout unlock");
+      return Error::Conflict("unlock_open", "station " + unlock.station.ToString() +
+                                                " already has an open turnout unlock");
     }
   }
   TurnoutUnlock stored = unlock;

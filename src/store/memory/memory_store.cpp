@@ -10,7 +10,7 @@ namespace {
 constexpr int kMemorySchemaVersion = 2;  // the SQLite schema it mirrors
 
 Error Constraint(std::string detail) {
-  return MakeError(ErrorCode::kConflict, "store_constraint", std::move(detail));
+  return Error::Conflict("store_constraint", std::move(detail));
 }
 
 // See sqlite_reports.cpp: `event` is kept only for event reports.
@@ -29,7 +29,7 @@ void MemoryStore::FailNextWrites(int n) {
 
 Status MemoryStore::CheckRead() const {
   if (!migrated_) {
-    return MakeError(ErrorCode::kInternal, "store_not_migrated", "Migrate() was not called");
+    return Error::Internal("store_not_migrated", "Migrate() was not called");
   }
   return {};
 }
@@ -37,7 +37,7 @@ Status MemoryStore::CheckRead() const {
 Status MemoryStore::CheckWrite() {
   if (fail_writes_ > 0) {
     --fail_writes_;
-    return MakeError(ErrorCode::kUnavailable, "store_injected", "injected failure");
+    return Error::Unavailable("store_injected", "injected failure");
   }
   return CheckRead();
 }
@@ -51,7 +51,7 @@ Status MemoryStore::Migrate() {
   std::lock_guard lock(mu_);
   if (fail_writes_ > 0) {
     --fail_writes_;
-    return MakeError(ErrorCode::kUnavailable, "store_injected", "injected failure");
+    return Error::Unavailable("store_injected", "injected failure");
   }
   migrated_ = true;
   return {};

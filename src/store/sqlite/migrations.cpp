@@ -277,15 +277,16 @@ Status RunMigrations(Connection& conn, std::span<const Migration> migrations) {
     auto applied = conn.QueryInt(kMaxVersion);
     if (!applied.ok()) return applied.error();
     if (*applied > newest) {
-      return MakeError(ErrorCode::kInternal, "schema_too_new",
-                       "database schema version " + std::to_string(*applied) +
-                           " is newer than this program knows (" + std::to_string(newest) + ")");
+      return Error::Internal("schema_too_new", "database schema version " +
+                                                   std::to_string(*applied) +
+                                                   " is newer than this program knows (" +
+                                                   std::to_string(newest) + ")");
     }
     if (*applied >= m.version) continue;  // the destructor ends the read-only transaction
     if (auto s = conn.Exec(m.sql); !s.ok()) {
-      return MakeError(
+      return Error{
           s.error().code, s.error().reason,
-          "migration " + std::to_string(m.version) + " (" + m.name + "): " + s.error().detail);
+          "migration " + std::to_string(m.version) + " (" + m.name + "): " + s.error().detail};
     }
     auto ins = conn.Prepare(
         "INSERT INTO schema_migrations (version, applied_at) VALUES "

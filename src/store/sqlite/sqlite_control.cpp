@@ -9,8 +9,8 @@ namespace {
 using sqlite::Statement;
 
 Error UnlockClosed(std::int64_t id) {
-  return MakeError(ErrorCode::kConflict, "unlock_closed",
-                   "turnout unlock " + std::to_string(id) + " is unknown or already closed");
+  return Error::Conflict("unlock_closed",
+                         "turnout unlock " + std::to_string(id) + " is unknown or already closed");
 }
 
 void BindOptionalTime(Statement& stmt, int i, const std::optional<Instant>& t) {
@@ -64,8 +64,8 @@ Result<std::int64_t> SqliteStore::OpenTurnoutUnlock(const TurnoutUnlock& u,
   auto row = open->Step();
   if (!row.ok()) return row.error();
   if (open->Int(0) > 0) {
-    return MakeError(ErrorCode::kConflict, "unlock_open",
-                     "station " + u.station.ToString() + " already has an open turnout unlock");
+    return Error::Conflict(
+        "unlock_open", "station " + u.station.ToString() + " already has an open turnout unlock");
   }
   auto stmt = conn_.Prepare(
       "INSERT INTO turnout_unlocks (station, opened_at, opened_by, reason) VALUES (?1, ?2, ?3, "

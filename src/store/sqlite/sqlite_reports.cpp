@@ -109,8 +109,7 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertReportRows(const std::vect
     auto row = select->Step();
     if (!row.ok()) return row.error();
     if (!*row) {
-      return MakeError(ErrorCode::kInternal, "store_error",
-                       "report " + r.id + " was neither inserted nor found");
+      return Error::Internal("store_error", "report " + r.id + " was neither inserted nor found");
     }
     auto stored = ReadReport(*select);
     if (!stored.ok()) return stored.error();

@@ -18,8 +18,7 @@ using sqlite::Transaction;
 namespace sqlite {
 
 Error CorruptRow(std::string_view table, std::string_view detail) {
-  return MakeError(ErrorCode::kInternal, "store_corrupt_row",
-                   std::string(table) + ": " + std::string(detail));
+  return Error::Internal("store_corrupt_row", std::string(table) + ": " + std::string(detail));
 }
 
 Result<StationId> StationColumn(const Statement& stmt, int col) {
@@ -41,8 +40,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   auto mode = conn->QueryText("PRAGMA journal_mode=WAL");
   if (!mode.ok()) return mode.error();
   if (*mode != "wal" && path != ":memory:") {
-    return MakeError(ErrorCode::kInternal, "store_wal",
-                     "could not enable WAL on " + path + " (journal_mode=" + *mode + ")");
+    return Error::Internal("store_wal",
+                           "could not enable WAL on " + path + " (journal_mode=" + *mode + ")");
   }
   // FULL: every commit fsyncs the WAL, so no acknowledged report is lost on power failure.
   if (auto s = conn->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON"); !s.ok()) {

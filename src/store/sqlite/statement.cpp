@@ -13,19 +13,19 @@ Error MakeSqliteError(sqlite3* db, int rc, std::string_view what) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return MakeError(ErrorCode::kUnavailable, "store_busy", std::move(detail));
+      return Error::Unavailable("store_busy", std::move(detail));
     case SQLITE_FULL:
-      return MakeError(ErrorCode::kUnavailable, "store_full", std::move(detail));
+      return Error::Unavailable("store_full", std::move(detail));
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
-      return MakeError(ErrorCode::kUnavailable, "store_io", std::move(detail));
+      return Error::Unavailable("store_io", std::move(detail));
     case SQLITE_CONSTRAINT:
-      return MakeError(ErrorCode::kConflict, "store_constraint", std::move(detail));
+      return Error::Conflict("store_constraint", std::move(detail));
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return MakeError(ErrorCode::kInternal, "store_corrupt", std::move(detail));
+      return Error::Internal("store_corrupt", std::move(detail));
     default:
-      return MakeError(ErrorCode::kInternal, "store_error", std::move(detail));
+      return Error::Internal("store_error", std::move(detail));
   }
 }
 
@@ -132,7 +132,7 @@ Result<std::string> Connection::QueryText(std::string_view sql) {
   if (!stmt.ok()) return stmt.error();
   auto row = stmt->Step();
   if (!row.ok()) return row.error();
-  if (!*row) return MakeError(ErrorCode::kInternal, "store_error", "query returned no row");
+  if (!*row) return Error::Internal("store_error", "query returned no row");
   return stmt->Text(0);
 }
 
@@ -141,7 +141,7 @@ Result<std::int64_t> Connection::QueryInt(std::string_view sql) {
   if (!stmt.ok()) return stmt.error();
   auto row = stmt->Step();
   if (!row.ok()) return row.error();
-  if (!*row) return MakeError(ErrorCode::kInternal, "store_error", "query returned no row");
+  if (!*row) return Error::Internal("store_error", "query returned no row");
   return stmt->Int(0);
 }
 
