@@ -31,9 +31,12 @@ int RunListUsers(const std::string& store_url);
 // `psm admin disable-user --user NAME`: refuses their logins and ends their sessions (audited).
 int RunDisableUser(const std::string& store_url, const std::string& user);
 
-// `psm demo-data --out DIR [--seed N] [--scale F]`: writes the synthetic Jalandhar roll.
-Command AddDemoDataCommand(CLI::App& cli);
-Command AddSimulateCommand(CLI::App& cli);
+// The subcommands, in the order `psm --help` lists them.
+Command AddServeCommand(CLI::App& cli);     // serve_command.cpp
+Command AddImportCommand(CLI::App& cli);    // import_command.cpp
+Command AddAdminCommand(CLI::App& cli);     // admin_command.cpp: issue-pins, add-user, …
+Command AddDemoDataCommand(CLI::App& cli);  // demo-data --out DIR [--seed N] [--scale F]
+Command AddSimulateCommand(CLI::App& cli);  // simulate --url URL --pins FILE …
 
 // Opens and migrates a store for a command-line tool; prints the error and returns null.
 std::unique_ptr<Store> OpenForCli(const std::string& url);

@@ -98,6 +98,229 @@ std::optional<std::vector<http::Cidr>> ParseCidrs(const std::vector<std::string>
   return parsed;
 }
 
+// Alerts are evaluated every 30 s of the server's clock: 0.5 s of real time at 60×. Below a
+// quarter second the pass over every station would cost more than it tells.
+constexpr std::chrono::milliseconds kAlertInterval{30000};
+constexpr std::chrono::milliseconds kShortestAlertInterval{250};
+// Control-room passwords: after this many failures the user waits this long (officers' PINs
+// use LoginThrottle's defaults).
+constexpr int kPasswordFailures = 5;
+constexpr std::chrono::minutes kPasswordLockout{5};
+// Threads with their own store connection for the blocking work of requests (exports, audit).
+constexpr std::size_t kBlockingPoolThreads = 2;
+// How often the main thread has users re-read (a user disabled with `psm admin` loses their
+// sessions within this), and every how many of those ticks expired sessions are forgotten.
+constexpr timespec kUserRecheckTick{5, 0};
+constexpr int kSessionPurgeEveryTicks = 12;  // once a minute
+// On SIGTERM, in-flight requests get this long to finish before connections are closed.
+constexpr std::chrono::seconds kDrainTimeout{10};
+
+// The parts of the command line that fail before anything is loaded.
+struct Networks {
+  std::vector<http::Cidr> admin_cidrs;
+  std::vector<http::Cidr> trusted_proxies;
+  http::ListenClaim listen_claim;
+};
+
+// Bad networks or a port another server holds fail at once, before the roll is loaded; logs why.
+std::optional<Networks> ClaimNetworks(const ServeConfig& config) {
+  auto admin_cidrs = ParseCidrs(config.admin_cidr_list, "--admin-cidrs");
+  auto trusted_proxies = ParseCidrs(config.trusted_proxy_list, "--trusted-proxies");
+  if (!admin_cidrs || !trusted_proxies) return std::nullopt;
+  boost::system::error_code address_ec;
+  const auto listen_address = boost::asio::ip::make_address(config.host, address_ec);
+  if (address_ec) {
+    spdlog::error("bad --listen address \"{}\"", config.host);
+    return std::nullopt;
+  }
+  auto claim = http::ListenClaim::Take(listen_address, config.port);
+  if (!claim.ok()) {
+    spdlog::error("cannot listen on {}: {}", config.listen, claim.error().detail);
+    return std::nullopt;
+  }
+  return Networks{std::move(*admin_cidrs), std::move(*trusted_proxies), std::move(claim).value()};
+}
+
+// The district's stations and constituencies from the store; logs why when it cannot.
+std::unique_ptr<Board> LoadBoard(Store& store, const std::string& store_url) {
+  auto constituencies = store.LoadConstituencies();
+  auto stations = store.LoadStations();
+  if (!constituencies.ok() || !stations.ok()) {
+    spdlog::error("cannot load the district: {}",
+                  (!constituencies.ok() ? constituencies.error() : stations.error()).detail);
+    return nullptr;
+  }
+  if (stations->empty()) {
+    spdlog::error("no polling stations in {}; load a roll first: psm import --store {} DIR",
+                  store_url, store_url);
+    return nullptr;
+  }
+  return std::make_unique<Board>(std::move(constituencies).value(), std::move(stations).value());
+}
+
+// What `psm serve` holds of the store for its whole run.
+struct District {
+  std::unique_ptr<Store> store;
+  ServeLock lock;  // no second server on this store while held
+  std::unique_ptr<Board> board;
+  ElectorIndex electors;
+};
+
+// Opens the store, takes its serve lock, loads the district and warms `sessions`; logs why not.
+std::optional<District> OpenDistrict(const ServeConfig& config, auth::SessionCache& sessions,
+                                     Instant now) {
+  District d;
+  d.store = OpenForCli(config.store);
+  if (!d.store) return std::nullopt;
+  auto lock = ServeLock::Take(config.store);
+  if (!lock.ok()) {
+    spdlog::error("{}", lock.error().detail);
+    return std::nullopt;
+  }
+  d.lock = std::move(lock).value();
+  d.board = LoadBoard(*d.store, config.store);
+  if (!d.board) return std::nullopt;
+  auto electors = LoadElectors(*d.store, *d.board);
+  if (!electors.ok()) {
+    spdlog::error("cannot load electors: {}", electors.error().detail);
+    return std::nullopt;
+  }
+  d.electors = std::move(electors).value();
+  if (auto warmed = WarmSessions(*d.store, sessions, now); !warmed.ok()) {
+    spdlog::error("cannot load sessions: {}", warmed.error().detail);
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::unique_ptr<Clock> PollingDayClock(const ServeConfig& config) {
+  if (config.clock_start_at)
+    return std::make_unique<ScaledClock>(*config.clock_start_at, config.clock_speed);
+  return std::make_unique<SystemClock>();
+}
+
+http::SseHubOptions HubOptionsAt(Instant now) {
+  http::SseHubOptions o;
+  // Event ids start from the wall clock so they keep growing across restarts.
+  o.first_id = static_cast<std::uint64_t>(now.time_since_epoch().count());
+  return o;
+}
+
+// Rebuilds the day from the stored reports; logs why not.
+bool ReplayReports(Writer& writer) {
+  if (Status st = writer.Load(); !st.ok()) {
+    spdlog::error("cannot replay stored reports: {}", st.error().detail);
+    return false;
+  }
+  if (writer.orphan_reports() > 0) {
+    spdlog::warn("{} stored reports belong to stations no longer on the roll; kept, not shown",
+                 writer.orphan_reports());
+  }
+  return true;
+}
+
+void LogListening(const ServeConfig& config, unsigned short port, std::size_t stations,
+                  std::size_t electors) {
+  spdlog::info(
+      "psm serve: listening on {}:{} — {} stations, {} electors, polling day {} ({}), clock {}",
+      config.host, port, stations, electors, FormatDate(config.day.date),
+      FormatUtcOffset(config.day.utc_offset),
+      config.clock_start_at ? "scaled x" + std::to_string(config.clock_speed) : "real");
+}
+
+WriterOptions WriterOptionsFor(const ServeConfig& config) {
+  WriterOptions o;
+  o.flush_interval = std::chrono::milliseconds(config.writer_flush_ms);
+  o.max_batch = static_cast<std::size_t>(config.writer_max_batch);
+  o.alerts.no_report_after = std::chrono::minutes(config.no_report_after_min);
+  const double speed = config.clock_start_at ? config.clock_speed : 1.0;
+  o.alert_interval =
+      std::max(kShortestAlertInterval,
+               std::chrono::milliseconds(static_cast<long long>(kAlertInterval.count() / speed)));
+  return o;
+}
+
+auth::RateLimits RateLimitsFor(const ServeConfig& config) {
+  if (config.retired_rate_per_s != 0 || config.retired_rate_burst != 0) {
+    spdlog::warn(
+        "--rate/PSM_RATE and --rate-burst/PSM_RATE_BURST are no longer used: public reads have "
+        "no per-address request budget; see docs/security.md for the limits that apply");
+  }
+  auth::RateLimits limits;
+  limits.enabled = config.rate_limits == "on";
+  limits.lookup = {config.lookup_rate_per_s, config.lookup_burst};
+  limits.login_failures = {config.login_failures_per_min / 60.0, config.login_failures_per_min};
+  limits.token = {config.token_rate_per_s, config.token_burst};
+  return limits;
+}
+
+api::ApiOptions ApiOptionsFor(const ServeConfig& config, std::vector<http::Cidr> admin_cidrs) {
+  api::ApiOptions o;
+  o.session_ttl =
+      std::chrono::milliseconds(static_cast<long long>(config.session_ttl_h * 3600.0 * 1000.0));
+  o.batch_body_limit = config.batch_body_limit;
+  o.admin_cidrs = std::move(admin_cidrs);
+  o.default_headers = {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}};
+  return o;
+}
+
+http::ServerOptions ServerOptionsFor(const ServeConfig& config,
+                                     std::vector<http::Cidr> trusted_proxies,
+                                     const http::DefaultHeaders& default_headers,
+                                     http::LimitRefusals& refusals) {
+  http::ServerOptions o;
+  o.host = config.host;
+  o.port = config.port;
+  o.threads = static_cast<unsigned>(config.threads);
+  o.header_limit = config.header_limit;
+  o.default_body_limit = config.body_limit;
+  o.header_timeout = std::chrono::seconds(config.header_timeout_s);
+  o.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
+  o.max_connections = static_cast<std::size_t>(config.max_connections);
+  o.trusted_proxies = std::move(trusted_proxies);
+  o.default_headers = default_headers;
+  if (config.rate_limits == "on") {
+    o.max_connections_per_address = static_cast<std::size_t>(config.max_connections_per_address);
+    o.max_streams_per_address = static_cast<std::size_t>(config.max_streams_per_address);
+  }
+  o.refusals = &refusals;
+  o.access_log = config.access_log;
+  return o;
+}
+
+// The routes of the API and the web pages; logs why the pages could not be loaded.
+bool AddAllRoutes(http::Router& router, api::ApiContext& ctx, const std::string& web_root) {
+  api::AddRoutes(router, ctx);
+  auto pages = api::LoadStaticFiles(web_root);
+  if (!pages.ok()) {
+    spdlog::error("cannot load the web pages: {}", pages.error().detail);
+    return false;
+  }
+  if (pages->empty()) spdlog::warn("no web pages under {}; serving the API only", web_root);
+  api::AddStaticRoutes(router, std::move(pages).value());
+  return true;
+}
+
+// The main thread waits here for a stop signal, meanwhile having the pool re-read the users
+// (a user disabled or given other stations with `psm admin` loses their sessions within
+// seconds) and forgetting expired sessions. Returns the signal.
+int AwaitStopSignal(const sigset_t& stop_signals, api::BlockingPool& pool,
+                    auth::SessionCache& sessions, const Clock& wall_clock) {
+  int signal = 0;
+  for (int ticks = 1; (signal = sigtimedwait(&stop_signals, nullptr, &kUserRecheckTick)) < 0;
+       ++ticks) {
+    pool.Post([&sessions](Store& s) { RevokeChangedUsers(s, sessions); });
+    if (ticks % kSessionPurgeEveryTicks != 0) continue;
+    const Instant now = wall_clock.Now();
+    sessions.PurgeExpired(now);
+    pool.Post([now](Store& s) {
+      if (Status st = s.DeleteExpiredSessions(now); !st.ok())
+        spdlog::warn("purging expired sessions failed: {}", st.error().detail);
+    });
+  }
+  return signal;
+}
+
 }  // namespace
 
 int RunServe(ServeConfig config) {
@@ -107,199 +330,74 @@ int RunServe(ServeConfig config) {
     spdlog::error("{}", st.error().detail);
     return 2;
   }
-  // Bad networks fail at once, before the roll is loaded.
-  auto admin_cidrs = ParseCidrs(config.admin_cidr_list, "--admin-cidrs");
-  auto trusted_proxies = ParseCidrs(config.trusted_proxy_list, "--trusted-proxies");
-  if (!admin_cidrs || !trusted_proxies) return 2;
+  auto networks = ClaimNetworks(config);
+  if (!networks) return 2;
   const sigset_t stop_signals = BlockStopSignals();
-  // Before the roll is loaded: a second server on this port or store fails at once.
-  boost::system::error_code address_ec;
-  const auto listen_address = boost::asio::ip::make_address(config.host, address_ec);
-  if (address_ec) {
-    spdlog::error("bad --listen address \"{}\"", config.host);
-    return 2;
-  }
-  auto listen_claim = http::ListenClaim::Take(listen_address, config.port);
-  if (!listen_claim.ok()) {
-    spdlog::error("cannot listen on {}: {}", config.listen, listen_claim.error().detail);
-    return 1;
-  }
-
-  auto store = OpenForCli(config.store);
-  if (!store) return 1;
-  auto serve_lock = ServeLock::Take(config.store);
-  if (!serve_lock.ok()) {
-    spdlog::error("{}", serve_lock.error().detail);
-    return 1;
-  }
-  auto constituencies = store->LoadConstituencies();
-  auto stations = store->LoadStations();
-  if (!constituencies.ok() || !stations.ok()) {
-    spdlog::error("cannot load the district: {}",
-                  (!constituencies.ok() ? constituencies.error() : stations.error()).detail);
-    return 1;
-  }
-  if (stations->empty()) {
-    spdlog::error("no polling stations in {}; load a roll first: psm import --store {} DIR",
-                  config.store, config.store);
-    return 1;
-  }
-  Board board(std::move(constituencies).value(), std::move(stations).value());
-  auto electors = LoadElectors(*store, board);
-  if (!electors.ok()) {
-    spdlog::error("cannot load electors: {}", electors.error().detail);
-    return 1;
-  }
 
   auth::SessionCache sessions;
-  auto warmed = WarmSessions(*store, sessions, system_clock.Now());
-  if (!warmed.ok()) {
-    spdlog::error("cannot load sessions: {}", warmed.error().detail);
-    return 1;
-  }
-
-  std::unique_ptr<Clock> clock;
-  if (config.clock_start_at) {
-    clock = std::make_unique<ScaledClock>(*config.clock_start_at, config.clock_speed);
-  } else {
-    clock = std::make_unique<SystemClock>();
-  }
+  auto district = OpenDistrict(config, sessions, system_clock.Now());
+  if (!district) return 1;
+  const std::unique_ptr<Clock> clock = PollingDayClock(config);
 
   http::Metrics metrics;
-  // Event ids start from the wall clock so they keep growing across restarts.
-  http::SseHubOptions hub_options;
-  hub_options.first_id = static_cast<std::uint64_t>(system_clock.Now().time_since_epoch().count());
-  http::SseHub hub(hub_options);
+  http::SseHub hub(HubOptionsAt(system_clock.Now()));
   LocalBus bus;
   bus.Subscribe([&hub](const BusEvent& e) { hub.Publish(e.type, e.station, e.ac, *e.data); });
 
   StatusOptions status_options;
   status_options.stale_after = std::chrono::minutes(config.stale_after_min);
-  WriterOptions writer_options;
-  writer_options.flush_interval = std::chrono::milliseconds(config.writer_flush_ms);
-  writer_options.max_batch = static_cast<std::size_t>(config.writer_max_batch);
-  writer_options.alerts.no_report_after = std::chrono::minutes(config.no_report_after_min);
-  // Alerts are evaluated every 30 s of the server's clock: 0.5 s of real time at 60×. Below a
-  // quarter second the pass over every station would cost more than it tells.
-  const double alert_speed = config.clock_start_at ? config.clock_speed : 1.0;
-  writer_options.alert_interval =
-      std::max(std::chrono::milliseconds(250),
-               std::chrono::milliseconds(static_cast<long long>(30000.0 / alert_speed)));
   WriterMetrics writer_metrics(metrics);
-  Writer writer(std::move(store), board, bus, *clock, config.day, status_options, writer_options,
-                &writer_metrics);
-  if (Status st = writer.Load(); !st.ok()) {
-    spdlog::error("cannot replay stored reports: {}", st.error().detail);
-    return 1;
-  }
-  if (writer.orphan_reports() > 0) {
-    spdlog::warn("{} stored reports belong to stations no longer on the roll; kept, not shown",
-                 writer.orphan_reports());
-  }
+  Board& board = *district->board;
+  Writer writer(std::move(district->store), board, bus, *clock, config.day, status_options,
+                WriterOptionsFor(config), &writer_metrics);
+  if (!ReplayReports(writer)) return 1;
 
-  const bool limits_on = config.rate_limits == "on";
-  if (config.retired_rate_per_s != 0 || config.retired_rate_burst != 0) {
-    spdlog::warn(
-        "--rate/PSM_RATE and --rate-burst/PSM_RATE_BURST are no longer used: public reads have "
-        "no per-address request budget; see docs/security.md for the limits that apply");
-  }
   http::LimitRefusals refusals(metrics);
-  auth::RateLimits rate_limits;
-  rate_limits.enabled = limits_on;
-  rate_limits.lookup = {config.lookup_rate_per_s, config.lookup_burst};
-  rate_limits.login_failures = {config.login_failures_per_min / 60.0,
-                                config.login_failures_per_min};
-  rate_limits.token = {config.token_rate_per_s, config.token_burst};
-  api::RequestLimits request_limits(rate_limits, refusals);
+  api::RequestLimits request_limits(RateLimitsFor(config), refusals);
   auth::LoginThrottle pin_throttle(system_clock);
-  auth::LoginThrottle password_throttle(system_clock, 5, std::chrono::minutes(5), "password");
-  api::BlockingPool pool(config.store, 2);
+  auth::LoginThrottle password_throttle(system_clock, kPasswordFailures, kPasswordLockout,
+                                        "password");
+  api::BlockingPool pool(config.store, kBlockingPoolThreads);
   if (Status st = pool.Start(); !st.ok()) {
     spdlog::error("cannot open the store for the worker pool: {}", st.error().detail);
     return 1;
   }
-
-  api::ApiOptions api_options;
-  api_options.session_ttl =
-      std::chrono::milliseconds(static_cast<long long>(config.session_ttl_h * 3600.0 * 1000.0));
-  api_options.batch_body_limit = config.batch_body_limit;
-  api_options.admin_cidrs = std::move(*admin_cidrs);
-  api_options.default_headers = {{"X-Content-Type-Options", "nosniff"},
-                                 {"Referrer-Policy", "no-referrer"}};
-  api::ApiContext ctx{board,          *electors,
-                      writer,         *clock,
-                      system_clock,   hub,
-                      metrics,        sessions,
-                      pin_throttle,   password_throttle,
-                      request_limits, pool,
-                      api_options,    std::string(kOpenApiYaml)};
+  api::ApiContext ctx{board,
+                      district->electors,
+                      writer,
+                      *clock,
+                      system_clock,
+                      hub,
+                      metrics,
+                      sessions,
+                      pin_throttle,
+                      password_throttle,
+                      request_limits,
+                      pool,
+                      ApiOptionsFor(config, std::move(networks->admin_cidrs)),
+                      std::string(kOpenApiYaml)};
   metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
                            [&writer] { return static_cast<double>(writer.queued()); });
-
   http::Router router;
-  api::AddRoutes(router, ctx);
-  auto pages = api::LoadStaticFiles(config.web_root);
-  if (!pages.ok()) {
-    spdlog::error("cannot load the web pages: {}", pages.error().detail);
-    return 1;
-  }
-  if (pages->empty()) spdlog::warn("no web pages under {}; serving the API only", config.web_root);
-  api::AddStaticRoutes(router, std::move(pages).value());
-
-  http::ServerOptions server_options;
-  server_options.host = config.host;
-  server_options.port = config.port;
-  server_options.threads = static_cast<unsigned>(config.threads);
-  server_options.header_limit = config.header_limit;
-  server_options.default_body_limit = config.body_limit;
-  server_options.header_timeout = std::chrono::seconds(config.header_timeout_s);
-  server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
-  server_options.max_connections = static_cast<std::size_t>(config.max_connections);
-  server_options.trusted_proxies = std::move(*trusted_proxies);
-  server_options.default_headers = api_options.default_headers;
-  if (limits_on) {
-    server_options.max_connections_per_address =
-        static_cast<std::size_t>(config.max_connections_per_address);
-    server_options.max_streams_per_address =
-        static_cast<std::size_t>(config.max_streams_per_address);
-  }
-  server_options.refusals = &refusals;
-  server_options.access_log = config.access_log;
+  if (!AddAllRoutes(router, ctx, config.web_root)) return 1;
 
   writer.Start();
-  http::Server server(server_options, router, metrics);
-  if (Status st = server.Start(std::move(listen_claim).value()); !st.ok()) {
+  http::Server server(ServerOptionsFor(config, std::move(networks->trusted_proxies),
+                                       ctx.options.default_headers, refusals),
+                      router, metrics);
+  if (Status st = server.Start(std::move(networks->listen_claim)); !st.ok()) {
     spdlog::error("cannot listen on {}: {}", config.listen, st.error().detail);
     writer.Stop();
     return 1;
   }
   ctx.ready = true;
-  spdlog::info(
-      "psm serve: listening on {}:{} — {} stations, {} electors, polling day {} ({}), "
-      "clock {}",
-      config.host, server.Port(), board.size(), electors->size(), FormatDate(config.day.date),
-      FormatUtcOffset(config.day.utc_offset),
-      config.clock_start_at ? "scaled x" + std::to_string(config.clock_speed) : "real");
+  LogListening(config, server.Port(), board.size(), district->electors.size());
 
-  // The main thread waits for a stop signal. Every 5 s it has the pool re-read the users, so a
-  // user disabled (or given other stations) with `psm admin` loses their sessions within
-  // seconds; once a minute it forgets expired sessions.
-  int signal = 0;
-  const timespec tick{5, 0};
-  for (int ticks = 1; (signal = sigtimedwait(&stop_signals, nullptr, &tick)) < 0; ++ticks) {
-    pool.Post([&sessions](Store& s) { RevokeChangedUsers(s, sessions); });
-    if (ticks % 12 != 0) continue;
-    const Instant now = system_clock.Now();
-    sessions.PurgeExpired(now);
-    pool.Post([now](Store& s) {
-      if (Status st = s.DeleteExpiredSessions(now); !st.ok())
-        spdlog::warn("purging expired sessions failed: {}", st.error().detail);
-    });
-  }
+  const int signal = AwaitStopSignal(stop_signals, pool, sessions, system_clock);
   spdlog::info("psm serve: signal {} received; draining", signal);
   ctx.draining = true;
-  server.Stop(std::chrono::seconds(10));  // in-flight reports still reach the running writer
-  writer.Stop();                          // commits whatever is queued
+  server.Stop(kDrainTimeout);  // in-flight reports still reach the running writer
+  writer.Stop();               // commits whatever is queued
   pool.Stop();
   spdlog::info("psm serve: stopped cleanly");
   return 0;

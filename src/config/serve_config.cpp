@@ -10,7 +10,7 @@ void AddServeOptions(CLI::App& cmd, ServeConfig& c) {
     cmd.add_option(flag, value, help)->envname(env)->capture_default_str();
   };
   opt("--listen", c.listen, "PSM_LISTEN", "HOST:PORT to listen on");
-  opt("--store", c.store, "PSM_STORE", "store URL, e.g. sqlite:var/psm.db");
+  AddStoreOption(cmd, c.store);
   opt("--clock-start", c.clock_start, "PSM_CLOCK_START",
       "start a scaled clock at HH:MM today (demo/simulation); default: the real clock");
   opt("--clock-speed", c.clock_speed, "PSM_CLOCK_SPEED", "scaled clock speed (N × real time)");

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "auth/rate_limiter.hpp"  // the RateLimits defaults only (header only)
+#include "config/store_option.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 
@@ -17,7 +18,7 @@ namespace psm {
 
 struct ServeConfig {
   std::string listen = "0.0.0.0:8080";
-  std::string store = "sqlite:var/psm.db";
+  std::string store = kDefaultStoreUrl;
   std::string clock_start;  // "HH:MM": a scaled demo clock; empty = the real clock
   double clock_speed = 1.0;
   std::string poll_date;  // "YYYY-MM-DD"; empty = today in the district
