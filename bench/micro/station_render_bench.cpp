@@ -13,7 +13,7 @@
 namespace psm::microbench {
 namespace {
 
-// A station of the district's largest AC, with the name, place and counts the generator gave it.
+// One station from the middle of the district, with the name, place and counts it was given.
 const Station& AStation() {
   return District().stations.at(1000);
 }
