@@ -1,21 +1,28 @@
-# Front door: make setup | build | run | test | bench | fmt
+# Front door: make setup | build | run | test | bench | microbench | fmt
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD := build
 ASAN_BUILD := build-asan
+BENCH_BUILD := build-bench
+# Seconds each micro-benchmark runs for in `make microbench` (Google Benchmark's min time).
+MICROBENCH_MIN_TIME ?= 0.5
+# More of its flags, e.g. MICROBENCH_ARGS=--benchmark_filter=Elector.
+MICROBENCH_ARGS ?=
 
-.PHONY: setup build build-asan run test test-release test-asan bench fmt check-format clean
+.PHONY: setup build build-asan run test test-release test-asan bench microbench fmt check-format clean
 
 setup:
 	@scripts/setup.sh
 
+# The Release build has the micro-benchmarks too, so `make test` runs their short form.
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPSM_BUILD_TESTS=ON
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPSM_BUILD_TESTS=ON -DPSM_BUILD_BENCH=ON
 
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPSM_SANITIZE=ON -DPSM_BUILD_TESTS=ON
 
 build: setup $(BUILD)/build.ninja
+	@grep -q '^PSM_BUILD_BENCH:BOOL=ON' $(BUILD)/CMakeCache.txt || cmake -B $(BUILD) -DPSM_BUILD_BENCH=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: setup $(ASAN_BUILD)/build.ninja
@@ -40,8 +47,16 @@ check-format: setup
 bench: build
 	@scripts/bench.sh
 
+# The micro-benchmarks (bench/micro) in a Release build of their own, run for figures.
+microbench: setup
+	cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPSM_BUILD_TESTS=OFF -DPSM_BUILD_BENCH=ON
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target psm_microbenchmarks
+	@for b in elector_lookup station_render report_parse prepared_answer; do \
+	  $(BENCH_BUILD)/microbench/$$b --benchmark_min_time=$(MICROBENCH_MIN_TIME) $(MICROBENCH_ARGS) || exit 1; \
+	done
+
 fmt:
 	@git ls-files --cached --others --exclude-standard -- '*.cpp' '*.hpp' | xargs -r clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)

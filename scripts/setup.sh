@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config make git
   libboost1.74-dev libsqlite3-dev libsodium-dev nlohmann-json3-dev
-  libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
+  libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-format python3 sqlite3 curl ccache
 )
 # Browser tests of the web pages (web/test) drive Debian's chromium with playwright-core.
