@@ -47,9 +47,6 @@ struct ServerOptions {
   std::vector<Cidr> trusted_proxies;
   // Added to every response unless the Response sets the same header (e.g. security headers).
   std::vector<std::pair<std::string, std::string>> default_headers;
-  // Runs on the event-loop thread after the request is read and before the handler; a returned
-  // Response is sent instead of calling the handler (e.g. rate limiting). Must not block.
-  std::function<std::optional<Response>(Request&)> before_dispatch;
   // Log one line per request (client, method, target, status, latency) through spdlog.
   bool access_log = false;
 };

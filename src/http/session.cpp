@@ -30,6 +30,16 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using boost::system::error_code;
 
+// One read from an idle connection: a request header nearly always fits.
+constexpr std::size_t kReadChunk = 4096;
+// After an error answer, the unread rest of a request is read out in chunks of this size, for
+// at most this long and this much, so the close does not reset the answer in flight.
+constexpr std::size_t kLingerChunk = 4096;
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kLingerMaxBytes = 1u << 20;
+// A client refused another event stream may try again after this.
+constexpr std::chrono::seconds kStreamsRetryAfter{5};
+
 // Where a handler's reply lands. One per session, reused for each request in turn. The replying
 // thread fills `response`, then publishes it through `state`; the session reads it only after
 // seeing kFull, and empties the slot before its next request can be answered.
@@ -209,10 +219,10 @@ Awaitable<> LingeringClose(Stream& stream) {
   error_code ec;
   stream.socket().shutdown(Tcp::socket::shutdown_send, ec);
   if (ec) co_return;
-  char scratch[4096];
+  char scratch[kLingerChunk];
   std::size_t drained = 0;
-  stream.expires_after(std::chrono::seconds(2));
-  while (drained < (1u << 20)) {
+  stream.expires_after(kLingerTimeout);
+  while (drained < kLingerMaxBytes) {
     std::size_t n =
         co_await stream.async_read_some(asio::buffer(scratch), asio::redirect_error(kAwait, ec));
     if (ec) break;
@@ -244,30 +254,157 @@ Response TooManyStreams(ServerShared& shared) {
                        std::to_string(shared.options.max_streams_per_address) +
                        " at once); close one or retry later.";
   if (shared.options.refusals)
-    return shared.options.refusals->Refuse(Limit::kStreams, std::chrono::seconds(5),
-                                           std::move(detail));
-  return TooManyRequests(LimitName(Limit::kStreams), std::chrono::seconds(5), std::move(detail));
+    return shared.options.refusals->Refuse(Limit::kStreams, kStreamsRetryAfter, std::move(detail));
+  return TooManyRequests(LimitName(Limit::kStreams), kStreamsRetryAfter, std::move(detail));
+}
+
+using Parser = bhttp::request_parser<bhttp::string_body>;
+
+// The connection's peer, resolved once; a request's X-Forwarded-For may name another client.
+struct Peer {
+  asio::ip::address address;
+  std::string ip;
+  std::string key;  // its rate-limit key (IPv6: the /64)
+};
+
+// One request's state while the loop handles it.
+struct Exchange {
+  WriteContext wctx;
+  std::chrono::steady_clock::time_point start;
+  std::string_view route_label = "unmatched";
+  RouteMatch match;
+  std::size_t body_limit = 0;
+};
+
+// The answer to a header that could not be read; nullopt when the peer went away (or the read
+// timed out), so nobody is there to answer.
+std::optional<Response> HeaderReadError(const error_code& ec, const ServerShared& shared) {
+  if (ec == bhttp::error::header_limit) return HeaderTooLarge();
+  if (ec == bhttp::error::body_limit) return PayloadTooLarge(shared.header_phase_body_limit);
+  if (IsHttpSyntaxError(ec)) return BadRequest("Malformed HTTP request: " + ec.message() + ".");
+  return std::nullopt;
+}
+
+// Starts an exchange from a parsed header: the method, the target and its route, and the body
+// limit that route allows. Returns an answer when the request cannot go on.
+std::optional<Response> BeginExchange(ServerShared& shared, Parser& parser, Request& req,
+                                      Exchange& ex) {
+  const auto& header = parser.get();
+  ex.start = std::chrono::steady_clock::now();
+  req.received_at = ex.start;
+  req.method = header.method();
+  ex.wctx.version = header.version();
+  ex.wctx.keep_alive = header.keep_alive();
+  ex.wctx.head_only = req.method == bhttp::verb::head;
+  ex.body_limit = shared.options.default_body_limit;
+  if (!req.SetTarget(std::string_view(header.target().data(), header.target().size())))
+    return BadRequest("The request target is not a valid origin-form path.");
+  ex.match = shared.router.Match(req.method, req.path(), req.mutable_params());
+  if (ex.match.kind == RouteMatch::Kind::kFound) {
+    ex.route_label = ex.match.route_name;
+    if (ex.match.options->body_limit != 0) ex.body_limit = ex.match.options->body_limit;
+  }
+  if (parser.content_length() && *parser.content_length() > ex.body_limit)
+    return PayloadTooLarge(ex.body_limit);
+  return std::nullopt;
+}
+
+// Reads the rest of the body (after a 100 Continue when asked). `answer` is set when the body
+// is refused; false when the peer went away.
+Awaitable<bool> ReadBody(Stream& stream, const ServerOptions& opt, beast::flat_buffer& buffer,
+                         Parser& parser, std::size_t limit, std::optional<Response>& answer) {
+  error_code ec;
+  if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream.expires_after(opt.write_timeout);
+    co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                               asio::redirect_error(kAwait, ec));
+    if (ec) co_return false;
+  }
+  stream.expires_after(opt.body_timeout);
+  co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(kAwait, ec));
+  if (ec == bhttp::error::body_limit) {
+    answer = PayloadTooLarge(limit);
+  } else if (ec && IsHttpSyntaxError(ec)) {
+    answer = BadRequest("Malformed HTTP request body: " + ec.message() + ".");
+  } else if (ec) {
+    co_return false;
+  }
+  co_return true;
+}
+
+// Moves the parsed message into `req` and names its client: the peer, or whom a trusted proxy
+// says it forwards.
+void TakeMessage(Parser& parser, const Peer& peer, const ServerShared& shared, Request& req) {
+  auto message = parser.release();
+  req.body = std::move(message.body());
+  req.headers = std::move(static_cast<bhttp::fields&>(message.base()));
+  const std::string forwarded = ForwardedFor(req.headers);
+  if (forwarded.empty()) {
+    req.client_ip = peer.ip;
+    req.client_key = peer.key;
+  } else {
+    const auto client = ResolveClientIp(peer.address, forwarded, shared.trusted);
+    req.client_ip = client.to_string();
+    req.client_key = LimitKey(client);
+  }
+}
+
+// The answer when no route has the path or the method; nullopt when a handler will answer.
+std::optional<Response> AnswerWithoutHandler(const RouteMatch& match, const Request& req) {
+  switch (match.kind) {
+    case RouteMatch::Kind::kNotFound:
+      return NotFoundProblem(req.path());
+    case RouteMatch::Kind::kMethodNotAllowed:
+      return MethodNotAllowed(match.allow);
+    case RouteMatch::Kind::kFound:
+      break;
+  }
+  return std::nullopt;
+}
+
+// Counts the request in the metrics and writes its access-log line when asked.
+void CountRequest(ServerShared& shared, Loop& loop, const Exchange& ex, const Request& req,
+                  unsigned status) {
+  RequestSeries(shared, loop, ex.route_label, req.method, status).Inc();
+  if (shared.options.access_log) {
+    spdlog::info(
+        "access {} {} {} {} {:.3f}ms", req.client_ip, MethodLabel(req.method), req.target(), status,
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ex.start)
+            .count());
+  }
+}
+
+void ObserveDuration(ServerShared& shared, Loop& loop, const Exchange& ex) {
+  DurationSeries(shared, loop, ex.route_label)
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.start).count());
+}
+
+// Writes an answer after which the connection cannot be reused (the request may be unread).
+Awaitable<> WriteFinal(Stream& stream, const ServerOptions& opt, const Response& res,
+                       WriteContext wctx) {
+  wctx.keep_alive = false;
+  co_await WriteResponse(stream, opt, res, wctx);
 }
 
 // Reads, dispatches and answers requests until the connection should close or turns into an
 // event stream. Its own coroutine, so the parser, buffers and request of this frame are gone
-// before a subscriber's hours of streaming start from RunSession's small frame.
+// before a subscriber's hours of streaming start from RunSession's small frame. The hot path
+// (a whole request in one read, answered at once) suspends only in the socket read and write.
 Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loop, Connection& conn,
                                  const std::shared_ptr<ReplySlot>& slot, Timer& timer) {
   std::shared_ptr<Replier> replier;
   const ServerOptions& opt = shared.options;
   LoopEnd end;
-  bool& linger = end.linger;
   error_code ec;
-  auto peer = stream.socket().remote_endpoint(ec).address();
-  const auto peer_address = ResolveClientIp(peer, "", shared.trusted);
-  const std::string peer_ip = peer_address.to_string();
-  const std::string peer_key = LimitKey(peer_address);
+  Peer peer;
+  peer.address = ResolveClientIp(stream.socket().remote_endpoint(ec).address(), "", shared.trusted);
+  peer.ip = peer.address.to_string();
+  peer.key = LimitKey(peer.address);
   beast::flat_buffer buffer;
   // One Request for the whole connection: each exchange overwrites it, reusing its strings.
   Request req;
-  bool first = true;
-  while (!shared.stopping.load()) {
+  for (bool first = true; !shared.stopping.load(); first = false) {
     conn.phase = Connection::Phase::kIdle;
     if (buffer.size() == 0) {
       // Waiting for the next request, until the loop's sweep closes the connection (the idle
@@ -276,13 +413,12 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
       conn.idle_deadline =
           std::chrono::steady_clock::now() + (first ? opt.header_timeout : opt.idle_timeout);
       const std::size_t n = co_await stream.socket().async_read_some(
-          buffer.prepare(4096), asio::redirect_error(kAwait, ec));
+          buffer.prepare(kReadChunk), asio::redirect_error(kAwait, ec));
       conn.idle_deadline = std::chrono::steady_clock::time_point::max();
       if (ec) break;  // swept, closed, reset, or the server is stopping
       buffer.commit(n);
     }
-    first = false;
-    bhttp::request_parser<bhttp::string_body> parser;
+    Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
     parser.body_limit(shared.header_phase_body_limit);
     // Nearly always the whole header arrived with the first read: parse it here, without
@@ -293,140 +429,47 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
       co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(kAwait, ec));
     }
     conn.phase = Connection::Phase::kBusy;
-    WriteContext wctx;
-    std::optional<Response> early;
-    if (ec == bhttp::error::header_limit) {
-      early = HeaderTooLarge();
-    } else if (ec == bhttp::error::body_limit) {
-      early = PayloadTooLarge(shared.header_phase_body_limit);
-    } else if (ec && IsHttpSyntaxError(ec)) {
-      early = BadRequest("Malformed HTTP request: " + ec.message() + ".");
-    } else if (ec) {
-      break;  // closed, reset or timed out: nobody to answer
-    }
-    if (early) {
-      wctx.keep_alive = false;
-      co_await WriteResponse(stream, opt, *early, wctx);
-      linger = true;
-      break;
-    }
-
-    auto start = std::chrono::steady_clock::now();
-    auto& header = parser.get();
-    req.received_at = start;
-    req.method = header.method();
-    wctx.version = header.version();
-    wctx.keep_alive = header.keep_alive();
-    wctx.head_only = req.method == bhttp::verb::head;
-    std::string_view route_label = "unmatched";
+    Exchange ex;
     std::optional<Response> res;
-    RouteMatch match;
-    std::size_t limit = opt.default_body_limit;
-    if (!req.SetTarget(std::string_view(header.target().data(), header.target().size()))) {
-      res = BadRequest("The request target is not a valid origin-form path.");
-    } else {
-      match = shared.router.Match(req.method, req.path(), req.mutable_params());
-      if (match.kind == RouteMatch::Kind::kFound) {
-        route_label = match.route_name;
-        if (match.options->body_limit != 0) limit = match.options->body_limit;
-      }
+    if (ec) {
+      if (!(res = HeaderReadError(ec, shared))) break;  // nobody to answer
+    } else if (!(res = BeginExchange(shared, parser, req, ex))) {
+      parser.body_limit(ex.body_limit);
+      if (!parser.is_done() && !co_await ReadBody(stream, opt, buffer, parser, ex.body_limit, res))
+        break;
     }
-    if (!res && parser.content_length() && *parser.content_length() > limit) {
-      res = PayloadTooLarge(limit);
-    }
-    if (res) {
-      // Answer without reading the body; the connection cannot be reused.
-      wctx.keep_alive = false;
-      co_await WriteResponse(stream, opt, *res, wctx);
-      linger = true;
+    if (res) {  // answered before the body was read: the connection cannot be reused
+      co_await WriteFinal(stream, opt, *res, ex.wctx);
+      end.linger = true;
       break;
     }
-    parser.body_limit(limit);
-    if (!parser.is_done()) {
-      if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        stream.expires_after(opt.write_timeout);
-        co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
-                                   asio::redirect_error(kAwait, ec));
-        if (ec) break;
-      }
-      stream.expires_after(opt.body_timeout);
-      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(kAwait, ec));
-      if (ec == bhttp::error::body_limit) {
-        res = PayloadTooLarge(limit);
-      } else if (ec && IsHttpSyntaxError(ec)) {
-        res = BadRequest("Malformed HTTP request body: " + ec.message() + ".");
-      } else if (ec) {
-        break;
-      }
-      if (res) {
-        wctx.keep_alive = false;
-        co_await WriteResponse(stream, opt, *res, wctx);
-        linger = true;
-        break;
-      }
-    }
-    auto message = parser.release();
-    req.body = std::move(message.body());
-    req.headers = std::move(static_cast<bhttp::fields&>(message.base()));
-    const std::string forwarded = ForwardedFor(req.headers);
-    if (forwarded.empty()) {
-      req.client_ip = peer_ip;
-      req.client_key = peer_key;
-    } else {
-      const auto client = ResolveClientIp(peer, forwarded, shared.trusted);
-      req.client_ip = client.to_string();
-      req.client_key = LimitKey(client);
-    }
-
-    if (opt.before_dispatch) res = opt.before_dispatch(req);
-    if (!res) {
-      switch (match.kind) {
-        case RouteMatch::Kind::kNotFound:
-          res = NotFoundProblem(req.path());
-          break;
-        case RouteMatch::Kind::kMethodNotAllowed:
-          res = MethodNotAllowed(match.allow);
-          break;
-        case RouteMatch::Kind::kFound:
-          if (!CallHandler(*match.handler, req, slot, replier, res))
-            res = co_await AwaitReply(slot, timer);
-          break;
-      }
-    }
+    TakeMessage(parser, peer, shared, req);
+    res = AnswerWithoutHandler(ex.match, req);
+    if (!res && !CallHandler(*ex.match.handler, req, slot, replier, res))
+      res = co_await AwaitReply(slot, timer);
+    const bool streams = res->stream && res->status == 200 && !ex.wctx.head_only;
     // An event stream takes a place under its client's cap before it is counted or logged.
     std::optional<AddressSlots::Slot> stream_slot;
-    if (res->stream && res->status == 200 && !wctx.head_only &&
-        !(stream_slot = shared.stream_slots.TryAcquire(req.client_key))) {
+    if (streams && !(stream_slot = shared.stream_slots.TryAcquire(req.client_key))) {
       res->stream->Close();
       res = TooManyStreams(shared);
     }
-    if (res->close || shared.stopping.load()) wctx.keep_alive = false;
-
-    RequestSeries(shared, loop, route_label, req.method, res->status).Inc();
-    if (opt.access_log) {
-      spdlog::info(
-          "access {} {} {} {} {:.3f}ms", req.client_ip, MethodLabel(req.method), req.target(),
-          res->status,
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count());
-    }
-    if (res->stream && res->status == 200 && !wctx.head_only) {
+    if (res->close || shared.stopping.load()) ex.wctx.keep_alive = false;
+    CountRequest(shared, loop, ex, req, res->status);
+    if (stream_slot) {
       conn.phase = Connection::Phase::kStreaming;
       end.stream_slot = std::move(*stream_slot);
-      DurationSeries(shared, loop, route_label)
-          .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      ObserveDuration(shared, loop, ex);
       end.streaming.emplace(std::move(*res));
-      end.stream_ctx = wctx;
+      end.stream_ctx = ex.wctx;
       break;
     }
     if (res->stream) res->stream->Close();
-    const ImmediateWrite now = WritePreparedNow(stream, *res, wctx);
+    const ImmediateWrite now = WritePreparedNow(stream, *res, ex.wctx);
     ec = now.ec;
-    if (!now.finished) ec = co_await WriteResponse(stream, opt, *res, wctx, now.sent);
-    DurationSeries(shared, loop, route_label)
-        .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    if (ec || !wctx.keep_alive) break;
+    if (!now.finished) ec = co_await WriteResponse(stream, opt, *res, ex.wctx, now.sent);
+    ObserveDuration(shared, loop, ex);
+    if (ec || !ex.wctx.keep_alive) break;
   }
   co_return end;
 }
