@@ -84,16 +84,23 @@ void Turnout(ApiContext& ctx, Request&, Reply reply, bool csv) {
   reply(Response::Shared(200, summary->turnout_json, "application/json"));
 }
 
-void Stations(ApiContext& ctx, Request& req, Reply reply) {
-  int ac = 0;
+// The query of GET /api/v1/stations, checked.
+struct StationQuery {
+  int ac = 0;     // 0: every constituency
+  std::string q;  // lower case; empty: no text filter
+  std::optional<std::pair<double, double>> near;
+  std::size_t limit = kDefaultListLimit;
+  std::string sort;
+};
+
+Result<StationQuery> ParseStationQuery(const Request& req) {
+  StationQuery query;
   if (auto v = req.Query("ac")) {
     const auto parsed = ParseNumber<int>(*v);
-    if (!parsed || *parsed <= 0)
-      return reply(http::ProblemFor(Invalid("bad_ac", "ac must be a number")));
-    ac = *parsed;
+    if (!parsed || *parsed <= 0) return Invalid("bad_ac", "ac must be a number");
+    query.ac = *parsed;
   }
-  std::string q = req.Query("q") ? Lower(*req.Query("q")) : "";
-  std::optional<std::pair<double, double>> near;
+  query.q = req.Query("q") ? Lower(*req.Query("q")) : "";
   if (auto v = req.Query("near")) {
     const auto comma = v->find(',');
     const auto lat =
@@ -101,65 +108,74 @@ void Stations(ApiContext& ctx, Request& req, Reply reply) {
     const auto lon =
         comma == std::string_view::npos ? std::nullopt : ParseDouble(v->substr(comma + 1));
     if (!lat || !lon || std::abs(*lat) > 90 || std::abs(*lon) > 180)
-      return reply(http::ProblemFor(Invalid("bad_near", "near must be lat,lon in degrees")));
-    near = std::make_pair(*lat, *lon);
+      return Invalid("bad_near", "near must be lat,lon in degrees");
+    query.near = std::make_pair(*lat, *lon);
   }
-  std::size_t limit = kDefaultListLimit;
   if (auto v = req.Query("limit")) {
     const auto parsed = ParseNumber<int>(*v);
-    if (!parsed || *parsed <= 0)
-      return reply(http::ProblemFor(Invalid("bad_limit", "limit must be a positive number")));
-    limit = std::min<std::size_t>(static_cast<std::size_t>(*parsed), kMaxListLimit);
+    if (!parsed || *parsed <= 0) return Invalid("bad_limit", "limit must be a positive number");
+    query.limit = std::min<std::size_t>(static_cast<std::size_t>(*parsed), kMaxListLimit);
   }
-  std::string sort =
-      req.Query("sort") ? std::string(*req.Query("sort")) : (near ? "distance" : "id");
+  query.sort =
+      req.Query("sort") ? std::string(*req.Query("sort")) : (query.near ? "distance" : "id");
   static const std::vector<std::string> kSorts = {"id",      "name",        "wait",    "queue",
                                                   "turnout", "last_report", "distance"};
-  if (std::find(kSorts.begin(), kSorts.end(), sort) == kSorts.end())
-    return reply(http::ProblemFor(Invalid(
-        "bad_sort", "sort must be one of id, name, wait, queue, turnout, last_report, distance")));
-  if (sort == "distance" && !near)
-    return reply(http::ProblemFor(Invalid("bad_sort", "sort=distance needs near=lat,lon")));
+  if (std::find(kSorts.begin(), kSorts.end(), query.sort) == kSorts.end())
+    return Invalid("bad_sort",
+                   "sort must be one of id, name, wait, queue, turnout, last_report, distance");
+  if (query.sort == "distance" && !query.near)
+    return Invalid("bad_sort", "sort=distance needs near=lat,lon");
+  return query;
+}
 
-  struct Item {
-    std::shared_ptr<const StationView> view;
-    double distance = 0;
-  };
-  std::vector<Item> items;
-  for (std::uint32_t i = 0; i < ctx.board.size(); ++i) {
-    auto view = ctx.board.Get(i);
+struct ListedStation {
+  std::shared_ptr<const StationView> view;
+  double distance = 0;
+};
+
+std::vector<ListedStation> SelectStations(const Board& board, const StationQuery& query) {
+  std::vector<ListedStation> items;
+  for (std::uint32_t i = 0; i < board.size(); ++i) {
+    auto view = board.Get(i);
     if (!view) continue;
     const Station& s = view->station;
-    if (ac != 0 && s.id.ac != ac) continue;
-    if (!q.empty() && !Matches(s, q)) continue;
-    Item item{std::move(view), 0};
-    if (near) item.distance = DistanceKm(near->first, near->second, s.lat, s.lon);
+    if (query.ac != 0 && s.id.ac != query.ac) continue;
+    if (!query.q.empty() && !Matches(s, query.q)) continue;
+    ListedStation item{std::move(view), 0};
+    if (query.near) item.distance = DistanceKm(query.near->first, query.near->second, s.lat, s.lon);
     items.push_back(std::move(item));
   }
+  return items;
+}
+
+void SortStations(std::vector<ListedStation>& items, const std::string& sort) {
   // Descending for "worst first" sorts; unknown values go last.
-  auto key = [&](const Item& it) -> double {
+  constexpr double kLast = 1e18;
+  auto key = [&](const ListedStation& it) -> double {
     const StationStatus& st = it.view->status;
-    if (sort == "wait") return st.wait ? -st.wait->high : 1e18;
-    if (sort == "queue") return st.queue ? -static_cast<double>(st.queue->Total()) : 1e18;
-    if (sort == "turnout") return st.turnout_pct ? -*st.turnout_pct : 1e18;
+    if (sort == "wait") return st.wait ? -st.wait->high : kLast;
+    if (sort == "queue") return st.queue ? -static_cast<double>(st.queue->Total()) : kLast;
+    if (sort == "turnout") return st.turnout_pct ? -*st.turnout_pct : kLast;
     if (sort == "last_report")  // longest silence first
       return it.view->last_report_at
                  ? static_cast<double>(it.view->last_report_at->time_since_epoch().count())
-                 : -1e18;
+                 : -kLast;
     if (sort == "distance") return it.distance;
     return 0;
   };
-  std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+  std::stable_sort(items.begin(), items.end(), [&](const ListedStation& a, const ListedStation& b) {
     if (sort == "name") return a.view->station.name < b.view->station.name;
     if (sort == "id") return a.view->station.id < b.view->station.id;
     return key(a) < key(b);
   });
-  const std::size_t total = items.size();
-  if (items.size() > limit) items.resize(limit);
+}
+
+std::string StationListJson(const std::vector<ListedStation>& items, std::size_t total,
+                            bool with_distance) {
   std::string out = "{\"total\":" + std::to_string(total) + ",\"stations\":[";
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
-    if (near) {
+    if (with_distance) {
       char d[32];
       std::snprintf(d, sizeof d, "%.2f", items[i].distance);
       out += WithLeadingField(*items[i].view->body, "distance_km", d);
@@ -168,7 +184,17 @@ void Stations(ApiContext& ctx, Request& req, Reply reply) {
     }
   }
   out += "]}";
-  reply(Response::Json(200, std::move(out)));
+  return out;
+}
+
+void Stations(ApiContext& ctx, Request& req, Reply reply) {
+  const auto query = ParseStationQuery(req);
+  if (!query.ok()) return reply(http::ProblemFor(query.error()));
+  std::vector<ListedStation> items = SelectStations(ctx.board, *query);
+  SortStations(items, query->sort);
+  const std::size_t total = items.size();
+  if (items.size() > query->limit) items.resize(query->limit);
+  reply(Response::Json(200, StationListJson(items, total, query->near.has_value())));
 }
 
 std::optional<std::uint32_t> StationIndex(ApiContext& ctx, Request& req, Reply& reply) {
