@@ -67,9 +67,11 @@ TEST_F(ControlHandlersTest, AlertFiltersAndTheirRefusals) {
   EXPECT_EQ(api_.Get("/api/v1/alerts?state=resolved", admin_).Json()["total"], 0);
   EXPECT_EQ(api_.Get("/api/v1/alerts?state=active", admin_).Json()["total"], 5);
 
-  const std::vector<std::pair<std::string, std::string>> refusals = {
-      {"state=sleepy", "bad_state"}, {"kind=late", "bad_kind"}, {"ac=77", "bad_ac"},
-      {"ac=x", "bad_ac"},           {"limit=0", "bad_limit"}};
+  const std::vector<std::pair<std::string, std::string>> refusals = {{"state=sleepy", "bad_state"},
+                                                                     {"kind=late", "bad_kind"},
+                                                                     {"ac=77", "bad_ac"},
+                                                                     {"ac=x", "bad_ac"},
+                                                                     {"limit=0", "bad_limit"}};
   for (const auto& [query, reason] : refusals) {
     r = api_.Get("/api/v1/alerts?" + query, admin_);
     EXPECT_EQ(r.status, 422u) << query;
@@ -101,10 +103,9 @@ TEST_F(ControlHandlersTest, AcknowledgeRespectsScopeAndUnknownIds) {
       api_.Post("/api/v1/alerts/" + std::to_string(not_theirs) + "/ack", json::object(), sector_)
           .status,
       403u);
-  EXPECT_EQ(
-      api_.Post("/api/v1/alerts/" + std::to_string(theirs) + "/ack", json::object(), sector_)
-          .status,
-      200u);
+  EXPECT_EQ(api_.Post("/api/v1/alerts/" + std::to_string(theirs) + "/ack", json::object(), sector_)
+                .status,
+            200u);
   for (const char* id : {"999999", "0", "abc"}) {
     const auto r = api_.Post(std::string("/api/v1/alerts/") + id + "/ack", json::object(), admin_);
     EXPECT_EQ(r.status, 404u) << id;
@@ -115,16 +116,16 @@ TEST_F(ControlHandlersTest, AcknowledgeRespectsScopeAndUnknownIds) {
 TEST_F(ControlHandlersTest, TurnoutUnlockLetsOneCorrectionThrough) {
   const std::string reports = "/api/v1/stations/34-1/reports";
   const std::string unlock = "/api/v1/stations/34-1/turnout-unlock";
-  ASSERT_EQ(api_.Post(reports, api_.TurnoutReport(100, 90, 0, api_.LocalTime(9, 50)), officer_)
-                .status,
-            201u);
+  ASSERT_EQ(
+      api_.Post(reports, api_.TurnoutReport(100, 90, 0, api_.LocalTime(9, 50)), officer_).status,
+      201u);
   json lower = api_.TurnoutReport(95, 90, 0, api_.LocalTime(9, 55));
   lower["reason"] = "typing error at 09:50";
   EXPECT_EQ(api_.Post(reports, lower, officer_).status, 409u);
 
   EXPECT_EQ(api_.Post(unlock, json{{"reason", "x"}}, sector_).ProblemReason(), "role_required");
-  for (const json& body : {json::object(), json{{"reason", "   "}}, json{{"reason", 5}},
-                           json::array()}) {
+  for (const json& body :
+       {json::object(), json{{"reason", "   "}}, json{{"reason", 5}}, json::array()}) {
     const auto r = api_.Post(unlock, body, admin_);
     EXPECT_EQ(r.status, 422u) << body;
     EXPECT_EQ(r.ProblemReason(), "reason_required") << body;
@@ -189,7 +190,9 @@ TEST(ControlHandlersNetworkTest, AdminTokensWorkOnlyFromAdminNetworks) {
   ApiFixture api(o);
   const std::string admin = api.AdminToken(), sector = api.SectorToken("gill", {{34, 1}});
   auto get_from = [&](const std::string& client, const std::string& token) {
-    TestRequest req{boost::beast::http::verb::get, "/api/v1/alerts", "",
+    TestRequest req{boost::beast::http::verb::get,
+                    "/api/v1/alerts",
+                    "",
                     {{"Authorization", "Bearer " + token}}};
     req.client_ip = client;
     return api.Call(std::move(req));

@@ -126,8 +126,8 @@ TEST_F(ExportHandlersTest, AuditLogAsJsonWithFilters) {
 
 TEST_F(ExportHandlersTest, AuditLogAsCsv) {
   ASSERT_TRUE(api_.store()
-                  .AppendAudit({AuditEntry{0, api_.clock().Now(), "user:=cmd", "admin",
-                                           "10.0.0.1", "login", "34-1", "+1, \"two\""}})
+                  .AppendAudit({AuditEntry{0, api_.clock().Now(), "user:=cmd", "admin", "10.0.0.1",
+                                           "login", "34-1", "+1, \"two\""}})
                   .ok());
   for (const char* path : {"/api/v1/audit.csv", "/api/v1/audit?format=csv"}) {
     const auto r = api_.Get(path, admin_);

@@ -14,7 +14,9 @@ using testing::TestResponse;
 
 // GET `target` with one extra header.
 TestResponse GetWith(ApiFixture& api, std::string target, std::string header, std::string value) {
-  return api.Call(TestRequest{boost::beast::http::verb::get, std::move(target), "",
+  return api.Call(TestRequest{boost::beast::http::verb::get,
+                              std::move(target),
+                              "",
                               {{std::move(header), std::move(value)}}});
 }
 
@@ -75,11 +77,14 @@ TEST(PublicHandlersTest, StationsNearAPointAreSortedByDistance) {
 
 TEST(PublicHandlersTest, StationsRefuseBadParametersWith422) {
   ApiFixture api;
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"ac=x", "bad_ac"},          {"ac=0", "bad_ac"},
-      {"near=91,0", "bad_near"},   {"near=31.3", "bad_near"},
-      {"limit=0", "bad_limit"},    {"limit=-3", "bad_limit"},
-      {"sort=nonsense", "bad_sort"}, {"sort=distance", "bad_sort"}};
+  const std::vector<std::pair<std::string, std::string>> cases = {{"ac=x", "bad_ac"},
+                                                                  {"ac=0", "bad_ac"},
+                                                                  {"near=91,0", "bad_near"},
+                                                                  {"near=31.3", "bad_near"},
+                                                                  {"limit=0", "bad_limit"},
+                                                                  {"limit=-3", "bad_limit"},
+                                                                  {"sort=nonsense", "bad_sort"},
+                                                                  {"sort=distance", "bad_sort"}};
   for (const auto& [query, reason] : cases) {
     const auto r = api.Get("/api/v1/stations?" + query);
     EXPECT_EQ(r.status, 422u) << query;
@@ -122,8 +127,7 @@ TEST(PublicHandlersTest, AnAcceptedReportChangesTheStationAndItsTag) {
   ApiFixture api;
   const auto before = api.Get("/api/v1/stations/34-1");
   const std::string token = api.OfficerToken({34, 1});
-  ASSERT_EQ(api.Post("/api/v1/stations/34-1/reports", api.QueueReport(12, 9), token).status,
-            201u);
+  ASSERT_EQ(api.Post("/api/v1/stations/34-1/reports", api.QueueReport(12, 9), token).status, 201u);
   // The writer swaps the view into the Board before it answers the officer.
   const auto after = api.Get("/api/v1/stations/34-1");
   EXPECT_EQ(after.Json()["status"]["queue"]["total"], 21);
@@ -213,8 +217,8 @@ TEST(PublicHandlersTest, TurnoutAsJsonAndCsv) {
   std::vector<std::string> slots;
   for (const auto& s : turnout["slots"])
     slots.push_back(s["slot"]);
-  EXPECT_EQ(slots, (std::vector<std::string>{"09:00", "11:00", "13:00", "15:00", "17:00",
-                                             "close"}));
+  EXPECT_EQ(slots,
+            (std::vector<std::string>{"09:00", "11:00", "13:00", "15:00", "17:00", "close"}));
   EXPECT_EQ(turnout["stations"].size(), 5u);
 
   r = api.Get("/api/v1/turnout.csv");

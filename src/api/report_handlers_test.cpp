@@ -19,15 +19,19 @@ class ReportHandlersTest : public ::testing::Test {
  protected:
   TestResponse PostRaw(std::string body, std::string content_type, const std::string& token,
                        std::string path = kPath) {
-    TestRequest req{boost::beast::http::verb::post, std::move(path), std::move(body),
+    TestRequest req{boost::beast::http::verb::post,
+                    std::move(path),
+                    std::move(body),
                     {{"Content-Type", std::move(content_type)}}};
     if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
     return api_.Call(std::move(req));
   }
   TestResponse PostAs(const std::string& auth_header, const json& body) {
-    return api_.Call(TestRequest{boost::beast::http::verb::post, kPath, body.dump(),
-                                 {{"Content-Type", "application/json"},
-                                  {"Authorization", auth_header}}});
+    return api_.Call(
+        TestRequest{boost::beast::http::verb::post,
+                    kPath,
+                    body.dump(),
+                    {{"Content-Type", "application/json"}, {"Authorization", auth_header}}});
   }
 
   ApiFixture api_;
@@ -197,9 +201,9 @@ TEST_F(ReportHandlersTest, BatchAnswersEachReportAsIfSentAlone) {
   bad["kind"] = "nonsense";
   json too_many = api_.QueueReport(5000, 0);
   too_many["station"] = "34-1";
-  const auto r = api_.Post("/api/v1/reports/batch",
-                           json{{"reports", json::array({good, foreign, bad, good, too_many})}},
-                           officer_);
+  const auto r =
+      api_.Post("/api/v1/reports/batch",
+                json{{"reports", json::array({good, foreign, bad, good, too_many})}}, officer_);
   ASSERT_EQ(r.status, 200u) << r.body;
   const auto results = r.Json()["results"];
   ASSERT_EQ(results.size(), 5u);
@@ -240,8 +244,8 @@ TEST_F(ReportHandlersTest, MalformedBatchesAreRefusedWhole) {
             401u);
   EXPECT_EQ(PostRaw("{\"reports\":[]}", "text/plain", officer_, batch).status, 415u);
   EXPECT_EQ(PostRaw("{oops", "application/json", officer_, batch).status, 400u);
-  for (const json& body : {json::object(), json{{"reports", json::array()}},
-                           json{{"reports", "x"}}, json::array()}) {
+  for (const json& body :
+       {json::object(), json{{"reports", json::array()}}, json{{"reports", "x"}}, json::array()}) {
     const auto r = api_.Post(batch, body, officer_);
     EXPECT_EQ(r.status, 422u) << body;
     EXPECT_EQ(r.ProblemReason(), "bad_batch") << body;

@@ -19,7 +19,8 @@ const StationId kStation{34, 1};
 
 TestResponse Login(ApiFixture& api, const std::string& station, const std::string& pin,
                    const std::string& client = "192.0.2.10") {
-  TestRequest req{boost::beast::http::verb::post, "/api/v1/sessions",
+  TestRequest req{boost::beast::http::verb::post,
+                  "/api/v1/sessions",
                   json{{"station", station}, {"pin", pin}}.dump(),
                   {{"Content-Type", "application/json"}}};
   req.client_ip = client;
@@ -56,8 +57,7 @@ TEST_F(SessionHandlersTest, RightPinOpensAnOfficerSession) {
   const std::string token = s["token"];
   EXPECT_EQ(token.size(), 43u);
   // The token works at once, for its own station.
-  EXPECT_EQ(api_.Post("/api/v1/stations/34-1/reports", api_.QueueReport(1, 2), token).status,
-            201u);
+  EXPECT_EQ(api_.Post("/api/v1/stations/34-1/reports", api_.QueueReport(1, 2), token).status, 201u);
   EXPECT_EQ(AuditDetails(api_, "34-1", "login").size(), 1u);
 }
 
@@ -74,7 +74,8 @@ TEST_F(SessionHandlersTest, WrongMalformedOrMissingPinIs401AndAudited) {
   r = Login(api_, "34-2", kPin);
   EXPECT_EQ(r.status, 401u);
   EXPECT_EQ(r.ProblemReason(), "bad_credentials");
-  EXPECT_EQ(AuditDetails(api_, "34-2", "login_failed"), (std::vector<std::string>{"no PIN issued"}));
+  EXPECT_EQ(AuditDetails(api_, "34-2", "login_failed"),
+            (std::vector<std::string>{"no PIN issued"}));
 }
 
 TEST_F(SessionHandlersTest, UnknownStationIsTheSame401AsAWrongPin) {
@@ -87,14 +88,16 @@ TEST_F(SessionHandlersTest, UnknownStationIsTheSame401AsAWrongPin) {
 
 TEST_F(SessionHandlersTest, MalformedBodiesAreRefusedBeforeAnyCheck) {
   auto post_raw = [&](std::string body) {
-    return api_.Call(TestRequest{boost::beast::http::verb::post, "/api/v1/sessions",
-                                 std::move(body), {{"Content-Type", "application/json"}}});
+    return api_.Call(TestRequest{boost::beast::http::verb::post,
+                                 "/api/v1/sessions",
+                                 std::move(body),
+                                 {{"Content-Type", "application/json"}}});
   };
   EXPECT_EQ(post_raw("{not json").status, 400u);
   EXPECT_EQ(post_raw("[1,2]").status, 400u);
-  for (const json& body : {json::object(), json{{"station", "34-1"}},
-                           json{{"station", "34-1"}, {"pin", 482913}},
-                           json{{"station", 341}, {"pin", kPin}}, json{{"user", "admin"}}}) {
+  for (const json& body :
+       {json::object(), json{{"station", "34-1"}}, json{{"station", "34-1"}, {"pin", 482913}},
+        json{{"station", 341}, {"pin", kPin}}, json{{"user", "admin"}}}) {
     const auto r = post_raw(body.dump());
     EXPECT_EQ(r.status, 422u) << body;
     EXPECT_EQ(r.ProblemReason(), "bad_login") << body;

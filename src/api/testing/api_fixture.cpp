@@ -30,13 +30,33 @@ std::vector<Constituency> District() {
 
 std::vector<Station> Stations() {
   return {
-      {{34, 1}, "Govt School Basti Sheikh, Room 1", "Govt School", "Basti Sheikh", 31.3291,
-       75.5562, {500, 480, 0}},
-      {{34, 2}, "Govt School Basti Sheikh, Room 2", "Govt School", "Basti Sheikh", 31.3295,
-       75.5570, {450, 430, 1}},
-      {{34, 3}, "Community Hall Model Town", "Community Hall", "Model Town", 31.3100, 75.5900,
+      {{34, 1},
+       "Govt School Basti Sheikh, Room 1",
+       "Govt School",
+       "Basti Sheikh",
+       31.3291,
+       75.5562,
+       {500, 480, 0}},
+      {{34, 2},
+       "Govt School Basti Sheikh, Room 2",
+       "Govt School",
+       "Basti Sheikh",
+       31.3295,
+       75.5570,
+       {450, 430, 1}},
+      {{34, 3},
+       "Community Hall Model Town",
+       "Community Hall",
+       "Model Town",
+       31.3100,
+       75.5900,
        {300, 310, 0}},
-      {{35, 1}, "DAV College, Room 4", "DAV College", "Civil Lines", 31.3300, 75.5800,
+      {{35, 1},
+       "DAV College, Room 4",
+       "DAV College",
+       "Civil Lines",
+       31.3300,
+       75.5800,
        {600, 590, 2}},
       {{35, 2}, "Khalsa School", "Khalsa School", "Adarsh Nagar", 31.3400, 75.5850, {200, 190, 0}},
   };
@@ -71,8 +91,8 @@ ApiFixture::ApiFixture(ApiFixtureOptions options)
   electors_.Finish();
   bus_.Subscribe([this](const BusEvent& e) { hub_.Publish(e.type, e.station, e.ac, *e.data); });
 
-  writer_ = std::make_unique<Writer>(std::make_unique<BorrowedStore>(store_), *board_, bus_,
-                                     clock_, day_, StatusOptions{}, WriterOptions{}, nullptr);
+  writer_ = std::make_unique<Writer>(std::make_unique<BorrowedStore>(store_), *board_, bus_, clock_,
+                                     day_, StatusOptions{}, WriterOptions{}, nullptr);
   Check(writer_->Load(), "writer load");
   writer_->Start();
 
@@ -111,8 +131,8 @@ TestResponse ApiFixture::Get(std::string target, const std::string& token) {
 }
 
 TestResponse ApiFixture::Post(std::string target, const Json& body, const std::string& token) {
-  TestRequest req{bhttp::verb::post, std::move(target), body.dump(),
-                  {{"Content-Type", "application/json"}}};
+  TestRequest req{
+      bhttp::verb::post, std::move(target), body.dump(), {{"Content-Type", "application/json"}}};
   if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
   return Call(std::move(req));
 }
@@ -127,8 +147,7 @@ std::string ApiFixture::OpenSession(auth::Principal p) {
   const std::string token = auth::NewToken();
   const Instant now = real_clock_.Now();
   p.expires_at = now + ctx_->options.session_ttl;
-  const SessionRecord record{auth::TokenHash(token), p.role, p.station, p.user, now,
-                             p.expires_at};
+  const SessionRecord record{auth::TokenHash(token), p.role, p.station, p.user, now, p.expires_at};
   Check(store_.InsertSession(record), "session");
   sessions_.Put(record.token_hash, std::move(p));
   return token;

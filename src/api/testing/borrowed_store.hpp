@@ -11,12 +11,8 @@ class BorrowedStore final : public Store {
  public:
   explicit BorrowedStore(Store& target) : target_(target) {}
 
-  Status Migrate() override {
-    return target_.Migrate();
-  }
-  Result<int> SchemaVersion() override {
-    return target_.SchemaVersion();
-  }
+  Status Migrate() override { return target_.Migrate(); }
+  Result<int> SchemaVersion() override { return target_.SchemaVersion(); }
   Status UpsertConstituencies(const std::vector<Constituency>& rows) override {
     return target_.UpsertConstituencies(rows);
   }
@@ -29,15 +25,11 @@ class BorrowedStore final : public Store {
   Result<std::vector<Constituency>> LoadConstituencies() override {
     return target_.LoadConstituencies();
   }
-  Result<std::vector<Station>> LoadStations() override {
-    return target_.LoadStations();
-  }
+  Result<std::vector<Station>> LoadStations() override { return target_.LoadStations(); }
   Status ForEachElector(const std::function<bool(const Elector&)>& fn) override {
     return target_.ForEachElector(fn);
   }
-  Result<std::int64_t> CountElectors() override {
-    return target_.CountElectors();
-  }
+  Result<std::int64_t> CountElectors() override { return target_.CountElectors(); }
   Result<std::vector<InsertOutcome>> InsertReports(const std::vector<Report>& batch) override {
     return target_.InsertReports(batch);
   }
@@ -50,36 +42,33 @@ class BorrowedStore final : public Store {
   Result<std::vector<InsertOutcome>> CommitReports(const ReportBatch& batch) override {
     return target_.CommitReports(batch);
   }
-  Result<std::int64_t> OpenTurnoutUnlock(const TurnoutUnlock& unlock, const std::vector<AuditEntry>& audit) override {
+  Result<std::int64_t> OpenTurnoutUnlock(const TurnoutUnlock& unlock,
+                                         const std::vector<AuditEntry>& audit) override {
     return target_.OpenTurnoutUnlock(unlock, audit);
   }
   Result<std::vector<TurnoutUnlock>> LoadTurnoutUnlocks() override {
     return target_.LoadTurnoutUnlocks();
   }
-  Status SaveAlerts(const std::vector<Alert>& alerts, const std::vector<AuditEntry>& audit) override {
+  Status SaveAlerts(const std::vector<Alert>& alerts,
+                    const std::vector<AuditEntry>& audit) override {
     return target_.SaveAlerts(alerts, audit);
   }
-  Result<std::vector<Alert>> LoadAlerts() override {
-    return target_.LoadAlerts();
-  }
+  Result<std::vector<Alert>> LoadAlerts() override { return target_.LoadAlerts(); }
   Status SetStationPinHash(const StationId& station, const std::string& hash) override {
     return target_.SetStationPinHash(station, hash);
   }
-  Status SetStationPinHashes(const std::vector<std::pair<StationId, std::string>>& hashes) override {
+  Status SetStationPinHashes(
+      const std::vector<std::pair<StationId, std::string>>& hashes) override {
     return target_.SetStationPinHashes(hashes);
   }
   Result<std::optional<std::string>> StationPinHash(const StationId& station) override {
     return target_.StationPinHash(station);
   }
-  Status UpsertUser(const User& user) override {
-    return target_.UpsertUser(user);
-  }
+  Status UpsertUser(const User& user) override { return target_.UpsertUser(user); }
   Result<std::optional<User>> FindUser(std::string_view name) override {
     return target_.FindUser(name);
   }
-  Result<std::vector<User>> ListUsers() override {
-    return target_.ListUsers();
-  }
+  Result<std::vector<User>> ListUsers() override { return target_.ListUsers(); }
   Status InsertSession(const SessionRecord& session) override {
     return target_.InsertSession(session);
   }
@@ -92,9 +81,7 @@ class BorrowedStore final : public Store {
   Result<std::vector<SessionRecord>> LiveSessions(Instant now) override {
     return target_.LiveSessions(now);
   }
-  Status DeleteExpiredSessions(Instant now) override {
-    return target_.DeleteExpiredSessions(now);
-  }
+  Status DeleteExpiredSessions(Instant now) override { return target_.DeleteExpiredSessions(now); }
   Status DeleteStationSessions(const StationId& station) override {
     return target_.DeleteStationSessions(station);
   }
