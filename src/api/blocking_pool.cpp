@@ -6,7 +6,10 @@
 namespace psm::api {
 
 BlockingPool::BlockingPool(std::string store_url, int threads, std::size_t max_queue)
-    : store_url_(std::move(store_url)), thread_count_(threads), max_queue_(max_queue) {}
+    : BlockingPool([url = std::move(store_url)] { return OpenStore(url); }, threads, max_queue) {}
+
+BlockingPool::BlockingPool(StoreOpener open, int threads, std::size_t max_queue)
+    : open_(std::move(open)), thread_count_(threads), max_queue_(max_queue) {}
 
 BlockingPool::~BlockingPool() {
   Stop();
@@ -14,7 +17,7 @@ BlockingPool::~BlockingPool() {
 
 Status BlockingPool::Start() {
   for (int i = 0; i < thread_count_; ++i) {
-    auto store = OpenStore(store_url_);
+    auto store = open_();
     if (!store.ok()) return store.error();
     stores_.push_back(std::move(store).value());
   }

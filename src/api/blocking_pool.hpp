@@ -19,7 +19,12 @@ namespace psm::api {
 class BlockingPool {
  public:
   using Task = std::function<void(Store&)>;
+  // Opens one thread's Store; called `threads` times by Start(), on the calling thread.
+  using StoreOpener = std::function<Result<std::unique_ptr<Store>>()>;
+  // Each thread opens the store at `store_url` (see OpenStore).
   BlockingPool(std::string store_url, int threads, std::size_t max_queue = 10000);
+  // Each thread's Store comes from `open`: tests hand every thread a view of one in-memory store.
+  BlockingPool(StoreOpener open, int threads, std::size_t max_queue = 10000);
   ~BlockingPool();
 
   // Opens one store per thread and starts the threads. Call once.
@@ -33,7 +38,7 @@ class BlockingPool {
  private:
   void Run(Store& store);
 
-  std::string store_url_;
+  StoreOpener open_;
   int thread_count_;
   std::size_t max_queue_;
   std::vector<std::unique_ptr<Store>> stores_;

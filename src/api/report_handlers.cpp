@@ -134,7 +134,10 @@ void PostBatch(ApiContext& ctx, Request& req, Reply reply) {
     Status st = report.ok() ? Prepare(ctx, *who, *report) : Status(report.error());
     if (!st.ok()) {
       Json j = OutcomeJson(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, st.error()});
-      if (items[i].is_object() && items[i]["id"].is_string()) j["id"] = items[i]["id"];
+      // `items` is const, where operator[] on a missing key is undefined (an assert in debug
+      // builds): a refused entry may have no id. find() is end() for a non-object too.
+      if (const auto id = items[i].find("id"); id != items[i].end() && id->is_string())
+        j["id"] = *id;
       finish_one(i, std::move(j));
       continue;
     }
