@@ -1,6 +1,5 @@
 // Admin exports: the audit log (JSON or CSV) and every report as CSV. Store reads run on the
 // blocking pool; the event loop only parses the query and hands the answer back.
-#include <charconv>
 #include <sstream>
 
 #include "api/control_access.hpp"
@@ -55,7 +54,7 @@ void AuditLog(ApiContext& ctx, Request& req, Reply reply, bool csv) {
   filter.since = *since;
   filter.limit = kDefaultAuditLimit;
   if (auto v = req.Query("limit")) {
-    const auto n = ParseNumber<std::size_t>(*v);
+    const auto n = ParseInt<std::size_t>(*v);
     if (!n || *n == 0)
       return reply(http::ProblemFor(Invalid("bad_limit", "limit must be a positive number")));
     filter.limit = std::min(*n, kMaxAuditLimit);
