@@ -14,18 +14,10 @@ namespace {
 constexpr std::size_t kDefaultAuditLimit = 1000;
 constexpr std::size_t kMaxAuditLimit = 1000000;
 
-// RFC 4180: quoted when it holds a comma, quote or line break. A leading =, +, - or @ gets a
-// quote prefix so a spreadsheet never runs officer-typed text as a formula.
+// A text cell of these exports: they are opened in spreadsheets, so officer-typed text that
+// looks like a formula is defused (CsvGuard::kFormula).
 std::string Cell(std::string_view s) {
-  std::string v(s);
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+  return CsvField(s, CsvGuard::kFormula);
 }
 
 Result<std::optional<Instant>> SinceParam(const Request& req) {
