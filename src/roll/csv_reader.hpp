@@ -92,7 +92,4 @@ class CsvReader {
   bool read_failed_ = false;
 };
 
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
 }  // namespace psm::roll
