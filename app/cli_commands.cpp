@@ -11,6 +11,7 @@
 #include "app/commands.hpp"
 #include "auth/secret_hash.hpp"
 #include "auth/token.hpp"
+#include "core/text.hpp"
 #include "roll/progress_printer.hpp"
 #include "roll/roll_import.hpp"
 
@@ -138,19 +139,18 @@ int RunAddUser(const std::string& store_url, const std::string& name, const std:
   User user;
   user.name = name;
   user.role = *ParseRole(role);
-  std::string_view rest = stations;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const std::string_view item = rest.substr(0, comma);
-    const auto id = StationId::Parse(item);
-    if (!id) {
-      std::fprintf(stderr, "psm: --stations: \"%.*s\" is not a station id like 34-112\n",
-                   static_cast<int>(item.size()), item.data());
-      return 2;
+  if (!stations.empty()) {
+    std::string_view list = stations;
+    if (list.ends_with(',')) list.remove_suffix(1);  // "34-112," as typed: no empty last item
+    for (const std::string_view item : Split(list, ',')) {
+      const auto id = StationId::Parse(item);
+      if (!id) {
+        std::fprintf(stderr, "psm: --stations: \"%.*s\" is not a station id like 34-112\n",
+                     static_cast<int>(item.size()), item.data());
+        return 2;
+      }
+      user.stations.push_back(*id);
     }
-    user.stations.push_back(*id);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
   }
   if (user.role == Role::kSector && user.stations.empty()) {
     std::fprintf(stderr, "psm: a sector officer needs --stations\n");

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "api/authenticate.hpp"
 #include "api/control_access.hpp"
@@ -22,7 +21,7 @@ constexpr std::size_t kDefaultAlertLimit = 1000;
 constexpr std::size_t kMaxAlertLimit = 20000;
 
 std::optional<std::int64_t> ParseId(std::string_view s) {
-  const auto v = ParseNumber<std::int64_t>(s);
+  const auto v = ParseInt<std::int64_t>(s);
   if (!v || *v <= 0) return std::nullopt;
   return v;
 }
@@ -156,7 +155,7 @@ void UnlockTurnout(ApiContext& ctx, Request& req, Reply reply) {
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));
   const auto reason = body->is_object() ? body->find("reason") : body->end();
   if (!body->is_object() || reason == body->end() || !reason->is_string() ||
-      reason->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos)
+      Trim(reason->get<std::string>()).empty())
     return reply(http::ProblemFor(Invalid(
         "reason_required", "send {\"reason\":\"…\"}: why the station's turnout must go down")));
   if (reason->get<std::string>().size() > 500)

@@ -1,6 +1,5 @@
 // Admin exports: the audit log (JSON or CSV) and every report as CSV. Store reads run on the
 // blocking pool; the event loop only parses the query and hands the answer back.
-#include <charconv>
 #include <sstream>
 
 #include "api/control_access.hpp"
@@ -15,18 +14,10 @@ namespace {
 constexpr std::size_t kDefaultAuditLimit = 1000;
 constexpr std::size_t kMaxAuditLimit = 1000000;
 
-// RFC 4180: quoted when it holds a comma, quote or line break. A leading =, +, - or @ gets a
-// quote prefix so a spreadsheet never runs officer-typed text as a formula.
+// A text cell of these exports: they are opened in spreadsheets, so officer-typed text that
+// looks like a formula is defused (CsvGuard::kFormula).
 std::string Cell(std::string_view s) {
-  std::string v(s);
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+  return CsvField(s, CsvGuard::kFormula);
 }
 
 Result<std::optional<Instant>> SinceParam(const Request& req) {
@@ -55,7 +46,7 @@ void AuditLog(ApiContext& ctx, Request& req, Reply reply, bool csv) {
   filter.since = *since;
   filter.limit = kDefaultAuditLimit;
   if (auto v = req.Query("limit")) {
-    const auto n = ParseNumber<std::size_t>(*v);
+    const auto n = ParseInt<std::size_t>(*v);
     if (!n || *n == 0)
       return reply(http::ProblemFor(Invalid("bad_limit", "limit must be a positive number")));
     filter.limit = std::min(*n, kMaxAuditLimit);

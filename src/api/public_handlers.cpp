@@ -1,7 +1,6 @@
 // Public read endpoints. Each answers from the Board's pre-rendered views: no store, no lock.
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 
 #include "api/handler_util.hpp"
@@ -16,12 +15,6 @@ namespace {
 
 constexpr std::size_t kDefaultListLimit = 50;
 constexpr std::size_t kMaxListLimit = 5000;
-
-std::optional<double> ParseDouble(std::string_view s) {
-  const auto v = ParseNumber<double>(s);
-  if (!v || !std::isfinite(*v)) return std::nullopt;
-  return v;
-}
 
 double DistanceKm(double lat1, double lon1, double lat2, double lon2) {
   constexpr double kEarthKm = 6371.0, kRad = M_PI / 180.0;
@@ -96,7 +89,7 @@ struct StationQuery {
 Result<StationQuery> ParseStationQuery(const Request& req) {
   StationQuery query;
   if (auto v = req.Query("ac")) {
-    const auto parsed = ParseNumber<int>(*v);
+    const auto parsed = ParseInt<int>(*v);
     if (!parsed || *parsed <= 0) return Invalid("bad_ac", "ac must be a number");
     query.ac = *parsed;
   }
@@ -104,15 +97,15 @@ Result<StationQuery> ParseStationQuery(const Request& req) {
   if (auto v = req.Query("near")) {
     const auto comma = v->find(',');
     const auto lat =
-        comma == std::string_view::npos ? std::nullopt : ParseDouble(v->substr(0, comma));
+        comma == std::string_view::npos ? std::nullopt : ParseFiniteDouble(v->substr(0, comma));
     const auto lon =
-        comma == std::string_view::npos ? std::nullopt : ParseDouble(v->substr(comma + 1));
+        comma == std::string_view::npos ? std::nullopt : ParseFiniteDouble(v->substr(comma + 1));
     if (!lat || !lon || std::abs(*lat) > 90 || std::abs(*lon) > 180)
       return Invalid("bad_near", "near must be lat,lon in degrees");
     query.near = std::make_pair(*lat, *lon);
   }
   if (auto v = req.Query("limit")) {
-    const auto parsed = ParseNumber<int>(*v);
+    const auto parsed = ParseInt<int>(*v);
     if (!parsed || *parsed <= 0) return Invalid("bad_limit", "limit must be a positive number");
     query.limit = std::min<std::size_t>(static_cast<std::size_t>(*parsed), kMaxListLimit);
   }
@@ -251,7 +244,7 @@ void Events(ApiContext& ctx, Request& req, Reply reply) {
     filter.station = std::string(*v);
   }
   if (auto v = req.Query("ac")) {
-    const auto ac = ParseNumber<int>(*v);
+    const auto ac = ParseInt<int>(*v);
     if (!ac || !ctx.board.FindConstituency(*ac))
       return reply(http::ProblemFor(Invalid("bad_ac", "no constituency " + std::string(*v))));
     filter.ac = *ac;
@@ -267,7 +260,7 @@ void Events(ApiContext& ctx, Request& req, Reply reply) {
   std::string_view last = req.Header("Last-Event-ID");
   if (last.empty() && req.Query("last_event_id")) last = *req.Query("last_event_id");
   if (!last.empty()) {
-    last_id = ParseNumber<std::uint64_t>(last);
+    last_id = ParseInt<std::uint64_t>(last);
     if (!last_id) return reply(http::BadRequest("Last-Event-ID must be a number"));
   }
   reply(Response::EventStream(ctx.hub.Subscribe(std::move(filter), last_id)));

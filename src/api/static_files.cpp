@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/fnv.hpp"
+#include "core/text.hpp"
 #include "http/etag.hpp"
 #include "http/problem.hpp"
 
@@ -58,12 +59,6 @@ Result<StaticFile> Load(const fs::path& file, std::string url_path) {
   return f;
 }
 
-std::string Trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  const auto e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
 }  // namespace
 
 Result<std::vector<StaticFile>> LoadStaticFiles(const fs::path& root) {
@@ -93,15 +88,15 @@ Result<std::vector<StaticFile>> LoadStaticFiles(const fs::path& root) {
     }
   }
   std::ifstream vendor(root / "vendor.txt");
-  std::string line;
+  std::string raw;
   int line_no = 0;
-  while (std::getline(vendor, line)) {
+  while (std::getline(vendor, raw)) {
     ++line_no;
-    line = Trim(line);
+    const std::string_view line = Trim(raw);
     if (line.empty() || line[0] == '#') continue;
     const auto eq = line.find('=');
-    const std::string url = eq == std::string::npos ? "" : Trim(line.substr(0, eq));
-    const std::string rel = eq == std::string::npos ? "" : Trim(line.substr(eq + 1));
+    const std::string url(eq == std::string_view::npos ? "" : Trim(line.substr(0, eq)));
+    const std::string rel(eq == std::string_view::npos ? "" : Trim(line.substr(eq + 1)));
     if (url.empty() || url[0] != '/' || rel.empty() || rel.find("..") != std::string::npos)
       return Error::Invalid("web_root", (root / "vendor.txt").string() + ":" +
                                             std::to_string(line_no) +

@@ -4,35 +4,27 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "core/text.hpp"
+
 namespace psm {
-namespace {
-
-std::string Trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
-
-}  // namespace
 
 Result<int> LoadDotEnv(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) return 0;
   int applied = 0;
   int line_no = 0;
-  std::string line;
-  while (std::getline(in, line)) {
+  std::string raw;
+  while (std::getline(in, raw)) {
     ++line_no;
-    line = Trim(line);
+    std::string_view line = Trim(raw);
     if (line.empty() || line[0] == '#') continue;
-    if (line.rfind("export ", 0) == 0) line = Trim(line.substr(7));
+    if (line.starts_with("export ")) line = Trim(line.substr(7));
     const auto eq = line.find('=');
     const std::string where = path.string() + ":" + std::to_string(line_no) + ": ";
     if (eq == std::string::npos || eq == 0)
       return Error::Invalid("dotenv", where + "expected KEY=VALUE");
-    const std::string key = Trim(line.substr(0, eq));
-    std::string value = Trim(line.substr(eq + 1));
+    const std::string key(Trim(line.substr(0, eq)));
+    std::string value(Trim(line.substr(eq + 1)));
     if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
         value.back() == value.front()) {
       value = value.substr(1, value.size() - 2);

@@ -1,7 +1,7 @@
 // Options are declared once here so flag names, variable names and defaults cannot drift apart.
 #include "config/serve_config.hpp"
 
-#include <charconv>
+#include "core/text.hpp"
 
 namespace psm {
 
@@ -77,13 +77,11 @@ Result<std::pair<std::string, unsigned short>> ParseListen(std::string_view text
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }
-  unsigned value = 0;
-  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (host.empty() || port.empty() || ec != std::errc() || ptr != port.data() + port.size() ||
-      value > 65535)
+  const auto value = ParseInt<unsigned short>(port);
+  if (host.empty() || !value)
     return Error::Invalid("listen",
                           "bad --listen \"" + std::string(text) + "\": expected HOST:PORT");
-  return std::make_pair(std::string(host), static_cast<unsigned short>(value));
+  return std::make_pair(std::string(host), *value);
 }
 
 Status ResolveServeConfig(ServeConfig& c, Instant now) {
@@ -135,14 +133,10 @@ Status ResolveServeConfig(ServeConfig& c, Instant now) {
   if (!(c.login_failures_per_min >= 1)) return bad("--login-failures-per-min must be at least 1");
   if (c.max_connections_per_address < 0 || c.max_streams_per_address < 0)
     return bad("per-address caps must be 0 (no cap) or more");
-  const auto split = [](std::string_view rest) {
+  const auto split = [](std::string_view list) {
     std::vector<std::string> out;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      std::string_view item = rest.substr(0, comma);
+    for (std::string_view item : Split(list, ',')) {
       if (!item.empty()) out.emplace_back(item);
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
     }
     return out;
   };

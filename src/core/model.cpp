@@ -2,7 +2,8 @@
 #include "core/model.hpp"
 
 #include <array>
-#include <charconv>
+
+#include "core/text.hpp"
 
 namespace psm {
 namespace {
@@ -10,15 +11,6 @@ namespace {
 constexpr std::array<std::string_view, 3> kReportKinds = {"queue", "turnout", "event"};
 constexpr std::array<std::string_view, 6> kEventKinds = {
     "party_arrived", "mock_poll_done", "poll_started", "interrupted", "resumed", "poll_closed"};
-
-bool ParseDigits(std::string_view s, std::size_t max_len, int& out) {
-  if (s.empty() || s.size() > max_len) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  std::from_chars(s.data(), s.data() + s.size(), out);
-  return true;
-}
 
 bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -33,11 +25,15 @@ std::string StationId::ToString() const {
 std::optional<StationId> StationId::Parse(std::string_view text) {
   const auto dash = text.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
+  const std::string_view ac_text = text.substr(0, dash);
+  const std::string_view part_text = text.substr(dash + 1);
+  if (ac_text.size() > 3 || part_text.size() > 4) return std::nullopt;
+  const auto ac = ParseDigits<int>(ac_text);
+  const auto part = ParseDigits<int>(part_text);
+  if (!ac || !part || *ac <= 0 || *part <= 0) return std::nullopt;
   StationId id;
-  if (!ParseDigits(text.substr(0, dash), 3, id.ac) ||
-      !ParseDigits(text.substr(dash + 1), 4, id.part))
-    return std::nullopt;
-  if (id.ac <= 0 || id.part <= 0) return std::nullopt;
+  id.ac = *ac;
+  id.part = *part;
   // Canonical form only ("34-112", not "034-0112"), so one station has one id string. Both
   // numbers are positive, so a leading zero is the only other way to write them.
   if (text.front() == '0' || text[dash + 1] == '0') return std::nullopt;

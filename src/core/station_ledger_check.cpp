@@ -4,6 +4,7 @@
 
 #include "core/local_format.hpp"
 #include "core/station_ledger.hpp"
+#include "core/text.hpp"
 
 namespace psm {
 namespace {
@@ -23,12 +24,6 @@ bool AnyNegative(const Counts& c) {
 // True when some component of `a` is below the same component of `b`.
 bool AnyBelow(const Counts& a, const Counts& b) {
   return a.men < b.men || a.women < b.women || a.others < b.others;
-}
-
-std::string Trimmed(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
 }
 
 }  // namespace
@@ -126,7 +121,7 @@ Status StationLedger::CheckTurnout(const Report& r, std::chrono::minutes offset)
                                                    std::to_string(e.Total()) + " electors");
   }
   if (IsCorrection(r)) {
-    if (Trimmed(r.reason).empty()) {
+    if (Trim(r.reason).empty()) {
       return Invalid("reason_required",
                      "a turnout correction needs a reason, e.g. \"typing error at 11:00\"");
     }
@@ -163,7 +158,7 @@ Status StationLedger::CheckEvent(const Report& r, std::chrono::minutes offset) c
                    "the event must be party_arrived, mock_poll_done, poll_started, interrupted, "
                    "resumed or poll_closed");
   }
-  if (r.event == EventKind::kInterrupted && Trimmed(r.reason).empty()) {
+  if (r.event == EventKind::kInterrupted && Trim(r.reason).empty()) {
     return Invalid("reason_required", "an `interrupted` report needs a reason, e.g. \"EVM fault\"");
   }
   if (r.event == EventKind::kPollClosed) {

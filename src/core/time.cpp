@@ -1,8 +1,9 @@
 // Calendar arithmetic on a fixed UTC offset, and strict RFC 3339 parsing.
 #include "core/time.hpp"
 
-#include <charconv>
 #include <cstdio>
+
+#include "core/text.hpp"
 
 namespace psm {
 namespace {
@@ -10,15 +11,6 @@ namespace {
 using std::chrono::days;
 using std::chrono::minutes;
 using std::chrono::sys_days;
-
-bool ParseInt(std::string_view s, int& out) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && ptr == s.data() + s.size();
-}
 
 }  // namespace
 
@@ -74,12 +66,13 @@ std::string FormatRfc3339(Instant t) {
 }
 
 std::optional<std::chrono::year_month_day> ParseDate(std::string_view s) {
-  int y = 0, m = 0, d = 0;
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  if (!ParseInt(s.substr(0, 4), y) || !ParseInt(s.substr(5, 2), m) || !ParseInt(s.substr(8, 2), d))
-    return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m),
-                                        std::chrono::day(d)};
+  const auto y = ParseDigits<int>(s.substr(0, 4));
+  const auto m = ParseDigits<unsigned>(s.substr(5, 2));
+  const auto d = ParseDigits<unsigned>(s.substr(8, 2));
+  if (!y || !m || !d) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year(*y), std::chrono::month(*m),
+                                        std::chrono::day(*d)};
   if (!ymd.ok()) return std::nullopt;
   return ymd;
 }
@@ -96,11 +89,11 @@ std::optional<Instant> ParseRfc3339(std::string_view s) {
   if (s.size() < 20) return std::nullopt;
   const auto date = ParseDate(s.substr(0, 10));
   if (!date || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')) return std::nullopt;
-  int hh = 0, mm = 0, ss = 0;
-  if (s[13] != ':' || s[16] != ':' || !ParseInt(s.substr(11, 2), hh) ||
-      !ParseInt(s.substr(14, 2), mm) || !ParseInt(s.substr(17, 2), ss))
-    return std::nullopt;
-  if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  if (s[13] != ':' || s[16] != ':') return std::nullopt;
+  const auto hh = ParseDigits<int>(s.substr(11, 2));
+  const auto mm = ParseDigits<int>(s.substr(14, 2));
+  const auto ss = ParseDigits<int>(s.substr(17, 2));
+  if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
   std::size_t i = 19;
   long long millis = 0;
   if (i < s.size() && s[i] == '.') {
@@ -121,25 +114,25 @@ std::optional<Instant> ParseRfc3339(std::string_view s) {
   if (zone == "Z" || zone == "z") {
     // UTC
   } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-    int oh = 0, om = 0;
-    if (!ParseInt(zone.substr(1, 2), oh) || !ParseInt(zone.substr(4, 2), om) || oh > 23 || om > 59)
-      return std::nullopt;
-    offset = minutes(oh * 60 + om);
+    const auto oh = ParseDigits<int>(zone.substr(1, 2));
+    const auto om = ParseDigits<int>(zone.substr(4, 2));
+    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+    offset = minutes(*oh * 60 + *om);
     if (zone[0] == '-') offset = -offset;
   } else {
     return std::nullopt;
   }
-  const auto local = sys_days(*date) + std::chrono::hours(hh) + minutes(mm) +
-                     std::chrono::seconds(ss) + Millis(millis);
+  const auto local = sys_days(*date) + std::chrono::hours(*hh) + minutes(*mm) +
+                     std::chrono::seconds(*ss) + Millis(millis);
   return std::chrono::time_point_cast<Millis>(local - offset);
 }
 
 std::optional<minutes> ParseClockTime(std::string_view s) {
-  int hh = 0, mm = 0;
-  if (s.size() != 5 || s[2] != ':' || !ParseInt(s.substr(0, 2), hh) ||
-      !ParseInt(s.substr(3, 2), mm) || hh > 23 || mm > 59)
-    return std::nullopt;
-  return minutes(hh * 60 + mm);
+  if (s.size() != 5 || s[2] != ':') return std::nullopt;
+  const auto hh = ParseDigits<int>(s.substr(0, 2));
+  const auto mm = ParseDigits<int>(s.substr(3, 2));
+  if (!hh || !mm || *hh > 23 || *mm > 59) return std::nullopt;
+  return minutes(*hh * 60 + *mm);
 }
 
 std::string FormatUtcOffset(minutes offset) {

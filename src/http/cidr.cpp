@@ -1,7 +1,7 @@
 // CIDR parsing and matching on raw address bytes.
 #include "http/cidr.hpp"
 
-#include <charconv>
+#include "core/text.hpp"
 
 namespace psm::http {
 namespace {
@@ -41,13 +41,8 @@ std::optional<Cidr> Cidr::Parse(std::string_view text) {
   std::optional<unsigned> prefix;
   if (auto slash = text.find('/'); slash != std::string_view::npos) {
     addr_text = text.substr(0, slash);
-    std::string_view digits = text.substr(slash + 1);
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size()) {
-      return std::nullopt;
-    }
-    prefix = value;
+    prefix = ParseInt<unsigned>(text.substr(slash + 1));
+    if (!prefix) return std::nullopt;
   }
   boost::system::error_code ec;
   ip::address address = ip::make_address(std::string(addr_text), ec);

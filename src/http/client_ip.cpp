@@ -4,18 +4,9 @@
 #include <algorithm>
 #include <string>
 
+#include "core/text.hpp"
+
 namespace psm::http {
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 bool TrustedProxies::Contains(const boost::asio::ip::address& address) const {
   for (const Cidr& c : networks_) {
@@ -32,7 +23,8 @@ boost::asio::ip::address ResolveClientIp(const boost::asio::ip::address& peer,
   std::string_view rest = forwarded_for;
   while (!rest.empty()) {
     auto comma = rest.rfind(',');
-    std::string_view entry = Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    std::string_view entry =
+        Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1), kBlanks);
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
     if (entry.empty()) continue;
     boost::system::error_code ec;

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace psm::http {
 namespace detail {
 
@@ -74,16 +76,11 @@ unsigned TypeBit(std::string_view type) {
 
 std::optional<unsigned> ParseSseTypes(std::string_view list) {
   unsigned mask = 0;
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    unsigned bit = TypeBit(list.substr(0, comma));
-    if (bit == kSseOther) return std::nullopt;
+  for (std::string_view type : Split(list, ',')) {
+    const unsigned bit = TypeBit(type);
+    if (bit == kSseOther) return std::nullopt;  // also "", "a,,b" and "a,"
     mask |= bit;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-    if (list.empty()) return std::nullopt;  // a trailing comma
   }
-  if (mask == 0) return std::nullopt;
   return mask;
 }
 

@@ -4,6 +4,8 @@
 
 #include <system_error>
 
+#include "core/text.hpp"
+
 namespace psm::roll {
 namespace {
 
@@ -74,6 +76,11 @@ Result<bool> CsvReader::Fail(std::uint64_t line, std::string detail) {
   return *error_;
 }
 
+bool CsvReader::FailHere(std::string detail) {
+  (void)Fail(line_, std::move(detail));
+  return false;
+}
+
 std::optional<std::string> CsvReader::CheckSignature() {
   const std::string_view head = std::string_view(buf_).substr(0, len_);
   if (StartsWith(head, "\xEF\xBB\xBF")) {
@@ -93,6 +100,17 @@ std::optional<std::string> CsvReader::CheckSignature() {
   return std::nullopt;
 }
 
+// Where the scan of one physical record stands; it may pause at the end of a buffer and go on
+// after a refill.
+struct CsvReader::Scan {
+  enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteSeen, kAfterQuote, kCr };
+  State st = State::kFieldStart;
+  std::uint64_t quote_line = 0;  // line of the last opening quote
+  bool any = false;              // consumed at least one byte of this record
+  bool quoted = false;           // some field was quoted (so "" is not a blank line)
+  bool done = false;             // the record's line break has been read
+};
+
 Result<bool> CsvReader::Next(CsvRecord& rec) {
   if (error_) return *error_;
   if (!started_) {
@@ -100,129 +118,11 @@ Result<bool> CsvReader::Next(CsvRecord& rec) {
     if (pos_ == len_) Refill();
     if (auto problem = CheckSignature()) return Fail(1, std::move(*problem));
   }
-  enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteSeen, kAfterQuote, kCr };
-  for (;;) {  // one iteration per physical record; blank lines loop again
-    rec.Clear();
-    rec.line_ = line_;
-    State st = State::kFieldStart;
-    std::uint64_t quote_line = 0;
-    bool any = false;     // consumed at least one byte of this record
-    bool quoted = false;  // some field was quoted (so "" is not a blank line)
-    bool done = false;
-    while (!done) {
-      if (pos_ == len_ && !Refill()) {
-        if (read_failed_) return Fail(line_, "read error");
-        if (!any) return false;
-        if (st == State::kQuoted) {
-          return Fail(quote_line, "quoted field is never closed (missing closing '\"')");
-        }
-        rec.EndField();
-        break;
-      }
-      const char* p = buf_.data() + pos_;
-      const char* const end = buf_.data() + len_;
-      any = true;
-      switch (st) {
-        case State::kFieldStart:
-          if (*p == '"') {
-            ++pos_;
-            st = State::kQuoted;
-            quote_line = line_;
-            quoted = true;
-          } else {
-            st = State::kUnquoted;
-          }
-          break;
-        case State::kUnquoted: {
-          const char* q = p;
-          while (q < end && *q != ',' && *q != '\n' && *q != '\r' && *q != '"' && *q != '\0')
-            ++q;
-          rec.data_.append(p, q);
-          pos_ += static_cast<std::size_t>(q - p);
-          if (q == end) break;
-          ++pos_;
-          if (*q == ',') {
-            rec.EndField();
-            st = State::kFieldStart;
-          } else if (*q == '\n') {
-            ++line_;
-            rec.EndField();
-            done = true;
-          } else if (*q == '\r') {
-            st = State::kCr;
-          } else if (*q == '"') {
-            // Tolerate `a, "b"`: blanks before an opening quote are dropped.
-            const std::size_t start = rec.ends_.empty() ? 0 : rec.ends_.back();
-            if (rec.data_.find_first_not_of(" \t", start) == std::string::npos) {
-              rec.data_.resize(start);
-              st = State::kQuoted;
-              quote_line = line_;
-              quoted = true;
-              break;
-            }
-            return Fail(line_,
-                        "quote character inside an unquoted field (quote the whole field and "
-                        "double the inner quote: \"a \"\"b\"\" c\")");
-          } else {
-            return Fail(line_, std::string(kNulMessage));
-          }
-          break;
-        }
-        case State::kQuoted: {
-          const char* q = p;
-          while (q < end && *q != '"' && *q != '\n' && *q != '\0')
-            ++q;
-          rec.data_.append(p, q);
-          pos_ += static_cast<std::size_t>(q - p);
-          if (q == end) break;
-          ++pos_;
-          if (*q == '"') {
-            st = State::kQuoteSeen;
-          } else if (*q == '\n') {
-            rec.data_.push_back('\n');
-            ++line_;
-          } else {
-            return Fail(line_, std::string(kNulMessage));
-          }
-          break;
-        }
-        case State::kQuoteSeen:
-        case State::kAfterQuote:
-          ++pos_;
-          if (*p == '"' && st == State::kQuoteSeen) {
-            rec.data_.push_back('"');
-            st = State::kQuoted;
-          } else if (*p == ',') {
-            rec.EndField();
-            st = State::kFieldStart;
-          } else if (*p == '\n') {
-            ++line_;
-            rec.EndField();
-            done = true;
-          } else if (*p == '\r') {
-            st = State::kCr;
-          } else if (*p == ' ' || *p == '\t') {
-            st = State::kAfterQuote;  // blanks after a closing quote are dropped
-          } else {
-            return Fail(line_,
-                        "unexpected character after a closing quote (a quote inside a "
-                        "quoted field must be doubled)");
-          }
-          break;
-        case State::kCr:
-          if (*p != '\n') return Fail(line_, "carriage return not followed by a line feed");
-          ++pos_;
-          ++line_;
-          rec.EndField();
-          done = true;
-          break;
-      }
-      if (rec.data_.size() > kMaxRecordBytes) {
-        return Fail(quoted ? quote_line : rec.line_,
-                    "record is longer than 1 MiB (probably an unbalanced quote)");
-      }
-    }
-    if (rec.size() == 1 && rec.data_.empty() && !quoted) continue;  // blank line
+  for (;;) {
+    Scan scan;
+    auto read = ReadRecord(rec, scan);
+    if (!read.ok() || !*read) return read;
+    if (rec.size() == 1 && rec.data_.empty() && !scan.quoted) continue;  // a blank line
     if (!IsValidUtf8(rec.data_)) {
       return Fail(rec.line_, "not valid UTF-8 text (save the file as \"CSV UTF-8\")");
     }
@@ -230,41 +130,146 @@ Result<bool> CsvReader::Next(CsvRecord& rec) {
   }
 }
 
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* const end = p + s.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
+Result<bool> CsvReader::ReadRecord(CsvRecord& rec, Scan& scan) {
+  rec.Clear();
+  rec.line_ = line_;
+  while (!scan.done) {
+    if (pos_ == len_ && !Refill()) return EndOfInput(rec, scan);
+    scan.any = true;
+    if (!ScanStep(rec, scan)) return *error_;
+    if (rec.data_.size() > kMaxRecordBytes) {
+      return Fail(scan.quoted ? scan.quote_line : rec.line_,
+                  "record is longer than 1 MiB (probably an unbalanced quote)");
     }
-    int extra = 0;
-    std::uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07u;
-    } else {
-      return false;  // continuation byte, overlong lead (C0/C1) or F5..FF
-    }
-    if (end - p <= extra) return false;
-    for (int i = 1; i <= extra; ++i) {
-      if ((p[i] & 0xC0u) != 0x80u) return false;
-      cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    p += extra + 1;
   }
   return true;
+}
+
+Result<bool> CsvReader::EndOfInput(CsvRecord& rec, const Scan& scan) {
+  if (read_failed_) return Fail(line_, "read error");
+  if (!scan.any) return false;
+  if (scan.st == Scan::State::kQuoted) {
+    return Fail(scan.quote_line, "quoted field is never closed (missing closing '\"')");
+  }
+  rec.EndField();  // the last line has no line break
+  return true;
+}
+
+bool CsvReader::ScanStep(CsvRecord& rec, Scan& scan) {
+  using State = Scan::State;
+  switch (scan.st) {
+    case State::kFieldStart:
+      if (buf_[pos_] == '"') {
+        ++pos_;
+        OpenQuote(scan);
+      } else {
+        scan.st = State::kUnquoted;
+      }
+      return true;
+    case State::kUnquoted:
+      return ScanUnquoted(rec, scan);
+    case State::kQuoted:
+      return ScanQuoted(rec, scan);
+    case State::kQuoteSeen:
+    case State::kAfterQuote:
+      return ScanAfterQuote(rec, scan);
+    case State::kCr:
+      if (buf_[pos_] != '\n') return FailHere("carriage return not followed by a line feed");
+      ++pos_;
+      EndLine(rec, scan);
+      return true;
+  }
+  return true;
+}
+
+template <class Stop>
+std::optional<char> CsvReader::TakeRun(CsvRecord& rec, Stop stop) {
+  const char* const p = buf_.data() + pos_;
+  const char* const end = buf_.data() + len_;
+  const char* q = p;
+  while (q < end && !stop(*q))
+    ++q;
+  rec.data_.append(p, q);
+  pos_ += static_cast<std::size_t>(q - p);
+  if (q == end) return std::nullopt;
+  ++pos_;
+  return *q;
+}
+
+bool CsvReader::ScanUnquoted(CsvRecord& rec, Scan& scan) {
+  const auto c = TakeRun(
+      rec, [](char b) { return b == ',' || b == '\n' || b == '\r' || b == '"' || b == '\0'; });
+  if (!c || EndsField(*c, rec, scan)) return true;
+  if (*c == '\0') {
+    return FailHere(std::string(kNulMessage));
+  }
+  // A quote. Tolerate `a, "b"`: blanks before an opening quote are dropped.
+  const std::size_t start = rec.ends_.empty() ? 0 : rec.ends_.back();
+  if (rec.data_.find_first_not_of(kBlanks, start) == std::string::npos) {
+    rec.data_.resize(start);
+    OpenQuote(scan);
+    return true;
+  }
+  return FailHere(
+      "quote character inside an unquoted field (quote the whole field and double the inner "
+      "quote: \"a \"\"b\"\" c\")");
+}
+
+bool CsvReader::ScanQuoted(CsvRecord& rec, Scan& scan) {
+  const auto c = TakeRun(rec, [](char b) { return b == '"' || b == '\n' || b == '\0'; });
+  if (!c) return true;
+  if (*c == '"') {
+    scan.st = Scan::State::kQuoteSeen;
+  } else if (*c == '\n') {
+    rec.data_.push_back('\n');  // a line break inside quotes is data
+    ++line_;
+  } else {
+    return FailHere(std::string(kNulMessage));
+  }
+  return true;
+}
+
+bool CsvReader::ScanAfterQuote(CsvRecord& rec, Scan& scan) {
+  const char c = buf_[pos_++];
+  if (c == '"' && scan.st == Scan::State::kQuoteSeen) {  // a doubled quote
+    rec.data_.push_back('"');
+    scan.st = Scan::State::kQuoted;
+    return true;
+  }
+  if (EndsField(c, rec, scan)) return true;
+  if (c == ' ' || c == '\t') {
+    scan.st = Scan::State::kAfterQuote;  // blanks after a closing quote are dropped
+    return true;
+  }
+  return FailHere(
+      "unexpected character after a closing quote (a quote inside a quoted field must be "
+      "doubled)");
+}
+
+bool CsvReader::EndsField(char c, CsvRecord& rec, Scan& scan) {
+  if (c == ',') {
+    rec.EndField();
+    scan.st = Scan::State::kFieldStart;
+  } else if (c == '\n') {
+    EndLine(rec, scan);
+  } else if (c == '\r') {
+    scan.st = Scan::State::kCr;  // the line feed must follow
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void CsvReader::EndLine(CsvRecord& rec, Scan& scan) {
+  ++line_;
+  rec.EndField();
+  scan.done = true;
+}
+
+void CsvReader::OpenQuote(Scan& scan) {
+  scan.st = Scan::State::kQuoted;
+  scan.quote_line = line_;
+  scan.quoted = true;
 }
 
 }  // namespace psm::roll

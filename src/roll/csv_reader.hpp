@@ -75,8 +75,32 @@ class CsvReader {
   // Makes more input available; false at end of input or on a read error (sets read_failed_).
   bool Refill();
   Result<bool> Fail(std::uint64_t line, std::string detail);
+  // Fail on the current line, for the scan functions: always false.
+  bool FailHere(std::string detail);
   // Checks the first bytes for a BOM or a known non-text signature.
   std::optional<std::string> CheckSignature();
+
+  // The scan of one record, split by the state of its state machine (csv_reader.cpp). The Scan
+  // functions consume input and return false after a Fail (error_ is then set).
+  struct Scan;
+  // Reads one physical record (a blank line gives one empty field); false at the end of input.
+  Result<bool> ReadRecord(CsvRecord& rec, Scan& scan);
+  // The input ended while reading `rec`: the last record, unless a quote is still open.
+  Result<bool> EndOfInput(CsvRecord& rec, const Scan& scan);
+  // Consumes input as the scan's state says: a byte, or a whole run of plain bytes.
+  bool ScanStep(CsvRecord& rec, Scan& scan);
+  bool ScanUnquoted(CsvRecord& rec, Scan& scan);
+  bool ScanQuoted(CsvRecord& rec, Scan& scan);
+  // After a quote inside a quoted field: a doubled quote, or the end of the field.
+  bool ScanAfterQuote(CsvRecord& rec, Scan& scan);
+  // Appends bytes to the record up to the first one `stop` accepts and consumes that one too;
+  // returns it, or nullopt when the buffer ran out first (the scan goes on after a refill).
+  template <class Stop>
+  std::optional<char> TakeRun(CsvRecord& rec, Stop stop);
+  // Handles a byte that ends a field (',', '\n' or '\r'); false for any other byte.
+  bool EndsField(char c, CsvRecord& rec, Scan& scan);
+  void EndLine(CsvRecord& rec, Scan& scan);
+  void OpenQuote(Scan& scan);
 
   std::unique_ptr<std::FILE, FileCloser> file_;
   std::string buf_;
@@ -91,8 +115,5 @@ class CsvReader {
   bool eof_ = false;
   bool read_failed_ = false;
 };
-
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace psm::roll

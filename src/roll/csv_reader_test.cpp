@@ -138,17 +138,6 @@ TEST(CsvReader, ErrorIsSticky) {
   EXPECT_EQ(reader.error_line(), 2u);
 }
 
-TEST(Utf8, Validation) {
-  EXPECT_TRUE(IsValidUtf8("plain ascii"));
-  EXPECT_TRUE(IsValidUtf8("\xC3\xA9\xE0\xA8\x9C\xF0\x9F\x97\xB3"));
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));      // overlong 3-byte
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xE0\xA8"));          // truncated
-  EXPECT_FALSE(IsValidUtf8("\x80"));              // lone continuation
-}
-
 TEST(CsvReader, MissingFileNamesThePath) {
   auto reader = CsvReader::Open("/nonexistent/dir/stations.csv");
   ASSERT_FALSE(reader.ok());

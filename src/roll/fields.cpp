@@ -2,10 +2,9 @@
 #include "roll/fields.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 
 #include "core/model.hpp"
+#include "core/text.hpp"
 
 namespace psm::roll {
 
@@ -39,7 +38,7 @@ std::optional<ColumnIndex> ResolveColumns(const CsvRecord& header,
   ColumnIndex index(specs.size());
   bool ok = true;
   for (std::size_t col = 0; col < header.size(); ++col) {
-    const std::string name = ToUpperAscii(TrimBlanks(header[col]));
+    const std::string name = ToUpperAscii(Trim(header[col], kBlanks));
     for (std::size_t s = 0; s < specs.size(); ++s) {
       if (ToUpperAscii(specs[s].name) != name) continue;
       if (index[s]) {
@@ -60,29 +59,6 @@ std::optional<ColumnIndex> ResolveColumns(const CsvRecord& header,
   }
   if (!ok) return std::nullopt;
   return index;
-}
-
-std::string_view TrimBlanks(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t");
-  return s.substr(first, last - first + 1);
-}
-
-std::optional<std::int64_t> ParseWholeNumber(std::string_view s) {
-  if (s.empty() || s == "-") return std::nullopt;
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<double> ParseDecimal(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
 }
 
 std::string Quote(std::string_view s) {

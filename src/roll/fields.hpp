@@ -52,12 +52,6 @@ using ColumnIndex = std::vector<std::optional<std::size_t>>;
 std::optional<ColumnIndex> ResolveColumns(const CsvRecord& header,
                                           std::span<const ColumnSpec> specs, ErrorSink& errors);
 
-// `s` without leading and trailing spaces and tabs.
-std::string_view TrimBlanks(std::string_view s);
-// A whole number: optional '-', then digits only. nullopt for anything else or overflow.
-std::optional<std::int64_t> ParseWholeNumber(std::string_view s);
-// A finite decimal number such as "31.326" or "-0.5" (exponents allowed, no hex, inf or nan).
-std::optional<double> ParseDecimal(std::string_view s);
 // `s` in double quotes for an error message, cut to 40 bytes, line breaks shown as \n.
 std::string Quote(std::string_view s);
 // ASCII upper-case copy.

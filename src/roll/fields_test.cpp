@@ -56,27 +56,10 @@ TEST(ResolveColumns, MissingAndDuplicateColumns) {
                 "stations.csv:1: header: missing column \"lon\""}));
 }
 
-TEST(Fields, WholeNumbers) {
-  EXPECT_EQ(ParseWholeNumber("34"), 34);
-  EXPECT_EQ(ParseWholeNumber("-3"), -3);
-  EXPECT_EQ(ParseWholeNumber("007"), 7);
-  for (const char* bad : {"", "-", "+3", "3.0", "1e3", "3x", " 3", "99999999999999999999"}) {
-    EXPECT_EQ(ParseWholeNumber(bad), std::nullopt) << bad;
-  }
-}
+// Whole numbers, decimals and trimming are core/text.hpp's (ParseInt, ParseFiniteDouble, Trim),
+// tested in core/text_test.cpp with the cases that stood here.
 
-TEST(Fields, Decimals) {
-  EXPECT_EQ(ParseDecimal("31.326"), 31.326);
-  EXPECT_EQ(ParseDecimal("-0.5"), -0.5);
-  EXPECT_EQ(ParseDecimal("75"), 75.0);
-  for (const char* bad : {"", "31.3x", "nan", "inf", "0x1p3", "1,5", "31.3 "}) {
-    EXPECT_EQ(ParseDecimal(bad), std::nullopt) << bad;
-  }
-}
-
-TEST(Fields, QuoteTrimAndText) {
-  EXPECT_EQ(TrimBlanks(" \t34 \t"), "34");
-  EXPECT_EQ(TrimBlanks("  "), "");
+TEST(Fields, QuoteAndText) {
   EXPECT_EQ(Quote("a\nb"), "\"a\\nb\"");
   EXPECT_EQ(Quote(std::string(50, 'x')), "\"" + std::string(40, 'x') + "...\"");
   EXPECT_EQ(CheckText("Govt. School, Room 2"), std::nullopt);

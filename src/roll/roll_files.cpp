@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "core/text.hpp"
+
 namespace psm::roll {
 namespace {
 
@@ -16,7 +18,7 @@ class Row {
   Row(const CsvRecord& rec, const ColumnIndex& index) : rec_(rec), index_(index) {}
   std::string_view operator[](std::size_t spec) const {
     const auto& col = index_[spec];
-    return col ? TrimBlanks(rec_[*col]) : std::string_view();
+    return col ? Trim(rec_[*col], kBlanks) : std::string_view();
   }
   std::uint64_t line() const { return rec_.line(); }
 
@@ -76,7 +78,7 @@ std::optional<std::int64_t> WholeNumber(const Row& row, std::size_t spec, std::s
                                         std::int64_t lo, std::int64_t hi, ErrorSink& errors) {
   const auto v = Required(row, spec, col, errors);
   if (!v) return std::nullopt;
-  const auto n = ParseWholeNumber(*v);
+  const auto n = ParseInt<std::int64_t>(*v);
   if (!n) {
     errors.Add(row.line(), col, "not a whole number: " + Quote(*v));
     return std::nullopt;
@@ -94,7 +96,7 @@ std::optional<double> Coordinate(const Row& row, std::size_t spec, std::string_v
                                  double limit, ErrorSink& errors) {
   const auto v = Required(row, spec, col, errors);
   if (!v) return std::nullopt;
-  const auto d = ParseDecimal(*v);
+  const auto d = ParseFiniteDouble(*v);
   if (!d) {
     errors.Add(row.line(), col, "not a number: " + Quote(*v));
     return std::nullopt;

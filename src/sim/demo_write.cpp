@@ -7,6 +7,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "core/text.hpp"
 #include "sim/demo_names.hpp"
 
 namespace psm::sim {
@@ -16,18 +17,10 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kChunk = 1 << 20;
 
-// RFC 4180: quote a field holding a comma, quote or line break; double inner quotes.
+// A text field of the demo roll. `psm import` reads these files back, so every value is written
+// as it is (CsvGuard::kNone): a spreadsheet formula guard would change the imported names.
 void AppendField(std::string& out, std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += value;
-    return;
-  }
-  out += '"';
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
+  AppendCsvField(out, value, CsvGuard::kNone);
 }
 
 // Decimal degrees with exactly 6 decimals, from integer micro-degrees: the same text on every

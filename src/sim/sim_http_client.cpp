@@ -9,8 +9,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 #include <optional>
+
+#include "core/text.hpp"
 
 namespace psm::sim {
 
@@ -65,10 +66,8 @@ Result<HttpTarget> ParseHttpUrl(const std::string& url) {
     t.host = std::string(rest.substr(0, colon));
     port = colon == std::string_view::npos ? std::string_view("80") : rest.substr(colon + 1);
   }
-  int number = 0;
-  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-  if (ec != std::errc() || p != port.data() + port.size() || number < 1 || number > 65535 ||
-      t.host.empty()) {
+  const auto number = ParseInt<int>(port);
+  if (!number || *number < 1 || *number > 65535 || t.host.empty()) {
     return BadUrl("bad host or port in \"" + url + "\"");
   }
   t.port = std::string(port);
@@ -226,7 +225,7 @@ Result<HttpResponse> HttpClient::Request(const std::string& method, const std::s
   out.body = std::move(res.body());
   if (auto it = res.find(http::field::retry_after); it != res.end()) {
     const auto v = it->value();
-    std::from_chars(v.data(), v.data() + v.size(), out.retry_after_s);
+    out.retry_after_s = ParseInt<int>(std::string_view(v.data(), v.size())).value_or(0);
   }
   if (!res.keep_alive()) impl_->Close();
   return out;

@@ -3,8 +3,8 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "core/text.hpp"
 #include "sim/sim_rng.hpp"
 
 namespace psm::sim {
@@ -32,15 +32,15 @@ std::int64_t CountField(const Json& counts, const char* name) {
 }
 
 // Splits one CSV line on commas; the simulator's inputs have no quoted commas in the first
-// columns it reads.
+// columns it reads. As std::getline splits (which this replaced): a line ending in a comma has no
+// empty last cell, and an empty line no cell at all.
 std::vector<std::string> Cells(const std::string& line) {
   std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) {
-    if (!cell.empty() && cell.back() == '\r') cell.pop_back();
-    out.push_back(cell);
+  for (std::string_view cell : Split(line, ',')) {
+    if (cell.ends_with('\r')) cell.remove_suffix(1);
+    out.emplace_back(cell);
   }
+  if (line.empty() || line.ends_with(',')) out.pop_back();
   return out;
 }
 

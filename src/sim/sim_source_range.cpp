@@ -4,7 +4,8 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cctype>
-#include <charconv>
+
+#include "core/text.hpp"
 
 namespace psm::sim {
 namespace {
@@ -53,10 +54,9 @@ std::optional<std::uint32_t> ParseIpv4(std::string_view text) {
         std::find_if(text.begin(), text.end(), [](char c) { return c < '0' || c > '9'; }) -
         text.begin();
     if (digits == 0 || digits > 3) return std::nullopt;
-    unsigned value = 0;
-    std::from_chars(text.data(), text.data() + digits, value);
-    if (value > 255) return std::nullopt;
-    out = (out << 8) | value;
+    const auto value = ParseDigits<std::uint32_t>(text.substr(0, digits));
+    if (!value || *value > 255) return std::nullopt;
+    out = (out << 8) | *value;
     text.remove_prefix(digits);
   }
   if (!text.empty()) return std::nullopt;
@@ -76,13 +76,11 @@ Result<Ipv4Range> ParseIpv4Range(std::string_view text) {
   }
   const auto address = ParseIpv4(text.substr(0, slash));
   const std::string_view bits = text.substr(slash + 1);
-  int prefix = -1;
-  const auto [end, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), prefix);
-  if (!address || bits.empty() || ec != std::errc() || end != bits.data() + bits.size() ||
-      prefix < 0 || prefix > 32) {
+  const auto prefix = ParseInt<int>(bits);
+  if (!address || !prefix || *prefix < 0 || *prefix > 32) {
     return Bad("--source-range: \"" + shown + "\" is not an IPv4 CIDR (A.B.C.D/N, N 0…32)");
   }
-  return Ipv4Range{*address & Mask(prefix), prefix};
+  return Ipv4Range{*address & Mask(*prefix), *prefix};
 }
 
 bool IsLoopbackHost(const std::string& host) {

@@ -27,8 +27,6 @@ Json ReportJson(const Report& r);
 // ReportJson(r).dump(), byte for byte, written straight into a string: the answer to every
 // accepted report is rendered on the writer thread, where nlohmann's tree costs too much.
 std::string ReportJsonText(const Report& r);
-// Appends `s` as a JSON string literal (quoted, escaped as nlohmann's dump() does).
-void AppendJsonString(std::string& out, std::string_view s);
 
 // One station's TimelineJson(…).dump(), kept up to date cheaply: reports appended after the
 // last render are rendered alone; only a report landing before already rendered ones (a late

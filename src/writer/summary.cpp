@@ -8,6 +8,7 @@
 
 #include "core/aggregate.hpp"
 #include "core/eci_slots.hpp"
+#include "core/text.hpp"
 #include "writer/station_json.hpp"
 
 namespace psm {
@@ -142,13 +143,10 @@ void CsvGroupCells(std::ostringstream& out, const GroupTotals& g) {
   }
 }
 
-std::string CsvQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+// A name cell of turnout.csv: always quoted, as the sheet has always been, and guarded, as the
+// sheet is meant for spreadsheets.
+std::string NameCell(std::string_view name) {
+  return CsvField(name, CsvGuard::kFormula, CsvQuoting::kAlways);
 }
 
 // Whether a station's rows rendered from `a` are the ones `b` gives (observed_at is not shown).
@@ -179,7 +177,7 @@ Json StationTurnoutJson(const Station& station, const std::vector<EciSlot>& slot
 
 std::string StationCsv(const Station& station, const std::vector<SlotValue>& values) {
   std::ostringstream csv;
-  csv << station.id.ac << ',' << station.id.ToString() << ',' << CsvQuote(station.name) << ','
+  csv << station.id.ac << ',' << station.id.ToString() << ',' << NameCell(station.name) << ','
       << station.electors.Total();
   for (const auto& v : values)
     CsvCells(csv, v, station.electors.Total());
@@ -255,7 +253,7 @@ std::shared_ptr<const SummaryView> SummaryBuilder::Build(const Board& board,
                               {"name", c ? c->name : ""},
                               {"electors", totals.electors.Total()},
                               {"slots", GroupSlotsJson(totals, slots)}});
-    totals_csv << number << ",AC total," << CsvQuote(c ? c->name : "") << ','
+    totals_csv << number << ",AC total," << NameCell(c ? c->name : "") << ','
                << totals.electors.Total();
     CsvGroupCells(totals_csv, totals);
     totals_csv << '\n';

@@ -2,6 +2,7 @@
 // one transaction, then publish, update alerts and answer — in that order.
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "writer/station_json.hpp"
 #include "writer/writer.hpp"
 

@@ -87,14 +87,13 @@ Result<std::vector<StationId>> SqliteStore::UserStations(const std::string& name
   if (!stmt.ok()) return stmt.error();
   stmt->BindText(1, name, false);
   std::vector<StationId> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
-    auto id = sqlite::StationColumn(*stmt, 0);
+  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
+    auto id = sqlite::StationColumn(row, 0);
     if (!id.ok()) return id.error();
     out.push_back(*id);
-  }
+    return {};
+  });
+  if (!read.ok()) return read.error();
   std::sort(out.begin(), out.end());  // numeric (ac, part) order, not text order
   return out;
 }
@@ -106,20 +105,19 @@ Result<std::vector<User>> SqliteStore::QueryUsers(std::optional<std::string_view
   if (!stmt.ok()) return stmt.error();
   if (name) stmt->BindText(1, *name, false);
   std::vector<User> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
+  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
     User u;
-    u.name = stmt->Text(0);
-    auto role = RoleColumn(*stmt, 1, "users");
+    u.name = row.Text(0);
+    auto role = RoleColumn(row, 1, "users");
     if (!role.ok()) return role.error();
     u.role = *role;
-    u.password_hash = stmt->Text(2);
-    u.disabled = stmt->Int(3) != 0;
-    u.created_at = sqlite::FromMillis(stmt->Int(4));
+    u.password_hash = row.Text(2);
+    u.disabled = row.Int(3) != 0;
+    u.created_at = sqlite::FromMillis(row.Int(4));
     out.push_back(std::move(u));
-  }
+    return {};
+  });
+  if (!read.ok()) return read.error();
   for (User& u : out) {
     auto stations = UserStations(u.name);
     if (!stations.ok()) return stations.error();
@@ -159,7 +157,7 @@ Status SqliteStore::InsertSession(const SessionRecord& s) {
 
 namespace {
 
-Result<SessionRecord> SessionRow(sqlite::Statement& stmt) {
+Result<SessionRecord> SessionRow(const sqlite::Statement& stmt) {
   SessionRecord s;
   s.token_hash = stmt.Text(0);
   auto role = RoleColumn(stmt, 1, "sessions");
@@ -199,14 +197,13 @@ Result<std::vector<SessionRecord>> SqliteStore::LiveSessions(Instant now) {
   if (!stmt.ok()) return stmt.error();
   stmt->BindInt(1, sqlite::ToMillis(now));
   std::vector<SessionRecord> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
-    auto s = SessionRow(*stmt);
+  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
+    auto s = SessionRow(row);
     if (!s.ok()) return s.error();
     out.push_back(std::move(s).value());
-  }
+    return {};
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -287,14 +284,11 @@ Result<std::vector<AuditEntry>> SqliteStore::QueryAudit(const AuditFilter& filte
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   stmt->BindInt(4, static_cast<std::int64_t>(std::min(filter.limit, kMax)));
   std::vector<AuditEntry> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
-    out.push_back(AuditEntry{stmt->Int(0), sqlite::FromMillis(stmt->Int(1)), stmt->Text(2),
-                             stmt->Text(3), stmt->Text(4), stmt->Text(5), stmt->Text(6),
-                             stmt->Text(7)});
-  }
+  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) {
+    out.push_back(AuditEntry{row.Int(0), sqlite::FromMillis(row.Int(1)), row.Text(2), row.Text(3),
+                             row.Text(4), row.Text(5), row.Text(6), row.Text(7)});
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 

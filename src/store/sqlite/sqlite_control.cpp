@@ -88,22 +88,21 @@ Result<std::vector<TurnoutUnlock>> SqliteStore::LoadTurnoutUnlocks() {
       "turnout_unlocks ORDER BY id");
   if (!stmt.ok()) return stmt.error();
   std::vector<TurnoutUnlock> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
+  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
     TurnoutUnlock u;
-    u.id = stmt->Int(0);
-    auto station = sqlite::StationColumn(*stmt, 1);
+    u.id = row.Int(0);
+    auto station = sqlite::StationColumn(row, 1);
     if (!station.ok()) return station.error();
     u.station = *station;
-    u.opened_at = sqlite::FromMillis(stmt->Int(2));
-    u.opened_by = stmt->Text(3);
-    u.reason = stmt->Text(4);
-    u.closed_at = OptionalTime(*stmt, 5);
-    u.report_id = stmt->Text(6);
+    u.opened_at = sqlite::FromMillis(row.Int(2));
+    u.opened_by = row.Text(3);
+    u.reason = row.Text(4);
+    u.closed_at = OptionalTime(row, 5);
+    u.report_id = row.Text(6);
     out.push_back(std::move(u));
-  }
+    return {};
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -147,29 +146,28 @@ Result<std::vector<Alert>> SqliteStore::LoadAlerts() {
       "resolved_at, detail, subject FROM alerts ORDER BY id");
   if (!stmt.ok()) return stmt.error();
   std::vector<Alert> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
+  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
     Alert a;
-    a.id = stmt->Int(0);
-    auto station = sqlite::StationColumn(*stmt, 1);
+    a.id = row.Int(0);
+    auto station = sqlite::StationColumn(row, 1);
     if (!station.ok()) return station.error();
     a.station = *station;
-    const std::string kind = stmt->Text(2), state = stmt->Text(3);
+    const std::string kind = row.Text(2), state = row.Text(3);
     const auto k = ParseAlertKind(kind);
     const auto st = ParseAlertState(state);
     if (!k || !st) return sqlite::CorruptRow("alerts", "bad kind/state " + kind + "/" + state);
     a.kind = *k;
     a.state = *st;
-    a.opened_at = sqlite::FromMillis(stmt->Int(4));
-    a.acknowledged_by = stmt->IsNull(5) ? "" : stmt->Text(5);
-    a.acknowledged_at = OptionalTime(*stmt, 6);
-    a.resolved_at = OptionalTime(*stmt, 7);
-    a.detail = stmt->Text(8);
-    a.subject = stmt->Text(9);
+    a.opened_at = sqlite::FromMillis(row.Int(4));
+    a.acknowledged_by = row.IsNull(5) ? "" : row.Text(5);
+    a.acknowledged_at = OptionalTime(row, 6);
+    a.resolved_at = OptionalTime(row, 7);
+    a.detail = row.Text(8);
+    a.subject = row.Text(9);
     out.push_back(std::move(a));
-  }
+    return {};
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 

@@ -122,14 +122,11 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertReportRows(const std::vect
 Status SqliteStore::ForEachReport(const std::function<bool(const Report&)>& fn) {
   auto stmt = conn_.Prepare(std::string("SELECT ") + kReportColumns + " FROM reports ORDER BY seq");
   if (!stmt.ok()) return stmt.error();
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return {};
-    auto r = ReadReport(*stmt);
+  return stmt->ForEachRow([&](const Statement& row) -> Result<bool> {
+    auto r = ReadReport(row);
     if (!r.ok()) return r.error();
-    if (!fn(*r)) return {};
-  }
+    return fn(*r);
+  });
 }
 
 Result<std::optional<Report>> SqliteStore::FindReport(std::string_view id) {

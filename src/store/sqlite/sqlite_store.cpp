@@ -196,13 +196,11 @@ Result<std::vector<Constituency>> SqliteStore::LoadConstituencies() {
       conn_.Prepare("SELECT number, name, reserved, district FROM constituencies ORDER BY number");
   if (!stmt.ok()) return stmt.error();
   std::vector<Constituency> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
+  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) {
     out.push_back(
-        Constituency{static_cast<int>(stmt->Int(0)), stmt->Text(1), stmt->Text(2), stmt->Text(3)});
-  }
+        Constituency{static_cast<int>(row.Int(0)), row.Text(1), row.Text(2), row.Text(3)});
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -212,15 +210,14 @@ Result<std::vector<Station>> SqliteStore::LoadStations() {
       "electors_others FROM stations ORDER BY ac, part");
   if (!stmt.ok()) return stmt.error();
   std::vector<Station> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
-    auto id = sqlite::StationColumn(*stmt, 0);
+  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
+    auto id = sqlite::StationColumn(row, 0);
     if (!id.ok()) return id.error();
-    out.push_back(Station{*id, stmt->Text(1), stmt->Text(2), stmt->Text(3), stmt->Double(4),
-                          stmt->Double(5), Counts{stmt->Int(6), stmt->Int(7), stmt->Int(8)}});
-  }
+    out.push_back(Station{*id, row.Text(1), row.Text(2), row.Text(3), row.Double(4), row.Double(5),
+                          Counts{row.Int(6), row.Int(7), row.Int(8)}});
+    return {};
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -228,16 +225,13 @@ Status SqliteStore::ForEachElector(const std::function<bool(const Elector&)>& fn
   auto stmt = conn_.Prepare("SELECT epic, station FROM electors ORDER BY epic");
   if (!stmt.ok()) return stmt.error();
   Elector e;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return {};
-    e.epic = stmt->Text(0);
-    auto id = sqlite::StationColumn(*stmt, 1);
+  return stmt->ForEachRow([&](const sqlite::Statement& row) -> Result<bool> {
+    e.epic = row.Text(0);
+    auto id = sqlite::StationColumn(row, 1);
     if (!id.ok()) return id.error();
     e.station = *id;
-    if (!fn(e)) return {};
-  }
+    return fn(e);
+  });
 }
 
 Result<std::int64_t> SqliteStore::CountElectors() {

@@ -39,12 +39,10 @@ class SqliteStoreTest : public ::testing::Test {
     EXPECT_TRUE(stmt.ok());
     std::vector<std::string> out;
     if (!stmt.ok()) return out;
-    for (;;) {
-      auto row = stmt->Step();
-      EXPECT_TRUE(row.ok());
-      if (!row.ok() || !*row) return out;
-      out.push_back(stmt->Text(col));
-    }
+    const Status read =
+        stmt->ForEachRow([&](const sqlite::Statement& row) { out.push_back(row.Text(col)); });
+    EXPECT_TRUE(read.ok());
+    return out;
   }
 
   TempDir dir_;
@@ -82,12 +80,9 @@ TEST_F(SqliteStoreTest, ReportAndAuditRowsGoOnlyIntoAppendOrderAndIdIndexes) {
       "('reports', 'audit') ORDER BY tbl_name, name");
   ASSERT_TRUE(indexes.ok());
   std::vector<std::string> names;
-  for (;;) {
-    auto row = indexes->Step();
-    ASSERT_TRUE(row.ok());
-    if (!*row) break;
-    names.push_back(indexes->Text(0) + "." + indexes->Text(1));
-  }
+  const Status read = indexes->ForEachRow(
+      [&](const sqlite::Statement& row) { names.push_back(row.Text(0) + "." + row.Text(1)); });
+  ASSERT_TRUE(read.ok());
   EXPECT_EQ(names,
             (std::vector<std::string>{"audit.audit_at", "reports.sqlite_autoindex_reports_1"}));
 }

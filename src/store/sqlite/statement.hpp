@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "core/result.hpp"
 
@@ -36,8 +38,15 @@ class Statement {
   void BindText(int i, std::string_view v, bool copy = true);
   void BindNull(int i);
 
-  // Advances the statement. Returns true when a row is available, false when done.
+  // Advances the statement. Returns true when a row is available, false when done. For a query
+  // of at most one row; to read many, use ForEachRow.
   Result<bool> Step();
+  // Steps through every remaining row, calling `on_row(const Statement&)` with the statement on
+  // that row (read it with Int, Text, …). on_row returns void (go on), Status (an error stops the
+  // walk and is returned) or Result<bool> (likewise, and false stops early without an error).
+  // Returns the first error of a step or of on_row, else OK.
+  template <class OnRow>
+  Status ForEachRow(OnRow&& on_row);
   // Runs a statement that returns no rows to completion.
   Status Run();
   // Clears the bindings and rewinds, ready for reuse.
@@ -53,6 +62,27 @@ class Statement {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+template <class OnRow>
+Status Statement::ForEachRow(OnRow&& on_row) {
+  using Returned = std::invoke_result_t<OnRow&, const Statement&>;
+  for (;;) {
+    auto row = Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return {};
+    if constexpr (std::is_void_v<Returned>) {
+      on_row(std::as_const(*this));
+    } else if constexpr (std::is_same_v<Returned, Status>) {
+      if (Status st = on_row(std::as_const(*this)); !st.ok()) return st;
+    } else {
+      static_assert(std::is_same_v<Returned, Result<bool>>,
+                    "on_row returns void, Status or Result<bool>");
+      auto go_on = on_row(std::as_const(*this));
+      if (!go_on.ok()) return go_on.error();
+      if (!*go_on) return {};
+    }
+  }
+}
 
 // An open connection. Move-only; closes on destruction. Not thread-safe.
 class Connection {
