@@ -172,6 +172,13 @@ std::optional<District> OpenDistrict(const ServeConfig& config, auth::SessionCac
   District d;
   d.store = OpenForCli(config.store);
   if (!d.store) return std::nullopt;
+  // Says after an upgrade that the migrations ran, and which schema the server reads.
+  auto schema = d.store->SchemaVersion();
+  if (!schema.ok()) {
+    spdlog::error("cannot read the schema version of {}: {}", config.store, schema.error().detail);
+    return std::nullopt;
+  }
+  spdlog::info("store {} at schema version {}", config.store, *schema);
   auto lock = ServeLock::Take(config.store);
   if (!lock.ok()) {
     spdlog::error("{}", lock.error().detail);

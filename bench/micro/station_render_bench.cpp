@@ -9,6 +9,7 @@
 #include "core/status_options.hpp"
 #include "micro/demo_inputs.hpp"
 #include "writer/station_json.hpp"
+#include "writer/testing/render_oracle.hpp"
 
 namespace psm::microbench {
 namespace {
@@ -36,7 +37,7 @@ void BM_StationRender(benchmark::State& state) {
   const Station& station = AStation();
   const StationStatus status = MorningStatus(station);
   const std::string head = StationHead(station);
-  Require(StationJsonText(head, status) == StationJson(station, status).dump(),
+  Require(StationJsonText(head, status) == testing::StationJson(station, status).dump(),
           "the text renderer differs from the tree");
   std::size_t bytes = 0;
   for (auto _ : state) {
@@ -54,7 +55,7 @@ void BM_StationRenderTree(benchmark::State& state) {
   const Station& station = AStation();
   const StationStatus status = MorningStatus(station);
   for (auto _ : state) {
-    std::string body = StationJson(station, status).dump();
+    std::string body = testing::StationJson(station, status).dump();
     benchmark::DoNotOptimize(body);
   }
 }

@@ -8,7 +8,7 @@
 namespace psm {
 namespace {
 
-using namespace psm::test;
+using namespace psm::testing;
 
 TEST(SlotTotal, CountsEachStateAndSumsOnlyReported) {
   SlotTotal t;

@@ -10,7 +10,7 @@ namespace psm {
 namespace {
 
 using ::testing::HasSubstr;
-using namespace psm::test;
+using namespace psm::testing;
 
 const StationId kA{34, 1};
 const StationId kB{34, 2};

@@ -8,7 +8,7 @@
 namespace psm {
 namespace {
 
-using namespace psm::test;
+using namespace psm::testing;
 
 EciSlot Slot(const std::string& label) {
   for (const EciSlot& s : EciSlots(Day())) {

@@ -9,7 +9,7 @@
 #include "core/status_options.hpp"
 #include "core/time.hpp"
 
-namespace psm::test {
+namespace psm::testing {
 
 inline PollingDay Day() {
   PollingDay d;
@@ -69,4 +69,4 @@ inline Report Event(Instant at, EventKind k, std::string reason = "",
   return r;
 }
 
-}  // namespace psm::test
+}  // namespace psm::testing

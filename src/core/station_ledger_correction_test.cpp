@@ -10,7 +10,7 @@ namespace psm {
 namespace {
 
 using ::testing::HasSubstr;
-using namespace psm::test;
+using namespace psm::testing;
 
 class LedgerCorrection : public ::testing::Test {
  protected:

@@ -9,7 +9,7 @@ namespace psm {
 namespace {
 
 using ::testing::HasSubstr;
-using namespace psm::test;
+using namespace psm::testing;
 
 class LedgerEvents : public ::testing::Test {
  protected:

@@ -7,7 +7,7 @@
 namespace psm {
 namespace {
 
-using namespace psm::test;
+using namespace psm::testing;
 using std::chrono::minutes;
 
 class LedgerStatus : public ::testing::Test {

@@ -8,7 +8,7 @@
 namespace psm {
 namespace {
 
-using namespace psm::test;
+using namespace psm::testing;
 
 std::vector<Report> Series(std::initializer_list<std::pair<Instant, std::int64_t>> points) {
   std::vector<Report> out;

@@ -115,16 +115,15 @@ class Store {
   virtual Status ForEachElector(const std::function<bool(const Elector&)>& fn) = 0;
   virtual Result<std::int64_t> CountElectors() = 0;
 
-  // Reports are append-only. InsertReports commits all of `batch` in one durable transaction
-  // (the call returns only after fsync) and returns one outcome per input, in order. A report
-  // whose id already exists is not written again; its outcome carries the stored report.
-  virtual Result<std::vector<InsertOutcome>> InsertReports(const std::vector<Report>& batch) = 0;
+  // Reports are append-only.
   // Every report, in insertion order (used to rebuild in-memory state at start).
   virtual Status ForEachReport(const std::function<bool(const Report&)>& fn) = 0;
   virtual Result<std::optional<Report>> FindReport(std::string_view id) = 0;
-  // InsertReports for batch.reports, plus its audit entries and the closing of its used unlocks,
-  // all in the same durable transaction: all or nothing. An unknown or already closed unlock
-  // is kConflict ("unlock_closed") and nothing is written.
+  // Commits batch.reports, its audit entries and the closing of its used unlocks in one durable
+  // transaction (the call returns only after fsync): all or nothing. Returns one outcome per
+  // report, in order: a report whose id already exists (stored before, or earlier in the batch)
+  // is not written again and its outcome carries the stored report. An unknown or already
+  // closed unlock is kConflict ("unlock_closed") and nothing is written.
   virtual Result<std::vector<InsertOutcome>> CommitReports(const ReportBatch& batch) = 0;
 
   // Turnout unlocks. OpenTurnoutUnlock stores `unlock` (its id is ignored) with `audit` in one
@@ -156,7 +155,6 @@ class Store {
 
   // Login sessions, keyed by the token's hash.
   virtual Status InsertSession(const SessionRecord& session) = 0;
-  virtual Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) = 0;
   virtual Status DeleteSession(std::string_view token_hash) = 0;
   // Every session with expires_at > now (used to warm the session cache at start-up).
   virtual Result<std::vector<SessionRecord>> LiveSessions(Instant now) = 0;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/store_suite.hpp"
+#include "store/testing/store_calls.hpp"
 
 namespace psm::testing {
 namespace {
@@ -132,14 +133,14 @@ TEST_P(StoreSuite, SessionsFindDeleteAndExpire) {
   ASSERT_TRUE(store().InsertSession(later).ok());
   EXPECT_FALSE(store().InsertSession(officer).ok());  // the hash is the key
 
-  auto got = store().FindSession("aa01");
+  auto got = FindSession(store(), "aa01");
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->role, Role::kOfficer);
   EXPECT_EQ((*got)->station, officer.station);
   EXPECT_EQ((*got)->user, "");
   EXPECT_EQ((*got)->created_at, officer.created_at);
   EXPECT_EQ((*got)->expires_at, officer.expires_at);
-  auto got_admin = store().FindSession("bb02");
+  auto got_admin = FindSession(store(), "bb02");
   ASSERT_TRUE(got_admin.ok() && got_admin->has_value());
   EXPECT_EQ((*got_admin)->role, Role::kAdmin);
   EXPECT_FALSE((*got_admin)->station.has_value());
@@ -159,20 +160,20 @@ TEST_P(StoreSuite, SessionsFindDeleteAndExpire) {
 
   ASSERT_TRUE(store().DeleteSession("cc03").ok());
   ASSERT_TRUE(store().DeleteSession("cc03").ok());  // deleting twice is fine
-  auto gone = store().FindSession("cc03");
+  auto gone = FindSession(store(), "cc03");
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
 
   // expires_at is the first instant a session is no longer valid.
   ASSERT_TRUE(store().DeleteExpiredSessions(TestTime(5'000)).ok());
-  auto expired = store().FindSession("aa01");
+  auto expired = FindSession(store(), "aa01");
   ASSERT_TRUE(expired.ok());
   EXPECT_FALSE(expired->has_value());
-  auto alive = store().FindSession("bb02");
+  auto alive = FindSession(store(), "bb02");
   ASSERT_TRUE(alive.ok());
   EXPECT_TRUE(alive->has_value());
   ASSERT_TRUE(store().DeleteExpiredSessions(TestTime(5'001)).ok());
-  auto now_gone = store().FindSession("bb02");
+  auto now_gone = FindSession(store(), "bb02");
   ASSERT_TRUE(now_gone.ok());
   EXPECT_FALSE(now_gone->has_value());
 }

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "store/store_suite.hpp"
+#include "store/testing/store_calls.hpp"
 
 namespace psm::testing {
 namespace {
@@ -25,14 +26,14 @@ TEST_P(StoreSuite, NewReportsAreInsertedAndEchoed) {
   const std::vector<Report> batch = {TestReport(1, kStation, ReportKind::kQueue),
                                      TestReport(2, kStation, ReportKind::kTurnout),
                                      TestReport(3, kOther, ReportKind::kEvent)};
-  auto out = store().InsertReports(batch);
+  auto out = InsertReports(store(), batch);
   ASSERT_TRUE(out.ok()) << out.error().detail;
   ASSERT_EQ(out->size(), batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     EXPECT_TRUE((*out)[i].inserted);
     ExpectSameReport(batch[i], (*out)[i].stored);
   }
-  auto empty = store().InsertReports({});
+  auto empty = InsertReports(store(), {});
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
 }
@@ -53,7 +54,7 @@ TEST_P(StoreSuite, EveryReportKindRoundTripsEveryField) {
   batch[0].reason = "it's a \"quoted\" reason";  // text survives as given
   batch[1].observed_at = Instant(Millis(-1));    // times before the epoch too
   batch[1].counts = Counts{0, 0, 0};
-  ASSERT_TRUE(store().InsertReports(batch).ok());
+  ASSERT_TRUE(InsertReports(store(), batch).ok());
 
   for (const Report& want : batch) {
     auto found = store().FindReport(want.id);
@@ -71,7 +72,7 @@ TEST_P(StoreSuite, EventFieldIsKeptOnlyForEventReports) {
   LoadReferenceData();
   Report queue = TestReport(1, kStation, ReportKind::kQueue);
   queue.event = EventKind::kResumed;  // meaningless for a queue report
-  auto out = store().InsertReports({queue});
+  auto out = InsertReports(store(), {queue});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ((*out)[0].stored.event, EventKind{});
   auto found = store().FindReport(queue.id);
@@ -83,13 +84,13 @@ TEST_P(StoreSuite, EventFieldIsKeptOnlyForEventReports) {
 TEST_P(StoreSuite, DuplicateIdAcrossBatchesReturnsStoredReport) {
   LoadReferenceData();
   const Report first = TestReport(1, kStation, ReportKind::kQueue);
-  ASSERT_TRUE(store().InsertReports({first}).ok());
+  ASSERT_TRUE(InsertReports(store(), {first}).ok());
 
   Report retry = first;
   retry.counts.men += 5;  // a conflicting repeat: the stored copy must win
   retry.received_at = TestTime(999'999);
   const Report fresh = TestReport(2, kStation, ReportKind::kQueue);
-  auto out = store().InsertReports({retry, fresh});
+  auto out = InsertReports(store(), {retry, fresh});
   ASSERT_TRUE(out.ok());
   ASSERT_EQ(out->size(), 2u);
   EXPECT_FALSE((*out)[0].inserted);
@@ -108,7 +109,7 @@ TEST_P(StoreSuite, DuplicateIdInsideBatchFirstWins) {
   Report a2 = a;
   a2.counts.women += 1;
   const Report b = TestReport(2, kOther, ReportKind::kQueue);
-  auto out = store().InsertReports({a, a2, b, a});
+  auto out = InsertReports(store(), {a, a2, b, a});
   ASSERT_TRUE(out.ok());
   ASSERT_EQ(out->size(), 4u);
   EXPECT_TRUE((*out)[0].inserted);
@@ -134,7 +135,7 @@ TEST_P(StoreSuite, ForEachReportKeepsInsertionOrderAndStopsEarly) {
       const int n = 100 - (batch * 5 + i);
       rows.push_back(TestReport(n, i % 2 ? kStation : kOther, ReportKind::kQueue));
     }
-    ASSERT_TRUE(store().InsertReports(rows).ok());
+    ASSERT_TRUE(InsertReports(store(), rows).ok());
     inserted.insert(inserted.end(), rows.begin(), rows.end());
   }
   const auto all = Collect(store());
@@ -157,11 +158,11 @@ TEST_P(StoreSuite, FindReportMissingIsEmpty) {
 TEST_P(StoreSuite, FailedBatchLeavesNothingBehind) {
   LoadReferenceData();
   const Report before = TestReport(1, kStation, ReportKind::kQueue);
-  ASSERT_TRUE(store().InsertReports({before}).ok());
+  ASSERT_TRUE(InsertReports(store(), {before}).ok());
 
   const Report good = TestReport(2, kStation, ReportKind::kQueue);
   const Report bad = TestReport(3, StationId{34, 999}, ReportKind::kQueue);  // no such station
-  auto out = store().InsertReports({good, bad});
+  auto out = InsertReports(store(), {good, bad});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().code, ErrorCode::kConflict);
   auto found = store().FindReport(good.id);
@@ -170,7 +171,7 @@ TEST_P(StoreSuite, FailedBatchLeavesNothingBehind) {
   EXPECT_EQ(Collect(store()).size(), 1u);
 
   // The store is usable afterwards and the good report goes in on retry.
-  auto retry = store().InsertReports({good});
+  auto retry = InsertReports(store(), {good});
   ASSERT_TRUE(retry.ok());
   EXPECT_TRUE((*retry)[0].inserted);
   EXPECT_EQ(Collect(store()).size(), 2u);

@@ -15,33 +15,6 @@ Json CountsJson(const Counts& c) {
 
 namespace {
 
-template <class T, class F>
-Json OrNull(const std::optional<T>& v, F&& f) {
-  return v ? Json(f(*v)) : Json(nullptr);
-}
-
-Json StatusJson(const StationStatus& st) {
-  return Json{
-      {"state", ToString(st.state)},
-      {"queue", OrNull(st.queue, CountsJson)},
-      {"wait_minutes", OrNull(st.wait,
-                              [](const WaitRange& w) {
-                                return Json{{"low", w.low}, {"high", w.high}};
-                              })},
-      {"votes_polled", OrNull(st.votes_polled, CountsJson)},
-      {"turnout_pct", OrNull(st.turnout_pct, [](double p) { return p; })},
-      {"reported_at", OrNull(st.reported_at, FormatRfc3339)},
-      {"age_seconds", OrNull(st.age_seconds, [](std::int64_t a) { return a; })},
-      {"stale", st.stale},
-      {"trend", ToString(st.trend)},
-      {"service_rate_per_min", std::round(st.service_rate_per_min * 100) / 100},
-      {"voters_in_queue_at_close",
-       OrNull(st.voters_in_queue_at_close, [](std::int64_t v) { return v; })},
-      {"interruption_reason",
-       st.interruption_reason.empty() ? Json(nullptr) : Json(st.interruption_reason)},
-  };
-}
-
 void AppendInt(std::string& out, std::int64_t v) {
   char buf[24];
   const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
@@ -136,12 +109,6 @@ Json HeadJson(const Station& s) {
 
 }  // namespace
 
-Json StationJson(const Station& s, const StationStatus& st) {
-  Json j = HeadJson(s);
-  j["status"] = StatusJson(st);
-  return j;
-}
-
 std::string StationHead(const Station& s) {
   std::string head = HeadJson(s).dump();
   head.pop_back();  // the closing brace: the status follows
@@ -184,20 +151,7 @@ Json ReportJson(const Report& r) {
 
 namespace {
 
-Json CountsItem(const Report& r) {
-  Json p = CountsJson(r.counts);
-  p["at"] = FormatRfc3339(r.observed_at);
-  return p;
-}
-
-Json EventItem(const Report& r) {
-  Json p{{"at", FormatRfc3339(r.observed_at)}, {"event", ToString(r.event)}};
-  if (r.event == EventKind::kInterrupted) p["reason"] = r.reason;
-  if (r.event == EventKind::kPollClosed) p["voters_in_queue_at_close"] = r.voters_in_queue_at_close;
-  return p;
-}
-
-// CountsItem(r).dump() and EventItem(r).dump(), written straight into `out` (TimelineRenderer).
+// One timeline item, {"men",…,"at"} or {"at","event",…}, written straight into `out`.
 void AppendCountsItem(std::string& out, const Report& r) {
   AppendCounts(out, r.counts);
   out.pop_back();  // the closing brace: "at" follows
@@ -227,21 +181,7 @@ void AppendEventItem(std::string& out, const Report& r) {
   out += '}';
 }
 
-Json Items(const std::vector<Report>& reports, Json (*item)(const Report&)) {
-  Json out = Json::array();
-  for (const auto& r : reports)
-    out.push_back(item(r));
-  return out;
-}
-
 }  // namespace
-
-Json TimelineJson(const std::vector<Report>& queue, const std::vector<Report>& turnout,
-                  const std::vector<Report>& events) {
-  return Json{{"queue", Items(queue, CountsItem)},
-              {"turnout", Items(turnout, CountsItem)},
-              {"events", Items(events, EventItem)}};
-}
 
 std::string ReportJsonText(const Report& r) {
   std::string out;

@@ -14,21 +14,18 @@ namespace psm {
 using Json = nlohmann::ordered_json;
 
 Json CountsJson(const Counts& c);
-// {"id","ac","part","name",…,"electors":{…},"status":{…}}. Unknown values are null, never 0.
-Json StationJson(const Station& station, const StationStatus& status);
-// StationJson(station, status).dump() from StationHead(station), which never changes: only the
-// status is rendered, as the writer does for every touched station after every batch.
+// A station's wire form, {"id","ac","part","name",…,"electors":{…},"status":{…}} (unknown values
+// null, never 0), from StationHead(station), which never changes: only the status is rendered, as
+// the writer does for every touched station after every batch.
 std::string StationHead(const Station& station);
 std::string StationJsonText(const std::string& head, const StationStatus& status);
-// {"queue":[{"at","men","women","others","total"}…],"turnout":[…],"events":[…]}
-Json TimelineJson(const std::vector<Report>& queue, const std::vector<Report>& turnout,
-                  const std::vector<Report>& events);
 Json ReportJson(const Report& r);
 // ReportJson(r).dump(), byte for byte, written straight into a string: the answer to every
 // accepted report is rendered on the writer thread, where nlohmann's tree costs too much.
 std::string ReportJsonText(const Report& r);
 
-// One station's TimelineJson(…).dump(), kept up to date cheaply: reports appended after the
+// One station's timeline, {"queue":[{"men","women","others","total","at"}…],"turnout":[…],
+// "events":[{"at","event",…}…]}, kept up to date cheaply: reports appended after the
 // last render are rendered alone; only a report landing before already rendered ones (a late
 // report) re-renders that timeline. Not thread-safe; the writer keeps one per station.
 class TimelineRenderer {

@@ -1,6 +1,7 @@
 // The writer renders station statuses and timeline items straight into strings; these must be
 // the nlohmann trees' dump(), byte for byte, or ETags and clients would see spurious changes.
 #include "writer/station_json.hpp"
+#include "writer/testing/render_oracle.hpp"
 
 #include <gtest/gtest.h>
 
@@ -45,7 +46,7 @@ StationStatus FullStatus() {
 
 void ExpectSameAsTree(const StationStatus& st) {
   const Station s = TestStation();
-  EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
+  EXPECT_EQ(StationJsonText(StationHead(s), st), testing::StationJson(s, st).dump());
 }
 
 TEST(StationJsonText, EmptyStatusIsTheTreeDump) {
@@ -98,7 +99,7 @@ TEST(TimelineRenderer, PollClosedAndInterruptedItemsAreTheTreeDump) {
     events.push_back(r);
   }
   TimelineRenderer renderer;
-  EXPECT_EQ(*renderer.Render({}, {}, events), TimelineJson({}, {}, events).dump());
+  EXPECT_EQ(*renderer.Render({}, {}, events), testing::TimelineJson({}, {}, events).dump());
 }
 
 // The incremental timeline must be byte-identical to a full render, whether reports are
@@ -109,16 +110,17 @@ TEST(TimelineRendererTest, MatchesAFullRender) {
   const Instant t0 = *ParseRfc3339("2026-11-30T09:00:00+05:30");
   const auto add = [&](ReportKind kind, int minutes, int men) {
     const Instant at = t0 + std::chrono::minutes(minutes);
-    Report r = kind == ReportKind::kQueue ? test::Queue(at, {men, 1, 0})
+    Report r = kind == ReportKind::kQueue ? testing::Queue(at, {men, 1, 0})
                : kind == ReportKind::kTurnout
-                   ? test::Turnout(at, {men, 1, 0})
-                   : test::Event(at, EventKind::kInterrupted, "EVM \"fault\"\n\x01");
+                   ? testing::Turnout(at, {men, 1, 0})
+                   : testing::Event(at, EventKind::kInterrupted, "EVM \"fault\"\n\x01");
     r.station = kStation;
     ASSERT_TRUE(ledger.Apply(r));
   };
   const auto expect_same = [&] {
     const auto full =
-        TimelineJson(ledger.queue_reports(), ledger.turnout_reports(), ledger.events()).dump();
+        testing::TimelineJson(ledger.queue_reports(), ledger.turnout_reports(), ledger.events())
+            .dump();
     EXPECT_EQ(*renderer.Render(ledger.queue_reports(), ledger.turnout_reports(), ledger.events()),
               full);
   };
@@ -143,9 +145,9 @@ TEST(StationJsonTextTest, MatchesStationJson) {
   const Station s{kStation, "School \"A\", Room 1", "School", "Basti", 31.3256,
                   75.5,     {500, 480, 1}};
   StationStatus st;
-  EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
+  EXPECT_EQ(StationJsonText(StationHead(s), st), testing::StationJson(s, st).dump());
   st = FullStatus();
-  EXPECT_EQ(StationJsonText(StationHead(s), st), StationJson(s, st).dump());
+  EXPECT_EQ(StationJsonText(StationHead(s), st), testing::StationJson(s, st).dump());
 }
 
 TEST(ReportJsonTextTest, MatchesReportJson) {

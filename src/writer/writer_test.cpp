@@ -1,4 +1,5 @@
 #include "writer/writer.hpp"
+#include "store/testing/store_calls.hpp"
 
 #include <future>
 #include <thread>
@@ -343,7 +344,7 @@ TEST_F(WriterTest, AFullBatchIsCommittedAtOnce) {
 
 TEST_F(WriterTest, LoadReplaysStoredReports) {
   Report stored = Queue("00000000-0000-0000-0000-000000000006", 9);
-  ASSERT_TRUE(owned_store_->InsertReports({stored}).ok());
+  ASSERT_TRUE(testing::InsertReports(*owned_store_, {stored}).ok());
   MakeWriter();
   ASSERT_TRUE(board_->Get(0)->status.queue);
   EXPECT_EQ(board_->Get(0)->status.queue->Total(), 9);

@@ -30,9 +30,6 @@ class BorrowedStore final : public Store {
     return target_.ForEachElector(fn);
   }
   Result<std::int64_t> CountElectors() override { return target_.CountElectors(); }
-  Result<std::vector<InsertOutcome>> InsertReports(const std::vector<Report>& batch) override {
-    return target_.InsertReports(batch);
-  }
   Status ForEachReport(const std::function<bool(const Report&)>& fn) override {
     return target_.ForEachReport(fn);
   }
@@ -71,9 +68,6 @@ class BorrowedStore final : public Store {
   Result<std::vector<User>> ListUsers() override { return target_.ListUsers(); }
   Status InsertSession(const SessionRecord& session) override {
     return target_.InsertSession(session);
-  }
-  Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override {
-    return target_.FindSession(token_hash);
   }
   Status DeleteSession(std::string_view token_hash) override {
     return target_.DeleteSession(token_hash);

@@ -133,12 +133,6 @@ Result<std::int64_t> MemoryStore::CountElectors() {
   return static_cast<std::int64_t>(electors_.size());
 }
 
-Result<std::vector<InsertOutcome>> MemoryStore::InsertReports(const std::vector<Report>& batch) {
-  std::lock_guard lock(mu_);
-  if (auto s = CheckWrite(); !s.ok()) return s.error();
-  return InsertReportsLocked(batch);
-}
-
 Result<std::vector<InsertOutcome>> MemoryStore::InsertReportsLocked(
     const std::vector<Report>& batch) {
   // First decide every outcome without touching state, so a failure leaves nothing behind.
@@ -259,14 +253,6 @@ Status MemoryStore::InsertSession(const SessionRecord& session) {
     return Constraint("session " + session.token_hash + " exists");
   }
   return {};
-}
-
-Result<std::optional<SessionRecord>> MemoryStore::FindSession(std::string_view token_hash) {
-  std::lock_guard lock(mu_);
-  if (auto s = CheckRead(); !s.ok()) return s.error();
-  auto it = sessions_.find(token_hash);
-  if (it == sessions_.end()) return std::optional<SessionRecord>();
-  return std::optional<SessionRecord>(it->second);
 }
 
 Result<std::vector<SessionRecord>> MemoryStore::LiveSessions(Instant now) {

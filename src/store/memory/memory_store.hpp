@@ -17,7 +17,7 @@ namespace psm {
 // it enforces the same references (a station's constituency, a report's station, ...).
 class MemoryStore final : public Store {
  public:
-  // Makes the next `n` writing calls (Migrate, Upsert*, InsertReports, CommitReports,
+  // Makes the next `n` writing calls (Migrate, Upsert*, CommitReports,
   // OpenTurnoutUnlock, SaveAlerts, SetStationPinHash,
   // InsertSession, Delete*, AppendAudit) fail with kUnavailable without changing anything,
   // as an unreachable database would. Reads are unaffected.
@@ -34,7 +34,6 @@ class MemoryStore final : public Store {
   Status ForEachElector(const std::function<bool(const Elector&)>& fn) override;
   Result<std::int64_t> CountElectors() override;
 
-  Result<std::vector<InsertOutcome>> InsertReports(const std::vector<Report>& batch) override;
   Status ForEachReport(const std::function<bool(const Report&)>& fn) override;
   Result<std::optional<Report>> FindReport(std::string_view id) override;
   Result<std::vector<InsertOutcome>> CommitReports(const ReportBatch& batch) override;
@@ -55,7 +54,6 @@ class MemoryStore final : public Store {
   Result<std::vector<User>> ListUsers() override;
 
   Status InsertSession(const SessionRecord& session) override;
-  Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override;
   Status DeleteSession(std::string_view token_hash) override;
   Result<std::vector<SessionRecord>> LiveSessions(Instant now) override;
   Status DeleteExpiredSessions(Instant now) override;
@@ -70,7 +68,7 @@ class MemoryStore final : public Store {
   Status CheckRead() const;
   Status CheckWrite();
   Status CheckStation(const StationId& id) const;
-  // InsertReports after the checks, with mu_ held: all or nothing.
+  // The reports of CommitReports after the checks, with mu_ held: all or nothing.
   Result<std::vector<InsertOutcome>> InsertReportsLocked(const std::vector<Report>& batch);
   void AppendAuditLocked(const std::vector<AuditEntry>& entries);
 

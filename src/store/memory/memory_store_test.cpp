@@ -1,6 +1,7 @@
 // The memory fake's own switch: injected write failures. Its Store behaviour is covered by
 // the shared suite (store_suite_test).
 #include "store/memory/memory_store.hpp"
+#include "store/testing/store_calls.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,7 +29,7 @@ class MemoryStoreTest : public ::testing::Test {
 
 TEST_F(MemoryStoreTest, FailNextWritesFailsExactlyNWritesAndChangesNothing) {
   store_.FailNextWrites(2);
-  auto first = store_.InsertReports({QueueReport("a")});
+  auto first = testing::InsertReports(store_, {QueueReport("a")});
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.error().code, ErrorCode::kUnavailable);
   // Reads are not counted and still work while writes are failing.
@@ -42,13 +43,13 @@ TEST_F(MemoryStoreTest, FailNextWritesFailsExactlyNWritesAndChangesNothing) {
   ASSERT_TRUE(audit.ok());
   EXPECT_TRUE(audit->empty());
 
-  auto third = store_.InsertReports({QueueReport("a")});
+  auto third = testing::InsertReports(store_, {QueueReport("a")});
   ASSERT_TRUE(third.ok());
   EXPECT_TRUE((*third)[0].inserted);
 }
 
 TEST_F(MemoryStoreTest, CallbacksMayCallBackIntoTheStore) {
-  ASSERT_TRUE(store_.InsertReports({QueueReport("a"), QueueReport("b")}).ok());
+  ASSERT_TRUE(testing::InsertReports(store_, {QueueReport("a"), QueueReport("b")}).ok());
   int seen = 0;
   ASSERT_TRUE(store_
                   .ForEachReport([&](const Report& r) {

@@ -176,20 +176,6 @@ Result<SessionRecord> SessionRow(const sqlite::Statement& stmt) {
 
 }  // namespace
 
-Result<std::optional<SessionRecord>> SqliteStore::FindSession(std::string_view token_hash) {
-  auto stmt = conn_.Prepare(
-      "SELECT token_hash, role, station, user_name, created_at, expires_at FROM sessions "
-      "WHERE token_hash = ?1");
-  if (!stmt.ok()) return stmt.error();
-  stmt->BindText(1, token_hash, false);
-  auto row = stmt->Step();
-  if (!row.ok()) return row.error();
-  if (!*row) return std::optional<SessionRecord>();
-  auto s = SessionRow(*stmt);
-  if (!s.ok()) return s.error();
-  return std::optional<SessionRecord>(std::move(s).value());
-}
-
 Result<std::vector<SessionRecord>> SqliteStore::LiveSessions(Instant now) {
   auto stmt = conn_.Prepare(
       "SELECT token_hash, role, station, user_name, created_at, expires_at FROM sessions "

@@ -48,15 +48,6 @@ Report Normalized(const Report& r) {
 
 }  // namespace
 
-Result<std::vector<InsertOutcome>> SqliteStore::InsertReports(const std::vector<Report>& batch) {
-  auto tx = sqlite::Transaction::Begin(conn_);
-  if (!tx.ok()) return tx.error();
-  auto out = InsertReportRows(batch);
-  if (!out.ok()) return out.error();  // tx rolls the batch back
-  if (auto s = tx->Commit(); !s.ok()) return s.error();
-  return out;
-}
-
 Result<std::vector<InsertOutcome>> SqliteStore::InsertReportRows(const std::vector<Report>& batch) {
   auto insert_stmt = Cached(
       insert_report_,

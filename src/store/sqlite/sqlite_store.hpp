@@ -48,7 +48,6 @@ class SqliteStore final : public Store {
   Status ForEachElector(const std::function<bool(const Elector&)>& fn) override;
   Result<std::int64_t> CountElectors() override;
 
-  Result<std::vector<InsertOutcome>> InsertReports(const std::vector<Report>& batch) override;
   Status ForEachReport(const std::function<bool(const Report&)>& fn) override;
   Result<std::optional<Report>> FindReport(std::string_view id) override;
   Result<std::vector<InsertOutcome>> CommitReports(const ReportBatch& batch) override;
@@ -69,7 +68,6 @@ class SqliteStore final : public Store {
   Result<std::vector<User>> ListUsers() override;
 
   Status InsertSession(const SessionRecord& session) override;
-  Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override;
   Status DeleteSession(std::string_view token_hash) override;
   Result<std::vector<SessionRecord>> LiveSessions(Instant now) override;
   Status DeleteExpiredSessions(Instant now) override;
@@ -85,7 +83,7 @@ class SqliteStore final : public Store {
   // Every user, or only the one named; each with its stations.
   Result<std::vector<User>> QueryUsers(std::optional<std::string_view> name);
   Result<std::vector<StationId>> UserStations(const std::string& name);
-  // The row writes of InsertReports and AppendAudit, inside the caller's transaction.
+  // The row writes of CommitReports and AppendAudit, inside the caller's transaction.
   Result<std::vector<InsertOutcome>> InsertReportRows(const std::vector<Report>& batch);
   Status InsertAuditRows(const std::vector<AuditEntry>& entries);
   // The statement in `slot`, prepared from `sql` on first use and kept for the connection's

@@ -1,5 +1,6 @@
 // SQLite-only behaviour: durability settings, reopening, locking, rollback, odd rows, migrations.
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/testing/store_calls.hpp"
 
 #include <gtest/gtest.h>
 
@@ -94,7 +95,7 @@ TEST_F(SqliteStoreTest, DataSurvivesCloseAndReopenAndMigrateAgainIsANoOp) {
     ASSERT_NE(store, nullptr);
     LoadReference(*store);
     ASSERT_TRUE(store->UpsertElectors({Elector{"ABC1234567", StationId{34, 3}}}).ok());
-    ASSERT_TRUE(store->InsertReports({report}).ok());
+    ASSERT_TRUE(InsertReports(*store, {report}).ok());
     ASSERT_TRUE(store->SetStationPinHash(StationId{34, 1}, "hash").ok());
   }
   auto store = OpenMigrated();
@@ -130,7 +131,7 @@ TEST_F(SqliteStoreTest, LockedDatabaseFailsAfterBusyTimeoutWithNothingWritten) {
 
   const Report r = TestReport(1, StationId{34, 1}, ReportKind::kQueue);
   const auto start = std::chrono::steady_clock::now();
-  auto out = store->InsertReports({r});
+  auto out = InsertReports(*store, {r});
   const auto waited = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().code, ErrorCode::kUnavailable);
@@ -140,7 +141,7 @@ TEST_F(SqliteStoreTest, LockedDatabaseFailsAfterBusyTimeoutWithNothingWritten) {
   auto found = store->FindReport(r.id);
   ASSERT_TRUE(found.ok());
   EXPECT_FALSE(found->has_value());
-  auto retry = store->InsertReports({r});
+  auto retry = InsertReports(*store, {r});
   ASSERT_TRUE(retry.ok());
   EXPECT_TRUE((*retry)[0].inserted);
 }
@@ -156,13 +157,13 @@ TEST_F(SqliteStoreTest, ErrorMidBatchRollsBackEarlierRows) {
   ASSERT_TRUE(raw.Exec("CREATE TRIGGER inject BEFORE INSERT ON reports WHEN NEW.id = '" + third.id +
                        "' BEGIN SELECT RAISE(FAIL, 'injected'); END")
                   .ok());
-  auto out = store->InsertReports({TestReport(1, StationId{34, 1}, ReportKind::kQueue),
-                                   TestReport(2, StationId{34, 2}, ReportKind::kTurnout), third});
+  auto out = InsertReports(*store, {TestReport(1, StationId{34, 1}, ReportKind::kQueue),
+                                    TestReport(2, StationId{34, 2}, ReportKind::kTurnout), third});
   ASSERT_FALSE(out.ok());
   auto count = raw.QueryInt("SELECT count(*) FROM reports");
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, 0);
-  auto s = store->InsertReports({TestReport(1, StationId{34, 1}, ReportKind::kQueue)});
+  auto s = InsertReports(*store, {TestReport(1, StationId{34, 1}, ReportKind::kQueue)});
   EXPECT_TRUE(s.ok());  // no transaction was left open
 }
 
@@ -194,7 +195,7 @@ TEST_F(SqliteStoreTest, ReportsAndAuditAreAppendOnly) {
   auto store = OpenMigrated();
   ASSERT_NE(store, nullptr);
   LoadReference(*store);
-  ASSERT_TRUE(store->InsertReports({TestReport(1, StationId{34, 1}, ReportKind::kQueue)}).ok());
+  ASSERT_TRUE(InsertReports(*store, {TestReport(1, StationId{34, 1}, ReportKind::kQueue)}).ok());
   ASSERT_TRUE(store->AppendAudit({AuditEntry{0, TestTime(0), "a", "admin", "", "x", "", ""}}).ok());
   auto raw = Raw();
   EXPECT_FALSE(raw.Exec("UPDATE reports SET men = 0").ok());
@@ -215,7 +216,7 @@ TEST_F(SqliteStoreTest, Migration4KeepsEveryReportAndAuditRowWithItsSeq) {
     auto store = SqliteStore::Open(Path(), {});
     ASSERT_TRUE(store.ok());
     LoadReference(**store);
-    ASSERT_TRUE((*store)->InsertReports(reports).ok());
+    ASSERT_TRUE(InsertReports(**store, reports).ok());
     ASSERT_TRUE((*store)
                     ->AppendAudit({AuditEntry{0, TestTime(0), "a", "admin", "", "x", "", "{}"},
                                    AuditEntry{0, TestTime(1), "b", "officer", "", "y", "", "{}"}})
@@ -241,7 +242,7 @@ TEST_F(SqliteStoreTest, Migration4KeepsEveryReportAndAuditRowWithItsSeq) {
   EXPECT_EQ(Column("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"),
             (std::vector<std::string>{"audit_no_delete", "audit_no_update", "reports_no_delete",
                                       "reports_no_update"}));
-  ASSERT_TRUE(store->InsertReports({TestReport(4, StationId{34, 1}, ReportKind::kQueue)}).ok());
+  ASSERT_TRUE(InsertReports(*store, {TestReport(4, StationId{34, 1}, ReportKind::kQueue)}).ok());
   auto raw = Raw();
   auto last = raw.QueryInt("SELECT max(seq) FROM reports");
   ASSERT_TRUE(last.ok());
@@ -267,9 +268,8 @@ TEST_F(SqliteStoreTest, Migration5KeepsReportsAndTheirChecksWithoutTemporaryTabl
     auto store = SqliteStore::Open(Path(), {});
     ASSERT_TRUE(store.ok());
     LoadReference(**store);
-    ASSERT_TRUE((*store)
-                    ->InsertReports({TestReport(1, StationId{34, 1}, ReportKind::kQueue),
-                                     TestReport(2, StationId{34, 1}, ReportKind::kEvent)})
+    ASSERT_TRUE(InsertReports(**store, {TestReport(1, StationId{34, 1}, ReportKind::kQueue),
+                                        TestReport(2, StationId{34, 1}, ReportKind::kEvent)})
                     .ok());
   }
   const char* kReports =
