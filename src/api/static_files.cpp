@@ -21,6 +21,10 @@ const char* const kPageContentSecurityPolicy =
 
 namespace {
 
+// Pages are revalidated on every load, so a new release reaches officers at once; the libraries
+// and images they pull in may be reused for five minutes, then revalidated by ETag (a 304).
+constexpr int kAssetMaxAgeSeconds = 300;
+
 std::string ContentTypeOf(const fs::path& p) {
   static const std::map<std::string, std::string> kTypes = {
       {".html", "text/html; charset=utf-8"},
@@ -113,12 +117,14 @@ Result<std::vector<StaticFile>> LoadStaticFiles(const fs::path& root) {
 }
 
 void AddStaticRoutes(http::Router& router, std::vector<StaticFile> files) {
+  static const std::string kPageCache = "no-cache";
+  static const std::string kAssetCache = "public, max-age=" + std::to_string(kAssetMaxAgeSeconds);
   for (auto& file : files) {
     auto shared = std::make_shared<const StaticFile>(std::move(file));
     router.Add(boost::beast::http::verb::get, shared->url_path,
                [shared](http::Request& req, http::Reply reply) {
                  const StaticFile& f = *shared;
-                 const std::string cache = f.is_page ? "no-cache" : "public, max-age=300";
+                 const std::string& cache = f.is_page ? kPageCache : kAssetCache;
                  if (http::IfNoneMatchHits(req.Header("If-None-Match"), f.etag)) {
                    auto r = http::Response::NotModified(f.etag);
                    r.With("Cache-Control", cache);

@@ -10,6 +10,10 @@
 namespace psm::api {
 namespace {
 
+// An EPIC look-up names the elector's station, so a shared cache must not keep it; the voter's
+// own browser may, briefly, as a queue figure is worth re-asking after a few seconds.
+constexpr int kLookupMaxAgeSeconds = 10;
+
 std::uint64_t NextAnswersId() {
   static std::atomic<std::uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);
@@ -48,9 +52,10 @@ StationAnswers::Set StationAnswers::Build(std::shared_ptr<const StationView> vie
                              defaults_);
   set.not_modified = http::Prepare(
       http::Response::NotModified(view->etag).With("Cache-Control", cache_control_), defaults_);
-  set.lookup = http::Prepare(http::Response::Json(200, "{\"station\":" + *view->body + "}")
-                                 .With("Cache-Control", "private, max-age=10"),
-                             defaults_);
+  set.lookup = http::Prepare(
+      http::Response::Json(200, "{\"station\":" + *view->body + "}")
+          .With("Cache-Control", "private, max-age=" + std::to_string(kLookupMaxAgeSeconds)),
+      defaults_);
   set.view = std::move(view);
   return set;
 }

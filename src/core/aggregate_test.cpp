@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/ledger_test_support.hpp"
+#include "core/testing/ledger_builders.hpp"
 
 namespace psm {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "core/alert_rules.hpp"
 #include "core/clock.hpp"
-#include "core/ledger_test_support.hpp"
+#include "core/testing/ledger_builders.hpp"
 
 namespace psm {
 namespace {

@@ -2,8 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "core/ledger_test_support.hpp"
 #include "core/station_ledger.hpp"
+#include "core/testing/ledger_builders.hpp"
 
 namespace psm {
 namespace {

@@ -1,8 +1,8 @@
 // StationLedger::Status and the timeline accessors.
 #include <gtest/gtest.h>
 
-#include "core/ledger_test_support.hpp"
 #include "core/station_ledger.hpp"
+#include "core/testing/ledger_builders.hpp"
 
 namespace psm {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "http/server.hpp"
 #include "http/sse.hpp"
-#include "http/test_client.hpp"
+#include "http/testing/test_client.hpp"
 
 namespace psm::http {
 namespace {

@@ -11,7 +11,7 @@
 #include "http/prepared_response.hpp"
 #include "http/problem.hpp"
 #include "http/sse.hpp"
-#include "http/test_client.hpp"
+#include "http/testing/test_client.hpp"
 
 namespace psm::http {
 namespace {

@@ -267,6 +267,15 @@ struct Peer {
   std::string key;  // its rate-limit key (IPv6: the /64)
 };
 
+Peer PeerOf(Stream& stream, const ServerShared& shared) {
+  error_code ec;
+  Peer peer;
+  peer.address = ResolveClientIp(stream.socket().remote_endpoint(ec).address(), "", shared.trusted);
+  peer.ip = peer.address.to_string();
+  peer.key = LimitKey(peer.address);
+  return peer;
+}
+
 // One request's state while the loop handles it.
 struct Exchange {
   WriteContext wctx;
@@ -397,10 +406,7 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
   const ServerOptions& opt = shared.options;
   LoopEnd end;
   error_code ec;
-  Peer peer;
-  peer.address = ResolveClientIp(stream.socket().remote_endpoint(ec).address(), "", shared.trusted);
-  peer.ip = peer.address.to_string();
-  peer.key = LimitKey(peer.address);
+  const Peer peer = PeerOf(stream, shared);
   beast::flat_buffer buffer;
   // One Request for the whole connection: each exchange overwrites it, reusing its strings.
   Request req;

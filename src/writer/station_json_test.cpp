@@ -8,8 +8,8 @@
 #include <cmath>
 #include <limits>
 
-#include "core/ledger_test_support.hpp"
 #include "core/station_ledger.hpp"
+#include "core/testing/ledger_builders.hpp"
 #include "core/time.hpp"
 
 namespace psm {

@@ -1,5 +1,5 @@
 // TestClient: blocking Beast reads, each bounded by a poll() timeout.
-#include "http/test_client.hpp"
+#include "http/testing/test_client.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
