@@ -1,16 +1,37 @@
 // Names, parsing and comparison for the domain types.
 #include "core/model.hpp"
 
-#include <array>
-
+#include "core/enum_names.hpp"
 #include "core/text.hpp"
 
 namespace psm {
 namespace {
 
-constexpr std::array<std::string_view, 3> kReportKinds = {"queue", "turnout", "event"};
-constexpr std::array<std::string_view, 6> kEventKinds = {
-    "party_arrived", "mock_poll_done", "poll_started", "interrupted", "resumed", "poll_closed"};
+constexpr EnumNames<ReportKind, 3> kReportKinds({{
+    {ReportKind::kQueue, "queue"},
+    {ReportKind::kTurnout, "turnout"},
+    {ReportKind::kEvent, "event"},
+}});
+constexpr EnumNames<EventKind, 6> kEventKinds({{
+    {EventKind::kPartyArrived, "party_arrived"},
+    {EventKind::kMockPollDone, "mock_poll_done"},
+    {EventKind::kPollStarted, "poll_started"},
+    {EventKind::kInterrupted, "interrupted"},
+    {EventKind::kResumed, "resumed"},
+    {EventKind::kPollClosed, "poll_closed"},
+}});
+constexpr EnumNames<PollState, 4> kPollStates({{
+    {PollState::kNotStarted, "not_started"},
+    {PollState::kOpen, "open"},
+    {PollState::kInterrupted, "interrupted"},
+    {PollState::kClosed, "closed"},
+}});
+constexpr EnumNames<Trend, 4> kTrends({{
+    {Trend::kUnknown, "unknown"},
+    {Trend::kRising, "rising"},
+    {Trend::kSteady, "steady"},
+    {Trend::kFalling, "falling"},
+}});
 
 bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -41,24 +62,27 @@ std::optional<StationId> StationId::Parse(std::string_view text) {
 }
 
 std::string_view ToString(ReportKind k) {
-  return kReportKinds[static_cast<std::size_t>(k)];
+  return kReportKinds.Name(k);
 }
+
 std::string_view ToString(EventKind k) {
-  return kEventKinds[static_cast<std::size_t>(k)];
+  return kEventKinds.Name(k);
 }
 
 std::optional<ReportKind> ParseReportKind(std::string_view s) {
-  for (std::size_t i = 0; i < kReportKinds.size(); ++i) {
-    if (kReportKinds[i] == s) return static_cast<ReportKind>(i);
-  }
-  return std::nullopt;
+  return kReportKinds.Parse(s);
 }
 
 std::optional<EventKind> ParseEventKind(std::string_view s) {
-  for (std::size_t i = 0; i < kEventKinds.size(); ++i) {
-    if (kEventKinds[i] == s) return static_cast<EventKind>(i);
-  }
-  return std::nullopt;
+  return kEventKinds.Parse(s);
+}
+
+std::string_view ToString(PollState s) {
+  return kPollStates.Name(s);
+}
+
+std::string_view ToString(Trend t) {
+  return kTrends.Name(t);
 }
 
 bool Report::SameContent(const Report& o) const {
@@ -73,34 +97,6 @@ bool Report::SameContent(const Report& o) const {
              voters_in_queue_at_close == o.voters_in_queue_at_close;
   }
   return false;
-}
-
-std::string_view ToString(PollState s) {
-  switch (s) {
-    case PollState::kNotStarted:
-      return "not_started";
-    case PollState::kOpen:
-      return "open";
-    case PollState::kInterrupted:
-      return "interrupted";
-    case PollState::kClosed:
-      return "closed";
-  }
-  return "unknown";
-}
-
-std::string_view ToString(Trend t) {
-  switch (t) {
-    case Trend::kUnknown:
-      return "unknown";
-    case Trend::kRising:
-      return "rising";
-    case Trend::kSteady:
-      return "steady";
-    case Trend::kFalling:
-      return "falling";
-  }
-  return "unknown";
 }
 
 bool IsUuid(std::string_view s) {

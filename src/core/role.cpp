@@ -1,25 +1,25 @@
 // Names of the control-room and officer roles, as stored and as sent on the wire.
 #include "core/role.hpp"
 
-#include <array>
-#include <cstddef>
+#include "core/enum_names.hpp"
 
 namespace psm {
 namespace {
 
-constexpr std::array<std::string_view, 3> kRoles = {"officer", "sector", "admin"};
+constexpr EnumNames<Role, 3> kRoles({{
+    {Role::kOfficer, "officer"},
+    {Role::kSector, "sector"},
+    {Role::kAdmin, "admin"},
+}});
 
 }  // namespace
 
 std::string_view ToString(Role r) {
-  return kRoles[static_cast<std::size_t>(r)];
+  return kRoles.Name(r);
 }
 
 std::optional<Role> ParseRole(std::string_view s) {
-  for (std::size_t i = 0; i < kRoles.size(); ++i) {
-    if (kRoles[i] == s) return static_cast<Role>(i);
-  }
-  return std::nullopt;
+  return kRoles.Parse(s);
 }
 
 }  // namespace psm

@@ -1,24 +1,25 @@
 // One counter series per limit, resolved once so a refusal costs an increment.
 #include "http/limit_refusals.hpp"
 
+#include "core/enum_names.hpp"
 #include "http/problem.hpp"
 
 namespace psm::http {
 
+namespace {
+
+constexpr EnumNames<Limit, 5> kLimits({{
+    {Limit::kLookup, "lookup"},
+    {Limit::kLogin, "login"},
+    {Limit::kConnections, "connections"},
+    {Limit::kStreams, "streams"},
+    {Limit::kToken, "token"},
+}});
+
+}  // namespace
+
 std::string_view LimitName(Limit limit) {
-  switch (limit) {
-    case Limit::kLookup:
-      return "lookup";
-    case Limit::kLogin:
-      return "login";
-    case Limit::kConnections:
-      return "connections";
-    case Limit::kStreams:
-      return "streams";
-    case Limit::kToken:
-      return "token";
-  }
-  return "unknown";
+  return kLimits.Name(limit);
 }
 
 LimitRefusals::LimitRefusals(Metrics& metrics) {

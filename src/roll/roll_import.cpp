@@ -2,6 +2,8 @@
 // is new or changed in one Upsert call (one transaction) per file.
 #include "roll/roll_import.hpp"
 
+#include "core/enum_names.hpp"
+
 #include <algorithm>
 #include <map>
 #include <system_error>
@@ -221,19 +223,14 @@ void Importer::Run() {
 }  // namespace
 
 std::string_view ToString(FileOutcome outcome) {
-  switch (outcome) {
-    case FileOutcome::kNotRead:
-      return "not read";
-    case FileOutcome::kRejected:
-      return "rejected";
-    case FileOutcome::kImported:
-      return "imported";
-    case FileOutcome::kChecked:
-      return "checked (dry run)";
-    case FileOutcome::kFailed:
-      return "store write failed";
-  }
-  return "unknown";
+  static constexpr EnumNames<FileOutcome, 5> kOutcomes({{
+      {FileOutcome::kNotRead, "not read"},
+      {FileOutcome::kRejected, "rejected"},
+      {FileOutcome::kImported, "imported"},
+      {FileOutcome::kChecked, "checked (dry run)"},
+      {FileOutcome::kFailed, "store write failed"},
+  }});
+  return kOutcomes.Name(outcome);
 }
 
 std::string ImportReport::Summary() const {

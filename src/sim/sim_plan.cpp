@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 
+#include "core/enum_names.hpp"
 #include "sim/sim_rng.hpp"
 
 namespace psm::sim {
@@ -36,16 +37,13 @@ std::string SeededUuid(std::uint64_t a, std::uint64_t b) {
   return out;
 }
 
-const char* ToString(PlannedKind k) {
-  switch (k) {
-    case PlannedKind::kQueue:
-      return "queue";
-    case PlannedKind::kTurnout:
-      return "turnout";
-    case PlannedKind::kEvent:
-      return "event";
-  }
-  return "event";
+std::string_view ToString(PlannedKind k) {
+  static constexpr EnumNames<PlannedKind, 3> kKinds({{
+      {PlannedKind::kQueue, "queue"},
+      {PlannedKind::kTurnout, "turnout"},
+      {PlannedKind::kEvent, "event"},
+  }});
+  return kKinds.Name(k);
 }
 
 std::vector<PlannedReport> PlanStationReports(const StationDay& day, const PlanOptions& opts,

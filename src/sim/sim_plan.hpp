@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,6 @@ nlohmann::json ReportBody(const PlannedReport& r, Instant opens);
 // A version-4 UUID made from two random 64-bit words (so a seeded stream gives the same ids).
 std::string SeededUuid(std::uint64_t a, std::uint64_t b);
 
-const char* ToString(PlannedKind k);
+std::string_view ToString(PlannedKind k);
 
 }  // namespace psm::sim

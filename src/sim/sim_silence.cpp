@@ -2,6 +2,8 @@
 // no_report rule holds (see sim_silence.hpp).
 #include "sim/sim_silence.hpp"
 
+#include "core/enum_names.hpp"
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <optional>
@@ -133,30 +135,23 @@ std::vector<SilentSpell> SilentSpells(const std::vector<PlannedReport>& plan, in
   return out;
 }
 
-const char* ToString(SilenceCause c) {
-  switch (c) {
-    case SilenceCause::kDropped:
-      return "dropped";
-    case SilenceCause::kLate:
-      return "late";
-    case SilenceCause::kNoneDue:
-      return "none_due";
-  }
-  return "none_due";
+std::string_view ToString(SilenceCause c) {
+  static constexpr EnumNames<SilenceCause, 3> kCauses({{
+      {SilenceCause::kDropped, "dropped"},
+      {SilenceCause::kLate, "late"},
+      {SilenceCause::kNoneDue, "none_due"},
+  }});
+  return kCauses.Name(c);
 }
 
-const char* ToString(SilenceEnd e) {
-  switch (e) {
-    case SilenceEnd::kReport:
-      return "report";
-    case SilenceEnd::kInterrupted:
-      return "interrupted";
-    case SilenceEnd::kClosed:
-      return "closed";
-    case SilenceEnd::kDayEnd:
-      return "day_end";
-  }
-  return "day_end";
+std::string_view ToString(SilenceEnd e) {
+  static constexpr EnumNames<SilenceEnd, 4> kEnds({{
+      {SilenceEnd::kReport, "report"},
+      {SilenceEnd::kInterrupted, "interrupted"},
+      {SilenceEnd::kClosed, "closed"},
+      {SilenceEnd::kDayEnd, "day_end"},
+  }});
+  return kEnds.Name(e);
 }
 
 std::string SilenceLine(const std::string& station, const SilentSpell& s, Instant opens,

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/time.hpp"
@@ -52,8 +53,8 @@ struct SilentSpell {
 // server's alert pass can fall in between. Ordered by `from`. threshold_min ≥ 1.
 std::vector<SilentSpell> SilentSpells(const std::vector<PlannedReport>& plan, int threshold_min);
 
-const char* ToString(SilenceCause c);
-const char* ToString(SilenceEnd e);
+std::string_view ToString(SilenceCause c);
+std::string_view ToString(SilenceEnd e);
 
 // One line for the log, e.g. "silent 34-112 from 09:45: no queue report since 09:15 (a dropped
 // report; next at 10:05)"; minute 0 is `opens`, times in the district's local time.

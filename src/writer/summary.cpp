@@ -8,6 +8,7 @@
 
 #include "core/aggregate.hpp"
 #include "core/eci_slots.hpp"
+#include "core/enum_names.hpp"
 #include "core/text.hpp"
 #include "writer/station_json.hpp"
 
@@ -93,15 +94,12 @@ Json GroupJson(const GroupTotals& g) {
 }
 
 std::string_view SlotStateName(SlotValueState s) {
-  switch (s) {
-    case SlotValueState::kReported:
-      return "reported";
-    case SlotValueState::kMissing:
-      return "missing";
-    case SlotValueState::kPending:
-      return "pending";
-  }
-  return "pending";
+  static constexpr EnumNames<SlotValueState, 3> kStates({{
+      {SlotValueState::kPending, "pending"},
+      {SlotValueState::kMissing, "missing"},
+      {SlotValueState::kReported, "reported"},
+  }});
+  return kStates.Name(s);
 }
 
 Json GroupSlotsJson(const GroupTotals& g, const std::vector<EciSlot>& slots) {

@@ -86,15 +86,9 @@ Result<std::vector<StationId>> SqliteStore::UserStations(const std::string& name
   auto stmt = conn_.Prepare("SELECT station FROM user_stations WHERE user_name = ?1");
   if (!stmt.ok()) return stmt.error();
   stmt->BindText(1, name, false);
-  std::vector<StationId> out;
-  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
-    auto id = sqlite::StationColumn(row, 0);
-    if (!id.ok()) return id.error();
-    out.push_back(*id);
-    return {};
-  });
-  if (!read.ok()) return read.error();
-  std::sort(out.begin(), out.end());  // numeric (ac, part) order, not text order
+  auto out =
+      stmt->CollectRows([](const sqlite::Statement& row) { return sqlite::StationColumn(row, 0); });
+  if (out.ok()) std::sort(out->begin(), out->end());  // numeric (ac, part) order, not text order
   return out;
 }
 
@@ -104,8 +98,7 @@ Result<std::vector<User>> SqliteStore::QueryUsers(std::optional<std::string_view
   auto stmt = conn_.Prepare(sql);
   if (!stmt.ok()) return stmt.error();
   if (name) stmt->BindText(1, *name, false);
-  std::vector<User> out;
-  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
+  auto out = stmt->CollectRows([](const sqlite::Statement& row) -> Result<User> {
     User u;
     u.name = row.Text(0);
     auto role = RoleColumn(row, 1, "users");
@@ -114,11 +107,10 @@ Result<std::vector<User>> SqliteStore::QueryUsers(std::optional<std::string_view
     u.password_hash = row.Text(2);
     u.disabled = row.Int(3) != 0;
     u.created_at = sqlite::FromMillis(row.Int(4));
-    out.push_back(std::move(u));
-    return {};
+    return u;
   });
-  if (!read.ok()) return read.error();
-  for (User& u : out) {
+  if (!out.ok()) return out.error();
+  for (User& u : *out) {
     auto stations = UserStations(u.name);
     if (!stations.ok()) return stations.error();
     u.stations = std::move(*stations);
@@ -182,15 +174,7 @@ Result<std::vector<SessionRecord>> SqliteStore::LiveSessions(Instant now) {
       "WHERE expires_at > ?1 ORDER BY created_at");
   if (!stmt.ok()) return stmt.error();
   stmt->BindInt(1, sqlite::ToMillis(now));
-  std::vector<SessionRecord> out;
-  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
-    auto s = SessionRow(row);
-    if (!s.ok()) return s.error();
-    out.push_back(std::move(s).value());
-    return {};
-  });
-  if (!read.ok()) return read.error();
-  return out;
+  return stmt->CollectRows([](const sqlite::Statement& row) { return SessionRow(row); });
 }
 
 Status SqliteStore::DeleteSession(std::string_view token_hash) {
@@ -269,13 +253,12 @@ Result<std::vector<AuditEntry>> SqliteStore::QueryAudit(const AuditFilter& filte
   if (filter.since) stmt->BindInt(3, sqlite::ToMillis(*filter.since));
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   stmt->BindInt(4, static_cast<std::int64_t>(std::min(filter.limit, kMax)));
-  std::vector<AuditEntry> out;
-  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) {
-    out.push_back(AuditEntry{row.Int(0), sqlite::FromMillis(row.Int(1)), row.Text(2), row.Text(3),
-                             row.Text(4), row.Text(5), row.Text(6), row.Text(7)});
+  return stmt->CollectRows([](const sqlite::Statement& row) {
+    return AuditEntry{row.Int(0),  sqlite::FromMillis(row.Int(1)),
+                      row.Text(2), row.Text(3),
+                      row.Text(4), row.Text(5),
+                      row.Text(6), row.Text(7)};
   });
-  if (!read.ok()) return read.error();
-  return out;
 }
 
 }  // namespace psm

@@ -87,8 +87,7 @@ Result<std::vector<TurnoutUnlock>> SqliteStore::LoadTurnoutUnlocks() {
       "SELECT id, station, opened_at, opened_by, reason, closed_at, report_id FROM "
       "turnout_unlocks ORDER BY id");
   if (!stmt.ok()) return stmt.error();
-  std::vector<TurnoutUnlock> out;
-  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
+  return stmt->CollectRows([](const sqlite::Statement& row) -> Result<TurnoutUnlock> {
     TurnoutUnlock u;
     u.id = row.Int(0);
     auto station = sqlite::StationColumn(row, 1);
@@ -99,11 +98,8 @@ Result<std::vector<TurnoutUnlock>> SqliteStore::LoadTurnoutUnlocks() {
     u.reason = row.Text(4);
     u.closed_at = OptionalTime(row, 5);
     u.report_id = row.Text(6);
-    out.push_back(std::move(u));
-    return {};
+    return u;
   });
-  if (!read.ok()) return read.error();
-  return out;
 }
 
 Status SqliteStore::SaveAlerts(const std::vector<Alert>& alerts,
@@ -145,8 +141,7 @@ Result<std::vector<Alert>> SqliteStore::LoadAlerts() {
       "SELECT id, station, kind, state, opened_at, acknowledged_by, acknowledged_at, "
       "resolved_at, detail, subject FROM alerts ORDER BY id");
   if (!stmt.ok()) return stmt.error();
-  std::vector<Alert> out;
-  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
+  return stmt->CollectRows([](const sqlite::Statement& row) -> Result<Alert> {
     Alert a;
     a.id = row.Int(0);
     auto station = sqlite::StationColumn(row, 1);
@@ -164,11 +159,8 @@ Result<std::vector<Alert>> SqliteStore::LoadAlerts() {
     a.resolved_at = OptionalTime(row, 7);
     a.detail = row.Text(8);
     a.subject = row.Text(9);
-    out.push_back(std::move(a));
-    return {};
+    return a;
   });
-  if (!read.ok()) return read.error();
-  return out;
 }
 
 }  // namespace psm

@@ -195,13 +195,9 @@ Result<std::vector<Constituency>> SqliteStore::LoadConstituencies() {
   auto stmt =
       conn_.Prepare("SELECT number, name, reserved, district FROM constituencies ORDER BY number");
   if (!stmt.ok()) return stmt.error();
-  std::vector<Constituency> out;
-  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) {
-    out.push_back(
-        Constituency{static_cast<int>(row.Int(0)), row.Text(1), row.Text(2), row.Text(3)});
+  return stmt->CollectRows([](const sqlite::Statement& row) {
+    return Constituency{static_cast<int>(row.Int(0)), row.Text(1), row.Text(2), row.Text(3)};
   });
-  if (!read.ok()) return read.error();
-  return out;
 }
 
 Result<std::vector<Station>> SqliteStore::LoadStations() {
@@ -209,16 +205,17 @@ Result<std::vector<Station>> SqliteStore::LoadStations() {
       "SELECT id, name, building, locality, lat, lon, electors_men, electors_women, "
       "electors_others FROM stations ORDER BY ac, part");
   if (!stmt.ok()) return stmt.error();
-  std::vector<Station> out;
-  const Status read = stmt->ForEachRow([&](const sqlite::Statement& row) -> Status {
+  return stmt->CollectRows([](const sqlite::Statement& row) -> Result<Station> {
     auto id = sqlite::StationColumn(row, 0);
     if (!id.ok()) return id.error();
-    out.push_back(Station{*id, row.Text(1), row.Text(2), row.Text(3), row.Double(4), row.Double(5),
-                          Counts{row.Int(6), row.Int(7), row.Int(8)}});
-    return {};
+    return Station{*id,
+                   row.Text(1),
+                   row.Text(2),
+                   row.Text(3),
+                   row.Double(4),
+                   row.Double(5),
+                   Counts{row.Int(6), row.Int(7), row.Int(8)}};
   });
-  if (!read.ok()) return read.error();
-  return out;
 }
 
 Status SqliteStore::ForEachElector(const std::function<bool(const Elector&)>& fn) {

@@ -127,22 +127,27 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
   return Statement(db_.get(), stmt);
 }
 
-Result<std::string> Connection::QueryText(std::string_view sql) {
-  auto stmt = Prepare(sql);
+namespace {
+
+// The first column of the one row `sql` returns, read by `read`.
+template <class T>
+Result<T> QueryOne(Connection& conn, std::string_view sql, T (Statement::*read)(int) const) {
+  auto stmt = conn.Prepare(sql);
   if (!stmt.ok()) return stmt.error();
   auto row = stmt->Step();
   if (!row.ok()) return row.error();
   if (!*row) return Error::Internal("store_error", "query returned no row");
-  return stmt->Text(0);
+  return ((*stmt).*read)(0);
+}
+
+}  // namespace
+
+Result<std::string> Connection::QueryText(std::string_view sql) {
+  return QueryOne(*this, sql, &Statement::Text);
 }
 
 Result<std::int64_t> Connection::QueryInt(std::string_view sql) {
-  auto stmt = Prepare(sql);
-  if (!stmt.ok()) return stmt.error();
-  auto row = stmt->Step();
-  if (!row.ok()) return row.error();
-  if (!*row) return Error::Internal("store_error", "query returned no row");
-  return stmt->Int(0);
+  return QueryOne(*this, sql, &Statement::Int);
 }
 
 Result<Transaction> Transaction::Begin(Connection& conn) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -47,6 +48,10 @@ class Statement {
   // Returns the first error of a step or of on_row, else OK.
   template <class OnRow>
   Status ForEachRow(OnRow&& on_row);
+  // Every remaining row as a value: `to_value(const Statement&)` returns T, or Result<T> (an
+  // error stops the walk and is returned). The loaders' one way to read a table.
+  template <class ToValue>
+  auto CollectRows(ToValue&& to_value);
   // Runs a statement that returns no rows to completion.
   Status Run();
   // Clears the bindings and rewinds, ready for reuse.
@@ -82,6 +87,35 @@ Status Statement::ForEachRow(OnRow&& on_row) {
       if (!*go_on) return {};
     }
   }
+}
+
+namespace detail {
+template <class T>
+struct RowValue {
+  using type = T;
+};
+template <class T>
+struct RowValue<Result<T>> {
+  using type = T;
+};
+}  // namespace detail
+
+template <class ToValue>
+auto Statement::CollectRows(ToValue&& to_value) {
+  using Returned = std::invoke_result_t<ToValue&, const Statement&>;
+  using T = typename detail::RowValue<Returned>::type;
+  std::vector<T> out;
+  const Status read = ForEachRow([&](const Statement& row) -> Status {
+    if constexpr (std::is_same_v<Returned, T>) {
+      out.push_back(to_value(row));
+    } else {
+      auto value = to_value(row);
+      if (!value.ok()) return value.error();
+      out.push_back(std::move(value).value());
+    }
+    return {};
+  });
+  return read.ok() ? Result<std::vector<T>>(std::move(out)) : Result<std::vector<T>>(read.error());
 }
 
 // An open connection. Move-only; closes on destruction. Not thread-safe.
