@@ -6,20 +6,11 @@
 namespace psm {
 namespace {
 
-constexpr EnumNames<AlertKind, 6> kKinds({{
-    {AlertKind::kNoReport, "no_report"},
-    {AlertKind::kNotStarted, "not_started"},
-    {AlertKind::kLongWait, "long_wait"},
-    {AlertKind::kInterrupted, "interrupted"},
-    {AlertKind::kTurnoutStalled, "turnout_stalled"},
-    {AlertKind::kRejectedReport, "rejected_report"},
-}});
+constexpr EnumNames<AlertKind, AlertKind::kRejectedReport> kKinds(
+    {"no_report", "not_started", "long_wait", "interrupted", "turnout_stalled", "rejected_report"});
 
-constexpr EnumNames<AlertState, 3> kStates({{
-    {AlertState::kOpen, "open"},
-    {AlertState::kAcknowledged, "acknowledged"},
-    {AlertState::kResolved, "resolved"},
-}});
+constexpr EnumNames<AlertState, AlertState::kResolved> kStates({"open", "acknowledged",
+                                                                "resolved"});
 
 }  // namespace
 

@@ -12,11 +12,7 @@ namespace {
 
 enum class Colour { kRed, kGreen, kBlue };
 
-constexpr EnumNames<Colour, 3> kColours({{
-    {Colour::kRed, "red"},
-    {Colour::kGreen, "green"},
-    {Colour::kBlue, "blue"},
-}});
+constexpr EnumNames<Colour, Colour::kBlue> kColours({"red", "green", "blue"});
 
 TEST(EnumNames, NamesAndParsesEveryValue) {
   for (const Colour c : {Colour::kRed, Colour::kGreen, Colour::kBlue})

@@ -7,31 +7,12 @@
 namespace psm {
 namespace {
 
-constexpr EnumNames<ReportKind, 3> kReportKinds({{
-    {ReportKind::kQueue, "queue"},
-    {ReportKind::kTurnout, "turnout"},
-    {ReportKind::kEvent, "event"},
-}});
-constexpr EnumNames<EventKind, 6> kEventKinds({{
-    {EventKind::kPartyArrived, "party_arrived"},
-    {EventKind::kMockPollDone, "mock_poll_done"},
-    {EventKind::kPollStarted, "poll_started"},
-    {EventKind::kInterrupted, "interrupted"},
-    {EventKind::kResumed, "resumed"},
-    {EventKind::kPollClosed, "poll_closed"},
-}});
-constexpr EnumNames<PollState, 4> kPollStates({{
-    {PollState::kNotStarted, "not_started"},
-    {PollState::kOpen, "open"},
-    {PollState::kInterrupted, "interrupted"},
-    {PollState::kClosed, "closed"},
-}});
-constexpr EnumNames<Trend, 4> kTrends({{
-    {Trend::kUnknown, "unknown"},
-    {Trend::kRising, "rising"},
-    {Trend::kSteady, "steady"},
-    {Trend::kFalling, "falling"},
-}});
+constexpr EnumNames<ReportKind, ReportKind::kEvent> kReportKinds({"queue", "turnout", "event"});
+constexpr EnumNames<EventKind, EventKind::kPollClosed> kEventKinds(
+    {"party_arrived", "mock_poll_done", "poll_started", "interrupted", "resumed", "poll_closed"});
+constexpr EnumNames<PollState, PollState::kClosed> kPollStates({"not_started", "open",
+                                                                "interrupted", "closed"});
+constexpr EnumNames<Trend, Trend::kFalling> kTrends({"unknown", "rising", "steady", "falling"});
 
 bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');

@@ -6,11 +6,7 @@
 namespace psm {
 namespace {
 
-constexpr EnumNames<Role, 3> kRoles({{
-    {Role::kOfficer, "officer"},
-    {Role::kSector, "sector"},
-    {Role::kAdmin, "admin"},
-}});
+constexpr EnumNames<Role, Role::kAdmin> kRoles({"officer", "sector", "admin"});
 
 }  // namespace
 

@@ -8,13 +8,8 @@ namespace psm::http {
 
 namespace {
 
-constexpr EnumNames<Limit, 5> kLimits({{
-    {Limit::kLookup, "lookup"},
-    {Limit::kLogin, "login"},
-    {Limit::kConnections, "connections"},
-    {Limit::kStreams, "streams"},
-    {Limit::kToken, "token"},
-}});
+constexpr EnumNames<Limit, Limit::kToken> kLimits({"lookup", "login", "connections", "streams",
+                                                   "token"});
 
 }  // namespace
 

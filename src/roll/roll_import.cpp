@@ -223,13 +223,8 @@ void Importer::Run() {
 }  // namespace
 
 std::string_view ToString(FileOutcome outcome) {
-  static constexpr EnumNames<FileOutcome, 5> kOutcomes({{
-      {FileOutcome::kNotRead, "not read"},
-      {FileOutcome::kRejected, "rejected"},
-      {FileOutcome::kImported, "imported"},
-      {FileOutcome::kChecked, "checked (dry run)"},
-      {FileOutcome::kFailed, "store write failed"},
-  }});
+  static constexpr EnumNames<FileOutcome, FileOutcome::kFailed> kOutcomes(
+      {"not read", "rejected", "imported", "checked (dry run)", "store write failed"});
   return kOutcomes.Name(outcome);
 }
 

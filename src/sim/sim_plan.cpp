@@ -38,11 +38,8 @@ std::string SeededUuid(std::uint64_t a, std::uint64_t b) {
 }
 
 std::string_view ToString(PlannedKind k) {
-  static constexpr EnumNames<PlannedKind, 3> kKinds({{
-      {PlannedKind::kQueue, "queue"},
-      {PlannedKind::kTurnout, "turnout"},
-      {PlannedKind::kEvent, "event"},
-  }});
+  static constexpr EnumNames<PlannedKind, PlannedKind::kEvent> kKinds(
+      {"queue", "turnout", "event"});
   return kKinds.Name(k);
 }
 

@@ -136,21 +136,14 @@ std::vector<SilentSpell> SilentSpells(const std::vector<PlannedReport>& plan, in
 }
 
 std::string_view ToString(SilenceCause c) {
-  static constexpr EnumNames<SilenceCause, 3> kCauses({{
-      {SilenceCause::kDropped, "dropped"},
-      {SilenceCause::kLate, "late"},
-      {SilenceCause::kNoneDue, "none_due"},
-  }});
+  static constexpr EnumNames<SilenceCause, SilenceCause::kNoneDue> kCauses(
+      {"dropped", "late", "none_due"});
   return kCauses.Name(c);
 }
 
 std::string_view ToString(SilenceEnd e) {
-  static constexpr EnumNames<SilenceEnd, 4> kEnds({{
-      {SilenceEnd::kReport, "report"},
-      {SilenceEnd::kInterrupted, "interrupted"},
-      {SilenceEnd::kClosed, "closed"},
-      {SilenceEnd::kDayEnd, "day_end"},
-  }});
+  static constexpr EnumNames<SilenceEnd, SilenceEnd::kDayEnd> kEnds(
+      {"report", "interrupted", "closed", "day_end"});
   return kEnds.Name(e);
 }
 

@@ -94,11 +94,8 @@ Json GroupJson(const GroupTotals& g) {
 }
 
 std::string_view SlotStateName(SlotValueState s) {
-  static constexpr EnumNames<SlotValueState, 3> kStates({{
-      {SlotValueState::kPending, "pending"},
-      {SlotValueState::kMissing, "missing"},
-      {SlotValueState::kReported, "reported"},
-  }});
+  static constexpr EnumNames<SlotValueState, SlotValueState::kReported> kStates(
+      {"pending", "missing", "reported"});
   return kStates.Name(s);
 }
 
