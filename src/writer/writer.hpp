@@ -4,7 +4,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "bus/bus.hpp"
 #include "core/alert_rules.hpp"
 #include "core/clock.hpp"
+#include "core/clock_condition.hpp"
 #include "core/result.hpp"
 #include "core/station_ledger.hpp"
 #include "core/status_options.hpp"
@@ -59,8 +59,9 @@ struct WriterOptions {
   // least this old, else once this much time has passed since it. Zero: after every batch.
   std::chrono::milliseconds summary_interval{250};
   std::chrono::milliseconds timeline_interval{1000};
-  // Every station's alerts are re-evaluated this often (real time; `psm serve` sets 30 s of the
-  // server's clock, i.e. 30 s / clock speed) and after every batch for the stations it touched.
+  // Every station's alerts are re-evaluated this often (on the clock's SteadyNow(), real time in
+  // production: `psm serve` sets 30 s of the server's clock, i.e. 30 s / clock speed) and after
+  // every batch for the stations it touched.
   std::chrono::milliseconds alert_interval{30000};
   AlertOptions alerts;
   // How the writer fingerprints report ids (see ReportIdSet). Tests make every id collide, to
@@ -79,7 +80,9 @@ class WriterObserver {
 
 class Writer {
  public:
-  // `store` is used only by the writer thread after Start(). Board and bus must outlive this.
+  // `store` is used only by the writer thread after Start(). Board, bus and clock must outlive
+  // this. Every interval of WriterOptions is measured on clock.SteadyNow(), so a FakeClock's
+  // Advance() runs the writer's timers in a test.
   Writer(std::unique_ptr<Store> store, Board& board, Bus& bus, const Clock& clock, PollingDay day,
          StatusOptions status_options, WriterOptions options, WriterObserver* observer);
   ~Writer();
@@ -120,15 +123,18 @@ class Writer {
     Report report;
     SubmitCallback done;
     RequestOrigin origin;
-    std::chrono::steady_clock::time_point queued_at;
+    SteadyTime queued_at;
   };
   void Run();
+  // Moves the queued reports and tasks into `batch` and `tasks`, waiting for the batch to grow
+  // as WriterOptions says, or until `timers_due`. Returns true when stopping with nothing left.
+  bool TakeWork(std::vector<Pending>& batch, std::deque<std::function<void()>>& tasks,
+                SteadyTime timers_due);
   void ProcessBatch(std::vector<Pending>& batch);
   bool PostTask(std::function<void()> task);
   void AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>& answered);
   // Whether report `id` is already stored, or accepted earlier in the batch being validated.
   bool IsKnownId(const std::string& id, const ReportIdSet& batch_ids, const ReportBatch& write);
-  using SteadyTime = std::chrono::steady_clock::time_point;
 
   // Renders a station's view; its timeline too when `timeline`, else the last one is kept.
   void RenderStation(std::uint32_t index, Instant now, bool timeline);
@@ -154,7 +160,7 @@ class Writer {
 
   std::vector<StationLedger> ledgers_;  // writer thread only (and Load before Start)
   ReportIdSet ids_;                     // every stored report id
-  std::chrono::steady_clock::time_point last_summary_publish_{};
+  SteadyTime last_summary_publish_{};
   // Deferred renders (writer thread only): stations whose timeline is behind their ledger,
   // when each timeline and the summary were last rendered, and whether the summary is behind.
   std::vector<std::uint32_t> stale_timelines_;
@@ -171,7 +177,7 @@ class Writer {
   std::size_t orphan_reports_ = 0;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  ClockCondition cv_{clock_, mu_};  // waits on clock_, so a FakeClock runs the timers in tests
   std::deque<Pending> queue_;
   // The size a batch waits for: the last batch's, at most enough_batch and max_batch (guarded
   // by mu_).

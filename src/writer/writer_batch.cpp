@@ -97,7 +97,7 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
     write.reports.push_back(r);
   }
 
-  const auto t0 = std::chrono::steady_clock::now();
+  const SteadyTime t0 = clock_.SteadyNow();
   if (!write.reports.empty() || !write.audit.empty()) {
     auto outcome = store_->CommitReports(write);
     if (!outcome.ok()) {
@@ -113,7 +113,7 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
       return;
     }
   }
-  const auto real_now = std::chrono::steady_clock::now();
+  const SteadyTime real_now = clock_.SteadyNow();
   const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(real_now - t0);
   if (observer_) observer_->OnBatch(write.reports.size(), latency);
 
