@@ -125,12 +125,34 @@ class Writer {
     RequestOrigin origin;
     SteadyTime queued_at;
   };
+  // What validating a batch decided, for the steps after it (writer_batch.cpp).
+  struct CheckedBatch {
+    std::vector<std::uint32_t> touched;      // stations with an open trial, in first-touch order
+    std::vector<std::size_t> accepted;       // indexes into the batch
+    std::vector<std::uint32_t> accepted_at;  // the station index of each accepted report
+    ReportBatch write;                       // what the commit writes
+    std::vector<std::pair<std::size_t, SubmitOutcome>> refused;  // index into the batch, answer
+  };
   void Run();
   // Moves the queued reports and tasks into `batch` and `tasks`, waiting for the batch to grow
   // as WriterOptions says, or until `timers_due`. Returns true when stopping with nothing left.
   bool TakeWork(std::vector<Pending>& batch, std::deque<std::function<void()>>& tasks,
                 SteadyTime timers_due);
   void ProcessBatch(std::vector<Pending>& batch);
+  // Checks each report of `batch` on a trial of its station's ledger and applies the accepted.
+  CheckedBatch CheckBatch(const std::vector<Pending>& batch, Instant now);
+  // Checks and applies one report whose station is `idx`, recording the outcome in `checked`.
+  void CheckOne(const Pending& p, std::size_t i, std::uint32_t idx, Instant now,
+                CheckedBatch& checked);
+  // Commits `checked.write`. On failure undoes every trial, refuses the whole batch and returns
+  // false.
+  bool CommitBatch(std::vector<Pending>& batch, const CheckedBatch& checked);
+  // After the commit: keeps the trials and renders and publishes each touched station once.
+  void PublishBatch(const CheckedBatch& checked, Instant now, SteadyTime real_now);
+  // Opens and resolves alerts for what the batch committed.
+  void UpdateAlerts(const std::vector<Pending>& batch, CheckedBatch& checked, Instant now);
+  // Runs every report's callback: accepted, refused, then retries from the store.
+  void AnswerBatch(std::vector<Pending>& batch, CheckedBatch& checked);
   bool PostTask(std::function<void()> task);
   void AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>& answered);
   // Whether report `id` is already stored, or accepted earlier in the batch being validated.
