@@ -48,9 +48,9 @@ struct WriterOptions {
   std::size_t max_batch = 512;
   // A batch this large is committed without waiting for more, whatever the last one was: the
   // commit's fixed cost is shared well enough, and starting it at once keeps the writer working
-  // beside the loops instead of in turns with them (256 connections of officers made 17,152
-  // reports/s in one bench sitting waiting for all of themselves, 24,000-31,000 in three with
-  // this cap).
+  // beside the loops instead of in turns with them, which a crowd of officers all waiting for
+  // each other otherwise causes (measured in docs/benchmarks.md, "What limits each scenario",
+  // Mix: the cap of 32).
   std::size_t enough_batch = 32;
   std::size_t max_queue = 100000;                    // beyond this Submit refuses (503)
   std::chrono::milliseconds refresh_interval{5000};  // re-render ages and summaries
