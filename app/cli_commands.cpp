@@ -11,6 +11,7 @@
 #include "app/commands.hpp"
 #include "auth/secret_hash.hpp"
 #include "auth/token.hpp"
+#include "core/clock.hpp"
 #include "core/text.hpp"
 #include "roll/progress_printer.hpp"
 #include "roll/roll_import.hpp"
@@ -169,7 +170,7 @@ int RunAddUser(const std::string& store_url, const std::string& name, const std:
     return 1;
   }
   user.password_hash = *hash;
-  user.created_at = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  user.created_at = SystemClock().Now();
   if (Status st = store->UpsertUser(user); !st.ok()) {
     std::fprintf(stderr, "psm: %s\n", st.error().detail.c_str());
     return 1;
@@ -227,7 +228,7 @@ int RunDisableUser(const std::string& store_url, const std::string& name) {
   // A running server drops the cached sessions within seconds (it re-reads users every 5 s).
   if (Status st = store->DeleteUserSessions(name); !st.ok())
     std::fprintf(stderr, "psm: warning: ending sessions failed: %s\n", st.error().detail.c_str());
-  const Instant now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  const Instant now = SystemClock().Now();
   AuditEntry audit{0, now, "cli", "admin", "local", "user_disabled", "", name};
   if (Status st = store->AppendAudit({audit}); !st.ok())
     std::fprintf(stderr, "psm: warning: audit write failed: %s\n", st.error().detail.c_str());

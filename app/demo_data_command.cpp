@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "core/clock.hpp"
 #include "sim/demo_data.hpp"
 #include "sim/demo_write.hpp"
 
@@ -18,7 +19,8 @@ struct DemoDataArgs {
 };
 
 int RunDemoData(const DemoDataArgs& args) {
-  const auto start = std::chrono::steady_clock::now();
+  const SystemClock clock;
+  const SteadyTime start = clock.SteadyNow();
   auto district = sim::GenerateDemoDistrict({.seed = args.seed, .scale = args.scale});
   if (!district.ok()) {
     std::fprintf(stderr, "psm demo-data: %s\n", district.error().detail.c_str());
@@ -29,8 +31,7 @@ int RunDemoData(const DemoDataArgs& args) {
     std::fprintf(stderr, "psm demo-data: %s\n", written.error().detail.c_str());
     return written.error().code == ErrorCode::kInvalid ? 2 : 1;
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = std::chrono::duration<double>(clock.SteadyNow() - start).count();
   std::printf(
       "demo-data: %lld constituencies, %lld stations, %lld electors (seed %llu, scale %g) → "
       "%s/{constituencies,stations,electors}.csv, %.1f MB in %.2f s\n",

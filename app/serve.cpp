@@ -360,7 +360,7 @@ int RunServe(ServeConfig config) {
   if (!ReplayReports(writer)) return 1;
 
   http::LimitRefusals refusals(metrics);
-  api::RequestLimits request_limits(RateLimitsFor(config), refusals);
+  api::RequestLimits request_limits(RateLimitsFor(config), refusals, system_clock);
   auth::LoginThrottle pin_throttle(system_clock);
   auth::LoginThrottle password_throttle(system_clock, kPasswordFailures, kPasswordLockout,
                                         "password");

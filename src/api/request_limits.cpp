@@ -24,12 +24,12 @@ std::string Rate(const auth::RateLimit& l) {
 }  // namespace
 
 RequestLimits::RequestLimits(const auth::RateLimits& limits, http::LimitRefusals& refusals,
-                             auth::SecondsSource now)
+                             const Clock& clock)
     : limits_(limits),
       refusals_(refusals),
-      lookup_(limits.lookup, limits.enabled, now),
-      login_failures_(limits.login_failures, limits.enabled, now),
-      token_(limits.token, limits.enabled, std::move(now)) {}
+      lookup_(limits.lookup, limits.enabled, clock),
+      login_failures_(limits.login_failures, limits.enabled, clock),
+      token_(limits.token, limits.enabled, clock) {}
 
 std::optional<http::Response> RequestLimits::Lookup(std::string_view client_key) {
   const auto d = lookup_.Allow(client_key);

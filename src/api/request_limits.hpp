@@ -16,9 +16,9 @@ namespace psm::api {
 // Thread-safe: every method may be called from any event-loop or pool thread; none blocks.
 class RequestLimits {
  public:
-  // `refusals` must outlive this object. With `limits.enabled` false nothing is ever refused.
-  RequestLimits(const auth::RateLimits& limits, http::LimitRefusals& refusals,
-                auth::SecondsSource now = auth::SteadySeconds());
+  // `refusals` and `clock` must outlive this object; budgets refill on clock.SteadyNow(). With
+  // `limits.enabled` false nothing is ever refused.
+  RequestLimits(const auth::RateLimits& limits, http::LimitRefusals& refusals, const Clock& clock);
 
   // An EPIC look-up from `client_key` (see Request::client_key): nullopt when allowed (one
   // token spent), else the 429 to send.

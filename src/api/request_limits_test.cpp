@@ -4,18 +4,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <memory>
 #include <string>
 
 namespace psm::api {
 namespace {
-
-struct ManualTime {
-  std::shared_ptr<double> t = std::make_shared<double>(500.0);
-  auth::SecondsSource Source() const {
-    return [t = t] { return *t; };
-  }
-};
 
 std::string HeaderOf(const http::Response& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
@@ -35,11 +27,11 @@ class RequestLimitsTest : public ::testing::Test {
 
   http::Metrics metrics_;
   http::LimitRefusals refusals_{metrics_};
-  ManualTime time_;
+  FakeClock clock_{Instant{}};  // budgets refill only when a test moves it
 };
 
 TEST_F(RequestLimitsTest, LookupsAreLimitedPerAddressAndSayWhich) {
-  RequestLimits limits(auth::RateLimits{}, refusals_, time_.Source());
+  RequestLimits limits(auth::RateLimits{}, refusals_, clock_);
   for (int i = 0; i < 20; ++i)
     ASSERT_FALSE(limits.Lookup("198.51.100.7")) << i;
   auto refused = limits.Lookup("198.51.100.7");
@@ -57,7 +49,7 @@ TEST_F(RequestLimitsTest, LookupsAreLimitedPerAddressAndSayWhich) {
 }
 
 TEST_F(RequestLimitsTest, OnlyFailedLoginsSpendTheAddressBudget) {
-  RequestLimits limits(auth::RateLimits{}, refusals_, time_.Source());
+  RequestLimits limits(auth::RateLimits{}, refusals_, clock_);
   for (int i = 0; i < 1000; ++i)
     ASSERT_FALSE(limits.Login("203.0.113.5")) << "correct logins spend nothing";
   for (int i = 0; i < 30; ++i) {
@@ -71,7 +63,7 @@ TEST_F(RequestLimitsTest, OnlyFailedLoginsSpendTheAddressBudget) {
   EXPECT_NE(j["detail"].get<std::string>().find("30 a minute"), std::string::npos) << j["detail"];
   EXPECT_EQ(HeaderOf(*refused, "Retry-After"), "2");  // one failure back every 2 s
   EXPECT_FALSE(limits.Login("203.0.113.6"));
-  *time_.t += 2;
+  clock_.Advance(std::chrono::seconds(2));
   EXPECT_FALSE(limits.Login("203.0.113.5")) << "the budget refills";
   EXPECT_EQ(Counted("login"), "1");
 }
@@ -79,7 +71,7 @@ TEST_F(RequestLimitsTest, OnlyFailedLoginsSpendTheAddressBudget) {
 TEST_F(RequestLimitsTest, TokensHaveTheirOwnBudgets) {
   auth::RateLimits config;
   config.token = {1, 3};
-  RequestLimits limits(config, refusals_, time_.Source());
+  RequestLimits limits(config, refusals_, clock_);
   for (int i = 0; i < 3; ++i)
     ASSERT_TRUE(limits.Token("hash-a").ok());
   const Status st = limits.Token("hash-a");
@@ -95,7 +87,7 @@ TEST_F(RequestLimitsTest, TokensHaveTheirOwnBudgets) {
 TEST_F(RequestLimitsTest, DisabledRefusesNothing) {
   auth::RateLimits config;
   config.enabled = false;
-  RequestLimits limits(config, refusals_, time_.Source());
+  RequestLimits limits(config, refusals_, clock_);
   for (int i = 0; i < 500; ++i) {
     ASSERT_FALSE(limits.Lookup("k"));
     ASSERT_FALSE(limits.Login("k"));

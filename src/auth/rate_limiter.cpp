@@ -39,21 +39,17 @@ Status Validate(const RateLimits& limits) {
   return ValidateOne(limits.token, "token");
 }
 
-SecondsSource SteadySeconds() {
-  return [] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
-}
-
-RateLimiter::RateLimiter(RateLimit limit, bool enabled, SecondsSource now,
+RateLimiter::RateLimiter(RateLimit limit, bool enabled, const Clock& clock,
                          std::size_t max_keys_per_shard)
     : limit_(limit),
       enabled_(enabled),
-      now_(std::move(now)),
+      clock_(clock),
       max_keys_per_shard_(std::max<std::size_t>(max_keys_per_shard, 8)) {
   assert(!enabled_ || (limit_.rate_per_s > 0 && limit_.burst >= 1));
-  assert(now_);
+}
+
+double RateLimiter::NowSeconds() const {
+  return std::chrono::duration<double>(clock_.SteadyNow().time_since_epoch()).count();
 }
 
 double RateLimiter::Level(const Bucket& b, double now) const {
@@ -71,7 +67,7 @@ static_assert(RateLimiter::kShards == 64, "ShardFor takes the top 6 bits");
 
 RateLimiter::Decision RateLimiter::Allow(std::string_view key) {
   if (!enabled_) return {};
-  const double now = now_();  // outside the lock: the source may be slower than the lookup
+  const double now = NowSeconds();  // outside the lock: the clock may be slower than the lookup
   Shard& shard = ShardFor(key);
   std::lock_guard lock(shard.mu);
   if (++shard.ops >= kSweepEvery) Sweep(shard, now);
@@ -95,7 +91,7 @@ RateLimiter::Decision RateLimiter::Allow(std::string_view key) {
 
 RateLimiter::Decision RateLimiter::Check(std::string_view key) {
   if (!enabled_) return {};
-  const double now = now_();
+  const double now = NowSeconds();
   Shard& shard = ShardFor(key);
   std::lock_guard lock(shard.mu);
   auto it = shard.buckets.find(key);

@@ -6,10 +6,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <string_view>
 
+#include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/string_map.hpp"
 
@@ -38,11 +38,6 @@ struct RateLimits {
 // Ok when every limit has rate_per_s > 0 and burst >= 1; otherwise kInvalid saying which one.
 Status Validate(const RateLimits& limits);
 
-// Monotonic seconds from an arbitrary origin. Rate limits are about real time, so the default
-// reads std::chrono::steady_clock, never the (possibly simulated) polling-day Clock.
-using SecondsSource = std::function<double()>;
-SecondsSource SteadySeconds();
-
 class RateLimiter {
  public:
   struct Decision {
@@ -53,10 +48,12 @@ class RateLimiter {
   static constexpr std::size_t kShards = 64;
   static constexpr std::size_t kDefaultMaxKeysPerShard = 4096;
 
-  // `now` must be thread-safe and monotonic (steps backwards are treated as no time passing).
-  // Memory is bounded by kShards * max_keys_per_shard buckets (about 260k clients by default).
-  explicit RateLimiter(RateLimit limit, bool enabled = true, SecondsSource now = SteadySeconds(),
-                       std::size_t max_keys_per_shard = kDefaultMaxKeysPerShard);
+  // Buckets refill on `clock`'s SteadyNow(): rate limits are about real time, never the
+  // (possibly scaled) polling day. A reading older than one already seen counts as no time
+  // passing. `clock` must outlive the limiter. Memory is bounded by kShards *
+  // max_keys_per_shard buckets (about 260k clients by default).
+  RateLimiter(RateLimit limit, bool enabled, const Clock& clock,
+              std::size_t max_keys_per_shard = kDefaultMaxKeysPerShard);
 
   // Takes one token from `key`'s bucket if it has one. Disabled limiters allow everything and
   // keep no state. Thread-safe; locks one of kShards mutexes for a hash lookup; never blocks
@@ -81,6 +78,8 @@ class RateLimiter {
     std::uint64_t ops = 0;      // guarded by mu; Allow() calls since the last sweep
   };
 
+  // The clock's SteadyNow() in seconds.
+  double NowSeconds() const;
   // Tokens in `b` at time `now`, refilled and capped at the burst.
   double Level(const Bucket& b, double now) const;
   // Drops buckets that have refilled completely (they are the same as an absent key). If the
@@ -91,7 +90,7 @@ class RateLimiter {
 
   const RateLimit limit_;
   const bool enabled_;
-  const SecondsSource now_;
+  const Clock& clock_;
   const std::size_t max_keys_per_shard_;
   std::array<Shard, kShards> shards_;
 };

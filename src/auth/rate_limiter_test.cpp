@@ -1,10 +1,10 @@
-// Token buckets with an injected time source.
+// Token buckets on a FakeClock.
 #include "auth/rate_limiter.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <memory>
+#include <cmath>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,18 +12,15 @@
 namespace psm::auth {
 namespace {
 
-// A time source tests move by hand; shared so the limiter's copy sees the updates.
+// A clock tests move by hand, in (fractions of) seconds.
 struct ManualTime {
-  std::shared_ptr<double> t = std::make_shared<double>(1000.0);
-  SecondsSource Source() const {
-    return [t = t] { return *t; };
-  }
-  void Advance(double s) { *t += s; }
+  FakeClock clock{Instant{}};
+  void Advance(double s) { clock.Advance(Millis(std::llround(s * 1000))); }
 };
 
 TEST(AuthRateLimiter, BurstThenRefusalWithRetryAfter) {
   ManualTime time;
-  RateLimiter limiter(RateLimit{5, 20}, true, time.Source());
+  RateLimiter limiter(RateLimit{5, 20}, true, time.clock);
   for (int i = 0; i < 20; ++i)
     EXPECT_TRUE(limiter.Allow("10.0.0.1").allowed) << i;
   RateLimiter::Decision d = limiter.Allow("10.0.0.1");
@@ -40,7 +37,7 @@ TEST(AuthRateLimiter, BurstThenRefusalWithRetryAfter) {
 
 TEST(AuthRateLimiter, RefillsOverTimeUpToTheBurst) {
   ManualTime time;
-  RateLimiter limiter(RateLimit{50, 100}, true, time.Source());
+  RateLimiter limiter(RateLimit{50, 100}, true, time.clock);
   for (int i = 0; i < 100; ++i)
     ASSERT_TRUE(limiter.Allow("a").allowed);
   ASSERT_FALSE(limiter.Allow("a").allowed);
@@ -60,7 +57,7 @@ TEST(AuthRateLimiter, RefillsOverTimeUpToTheBurst) {
 
 TEST(AuthRateLimiter, SustainedRateIsHonoured) {
   ManualTime time;
-  RateLimiter limiter(RateLimit{5, 1}, true, time.Source());
+  RateLimiter limiter(RateLimit{5, 1}, true, time.clock);
   int allowed = 0;
   for (int step = 0; step < 1000; ++step) {  // 10 s in 10 ms steps, 1 request per step
     if (limiter.Allow("x").allowed) ++allowed;
@@ -72,7 +69,7 @@ TEST(AuthRateLimiter, SustainedRateIsHonoured) {
 
 TEST(AuthRateLimiter, TimeGoingBackwardsGrantsNothing) {
   ManualTime time;
-  RateLimiter limiter(RateLimit{1, 1}, true, time.Source());
+  RateLimiter limiter(RateLimit{1, 1}, true, time.clock);
   EXPECT_TRUE(limiter.Allow("x").allowed);
   time.Advance(-100);
   EXPECT_FALSE(limiter.Allow("x").allowed);
@@ -84,7 +81,7 @@ TEST(AuthRateLimiter, TimeGoingBackwardsGrantsNothing) {
 
 TEST(AuthRateLimiter, DisabledAllowsEverythingAndKeepsNothing) {
   ManualTime time;
-  RateLimiter limiter(RateLimit{1, 1}, false, time.Source());
+  RateLimiter limiter(RateLimit{1, 1}, false, time.clock);
   for (int i = 0; i < 1000; ++i) {
     RateLimiter::Decision d = limiter.Allow("10.0.0.1");
     ASSERT_TRUE(d.allowed);
@@ -96,7 +93,7 @@ TEST(AuthRateLimiter, DisabledAllowsEverythingAndKeepsNothing) {
 TEST(AuthRateLimiter, ManyKeysStayBounded) {
   ManualTime time;
   constexpr std::size_t kPerShard = 16;
-  RateLimiter limiter(RateLimit{1, 10}, true, time.Source(), kPerShard);
+  RateLimiter limiter(RateLimit{1, 10}, true, time.clock, kPerShard);
   for (int i = 0; i < 100000; ++i) {
     EXPECT_TRUE(limiter.Allow("client-" + std::to_string(i)).allowed);
   }
@@ -106,7 +103,7 @@ TEST(AuthRateLimiter, ManyKeysStayBounded) {
 
 TEST(AuthRateLimiter, IdleClientsAreForgotten) {
   ManualTime time;
-  RateLimiter limiter(RateLimit{10, 10}, true, time.Source());
+  RateLimiter limiter(RateLimit{10, 10}, true, time.clock);
   for (int i = 0; i < 2000; ++i)
     EXPECT_TRUE(limiter.Allow("old-" + std::to_string(i)).allowed);
   EXPECT_EQ(limiter.KeyCount(), 2000u);
@@ -121,7 +118,7 @@ TEST(AuthRateLimiter, IdleClientsAreForgotten) {
 
 TEST(AuthRateLimiter, ConcurrentCallersShareOneBucket) {
   ManualTime time;  // frozen: no refill, so exactly `burst` calls succeed overall
-  RateLimiter limiter(RateLimit{1, 1000}, true, time.Source());
+  RateLimiter limiter(RateLimit{1, 1000}, true, time.clock);
   std::atomic<int> allowed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -158,7 +155,7 @@ TEST(AuthRateLimits, Validate) {
 
 TEST(AuthRateLimiter, CheckLooksWithoutTaking) {
   ManualTime time;
-  RateLimiter limiter(RateLimit{1, 3}, true, time.Source());
+  RateLimiter limiter(RateLimit{1, 3}, true, time.clock);
   for (int i = 0; i < 10; ++i)
     EXPECT_TRUE(limiter.Check("10.0.0.1").allowed) << "checking spends nothing";
   EXPECT_EQ(limiter.KeyCount(), 0u) << "an unseen key is not stored by a check";
@@ -174,11 +171,15 @@ TEST(AuthRateLimiter, CheckLooksWithoutTaking) {
   EXPECT_FALSE(limiter.Check("10.0.0.1").allowed);
 }
 
-TEST(AuthRateLimiter, SteadySecondsMovesForward) {
-  SecondsSource now = SteadySeconds();
-  const double a = now();
-  const double b = now();
-  EXPECT_GE(b, a);
+TEST(AuthRateLimiter, RefillsOnARealClock) {
+  SystemClock clock;
+  RateLimiter limiter(RateLimit{1000, 1}, true, clock);
+  EXPECT_TRUE(limiter.Allow("x").allowed);
+  // One token comes back within a millisecond of real time; the steady clock moves forward.
+  const SteadyTime start = clock.SteadyNow();
+  while (!limiter.Check("x").allowed)
+    ASSERT_LT(clock.SteadyNow() - start, std::chrono::seconds(10));
+  EXPECT_TRUE(limiter.Allow("x").allowed);
 }
 
 }  // namespace

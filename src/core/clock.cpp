@@ -7,6 +7,10 @@ Instant SystemClock::Now() const {
   return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
 }
 
+SteadyTime SystemClock::SteadyNow() const {
+  return std::chrono::steady_clock::now();
+}
+
 ScaledClock::ScaledClock(Instant start, double speed)
     : start_(start), real_start_(std::chrono::steady_clock::now()), speed_(speed) {}
 
@@ -14,6 +18,10 @@ Instant ScaledClock::Now() const {
   const auto real = std::chrono::steady_clock::now() - real_start_;
   const double scaled_ms = std::chrono::duration<double, std::milli>(real).count() * speed_;
   return start_ + Millis(static_cast<long long>(scaled_ms));
+}
+
+SteadyTime ScaledClock::SteadyNow() const {
+  return std::chrono::steady_clock::now();
 }
 
 }  // namespace psm

@@ -3,47 +3,108 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 #include "core/time.hpp"
 
 namespace psm {
 
-// Thread-safe; Now() never blocks.
+// A reading of monotonic time: for timers, intervals and rates, never for the polling day.
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+class ClockCondition;
+
+// Thread-safe; Now() and SteadyNow() never block.
 class Clock {
  public:
   virtual ~Clock() = default;
+  // The polling day's time: wall time, or a demo's scaled time.
   virtual Instant Now() const = 0;
+  // Monotonic time for timers, intervals and rate limits. Every production clock runs it at real
+  // speed (a demo's speed scales Now() only), so a flush interval or a request budget means the
+  // same in a demo as in an election.
+  virtual SteadyTime SteadyNow() const = 0;
+
+ private:
+  friend class ClockCondition;
+  // Blocks on `cv`, `lock` held on entry and on return, until it is notified, SteadyNow()
+  // reaches `deadline`, or spuriously. Real clocks wait in real time.
+  virtual void Wait(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                    SteadyTime deadline) const {
+    cv.wait_until(lock, deadline);
+  }
+  // A clock moved by hand wakes the conditions waiting on it when it moves; real clocks need
+  // no list, time passing wakes their waiters.
+  virtual void Attach(ClockCondition&) const {}
+  virtual void Detach(ClockCondition&) const {}
 };
 
 // Real wall-clock time.
 class SystemClock final : public Clock {
  public:
   Instant Now() const override;
+  SteadyTime SteadyNow() const override;
 };
 
 // Starts at `start` when constructed and runs `speed` times faster than real time. Used by
-// `psm serve --clock-start HH:MM --clock-speed N` for demos and simulations.
+// `psm serve --clock-start HH:MM --clock-speed N` for demos and simulations. SteadyNow() is
+// real time.
 class ScaledClock final : public Clock {
  public:
   ScaledClock(Instant start, double speed);
   Instant Now() const override;
+  SteadyTime SteadyNow() const override;
 
  private:
   Instant start_;
-  std::chrono::steady_clock::time_point real_start_;
+  SteadyTime real_start_;
   double speed_;
 };
 
-// A clock tests move by hand.
+// A clock tests move by hand. Both readings stand still until the test moves them; a thread
+// waiting on a ClockCondition for a SteadyNow() deadline wakes when Advance() reaches it, so a
+// test runs a component's timers without sleeping. Thread-safe.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(Instant t) : now_(t.time_since_epoch().count()) {}
+  // SteadyNow() starts a day after the steady clock's epoch, as on a machine that has been up a
+  // while, so "long ago" (SteadyTime{}) is at least a day in the past.
+  explicit FakeClock(Instant t);
+  ~FakeClock() override;
   Instant Now() const override { return Instant(Millis(now_.load())); }
+  SteadyTime SteadyNow() const override { return SteadyTime(Millis(steady_.load())); }
+  // Sets Now() only: monotonic time never jumps.
   void Set(Instant t) { now_.store(t.time_since_epoch().count()); }
-  void Advance(Millis d) { now_.fetch_add(d.count()); }
+  // Moves Now() and SteadyNow() by `d` (negative only to test code that must bear a late
+  // reading), then wakes every waiter on this clock to check its deadline again.
+  void Advance(Millis d);
+  // Blocks until a thread waits on this clock for `deadline`, having started that wait since the
+  // last Advance(), or until `timeout` of real time has passed; returns whether one did. A test
+  // calls it to know a component has reached its timed wait, before checking what it has not
+  // done yet and before advancing.
+  bool AwaitWaiter(SteadyTime deadline,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
  private:
-  std::atomic<long long> now_;
+  void Wait(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+            SteadyTime deadline) const override;
+  void Attach(ClockCondition& c) const override;
+  void Detach(ClockCondition& c) const override;
+
+  std::atomic<long long> now_;     // Now(), milliseconds since the Unix epoch
+  std::atomic<long long> steady_;  // SteadyNow(), milliseconds since the steady epoch
+  // Lock order: conditions_mu_, then a condition's own mutex, then waiters_mu_.
+  mutable std::mutex conditions_mu_;
+  mutable std::vector<ClockCondition*> conditions_;  // guarded by conditions_mu_
+  mutable std::mutex waiters_mu_;
+  mutable std::condition_variable waiter_added_;
+  // The deadlines of the threads that started waiting since the last Advance(), each with a
+  // ticket so a thread removes its own entry only. Guarded by waiters_mu_.
+  mutable std::vector<std::pair<std::uint64_t, SteadyTime>> waiters_;
+  mutable std::uint64_t next_ticket_ = 0;  // guarded by waiters_mu_
 };
 
 }  // namespace psm

@@ -82,7 +82,8 @@ TEST_F(HttpLimitsTest, ConnectionsOverTheAddressCapGetA429AndClose) {
   EXPECT_NE(refused->body().find("at most 3"), std::string::npos) << refused->body();
   EXPECT_TRUE(over.WaitClosed());
   EXPECT_TRUE(Counted("connections", 1));
-  // A closed connection gives its place back.
+  // A closed connection gives its place back, once the server has seen the socket close: polled
+  // in real time.
   open.pop_back();
   for (int tries = 0; tries < 100; ++tries) {
     TestClient again(server_->Port());

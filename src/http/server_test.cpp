@@ -43,6 +43,8 @@ class HttpServerTest : public ::testing::Test {
       std::string path = req.path();  // the request is not valid after return
       std::lock_guard lock(mu_);
       workers_.emplace_back([reply = std::move(reply), path] {
+        // Real time, not a clock: the answer must come after the pipelined requests behind it
+        // have reached the server's socket, which only the kernel decides.
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         reply(Response::Text(200, "async " + path));
       });
@@ -171,7 +173,8 @@ TEST_F(HttpServerTest, AnswersLargerThanTheSendBufferArriveWhole) {
   TestClient c(server_->Port());
   for (const std::string path : {"/big", "/big-prepared", "/big", "/hello"}) {
     ASSERT_TRUE(c.Send("GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n"));
-    // Let the server fill the socket before anything is read, so its first send is partial.
+    // Let the server fill the socket before anything is read, so its first send is partial (real
+    // time: only the kernel's send buffer says when that has happened).
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     auto r = c.Read();
     ASSERT_TRUE(r) << path;
@@ -200,7 +203,8 @@ TEST_F(HttpServerTest, PipelinedRequestsAnsweredInOrder) {
 }
 
 // Most requests arrive whole and are parsed at once; these come in pieces, the way a slow
-// mobile network delivers them, and must be read on until complete.
+// mobile network delivers them, and must be read on until complete. The sleeps are real time:
+// each piece must reach the server's socket, and be read, on its own.
 TEST_F(HttpServerTest, RequestsArrivingInPiecesAreServed) {
   TestClient c(server_->Port());
   for (std::string_view piece :
@@ -513,7 +517,7 @@ TEST_F(HttpIdleTimeoutTest, SilentConnectionIsClosedAfterTheHeaderTimeout) {
   ASSERT_TRUE(c.connected());
   EXPECT_TRUE(c.WaitClosed());
   EXPECT_GE(Since(t0), kHeaderTimeout);
-  // The session unregisters just after it closes the socket.
+  // The session unregisters just after it closes the socket (on its loop's thread: polled).
   for (int i = 0; i < 500 && server_->Connections() != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(server_->Connections(), 0u);
@@ -532,7 +536,8 @@ TEST_F(HttpIdleTimeoutTest, HeaderLeftUnfinishedIsClosedAfterTheHeaderTimeout) {
 TEST_F(HttpIdleTimeoutTest, KeepAliveLastsWhileRequestsComeThenIdleTimeoutCloses) {
   TestClient c(server_->Port());
   ASSERT_TRUE(c.connected());
-  // Six requests 200 ms apart: longer in all than either timeout, never idle for as long.
+  // Six requests 200 ms apart: longer in all than either timeout, never idle for as long. Real
+  // time: the connection timeouts are the event loops' own, on real sockets.
   for (int i = 0; i < 6; ++i) {
     auto r = c.Get("/hello");
     ASSERT_TRUE(r) << "request " << i;

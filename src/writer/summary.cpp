@@ -180,6 +180,97 @@ std::string StationCsv(const Station& station, const std::vector<SlotValue>& val
   return csv.str();
 }
 
+// turnout.csv's head line: the station columns, then five per slot.
+std::string CsvHead(const std::vector<EciSlot>& slots) {
+  std::ostringstream head;
+  head << "ac,station,name,electors";
+  for (const auto& s : slots) {
+    for (const char* part : {"men", "women", "others", "total", "pct"})
+      head << ',' << s.label << '_' << part;
+  }
+  head << '\n';
+  return head.str();
+}
+
+// The constituencies' rows of the summary: their table, their turnout by slot, and turnout.csv's
+// total lines (each AC's, then the district's).
+struct ConstituencyRows {
+  Json table = Json::array();
+  Json turnout = Json::array();
+  std::string totals_csv;
+};
+
+ConstituencyRows RenderConstituencies(const Board& board, const std::map<int, GroupTotals>& by_ac,
+                                      const GroupTotals& district,
+                                      const std::vector<EciSlot>& slots) {
+  ConstituencyRows out;
+  std::ostringstream totals_csv;
+  for (const auto& [number, totals] : by_ac) {
+    const Constituency* c = board.FindConstituency(number);
+    Json j{{"ac", number},
+           {"name", c ? c->name : ""},
+           {"reserved", c && !c->reserved.empty() ? Json(c->reserved) : Json(nullptr)}};
+    j.update(GroupJson(totals));
+    out.table.push_back(std::move(j));
+    out.turnout.push_back(Json{{"ac", number},
+                               {"name", c ? c->name : ""},
+                               {"electors", totals.electors.Total()},
+                               {"slots", GroupSlotsJson(totals, slots)}});
+    totals_csv << number << ",AC total," << NameCell(c ? c->name : "") << ','
+               << totals.electors.Total();
+    CsvGroupCells(totals_csv, totals);
+    totals_csv << '\n';
+  }
+  totals_csv << ",District total,," << district.electors.Total();
+  CsvGroupCells(totals_csv, district);
+  totals_csv << '\n';
+  out.totals_csv = totals_csv.str();
+  return out;
+}
+
+// The district summary: the day, its polling hours, and the district's totals.
+Json DistrictJson(const Board& board, const PollingDay& day, const GroupTotals& district,
+                  const std::vector<EciSlot>& slots) {
+  std::string district_name =
+      board.constituencies().empty() ? "" : board.constituencies().front().district;
+  Json district_json{
+      {"district", district_name},
+      {"date", FormatDate(day.date)},
+      {"utc_offset", FormatUtcOffset(day.utc_offset)},
+      {"time_zone", "Asia/Kolkata"},
+      {"polling",
+       {{"opens", FormatRfc3339(day.OpensAt())}, {"closes", FormatRfc3339(day.ClosesAt())}}},
+      {"constituencies", board.constituencies().size()}};
+  district_json.update(GroupJson(district));
+  district_json["slots"] = GroupSlotsJson(district, slots);
+  return district_json;
+}
+
+// The turnout JSON: {"slots","district","constituencies","stations"}. Spliced by hand so the
+// stations' cached items are not parsed back into a tree; the bytes are what dump() gives.
+std::shared_ptr<std::string> TurnoutJson(const std::vector<EciSlot>& slots,
+                                         const GroupTotals& district, const Json& ac_turnout,
+                                         const std::string& stations_turnout) {
+  Json slot_defs = Json::array();
+  for (const auto& s : slots) {
+    slot_defs.push_back(Json{{"slot", s.label},
+                             {"at", FormatRfc3339(s.at)},
+                             {"counts_until", FormatRfc3339(s.counts_until)}});
+  }
+  auto turnout = std::make_shared<std::string>();
+  turnout->reserve(stations_turnout.size() + 4096);
+  *turnout += "{\"slots\":";
+  *turnout += slot_defs.dump();
+  *turnout += ",\"district\":";
+  *turnout += GroupSlotsJson(district, slots).dump();
+  *turnout += ",\"constituencies\":";
+  *turnout += ac_turnout.dump();
+  *turnout += ",\"stations\":[";
+  *turnout += stations_turnout;
+  *turnout += "]}";
+  return turnout;
+}
+
 }  // namespace
 
 std::shared_ptr<const SummaryView> BuildSummary(const Board& board,
@@ -201,18 +292,7 @@ std::shared_ptr<const SummaryView> SummaryBuilder::Build(const Board& board,
   rows_.resize(board.size());
 
   std::string stations_turnout;  // the "stations" array's items, comma-separated
-  std::string csv;
-  {
-    std::ostringstream head;
-    head << "ac,station,name,electors";
-    for (const auto& s : slots) {
-      for (const char* part : {"men", "women", "others", "total", "pct"})
-        head << ',' << s.label << '_' << part;
-    }
-    head << '\n';
-    csv = head.str();
-  }
-
+  std::string csv = CsvHead(slots);
   std::vector<SlotValue> values(slots.size());
   for (std::uint32_t i = 0; i < board.size(); ++i) {
     const auto view = board.Get(i);
@@ -221,82 +301,35 @@ std::shared_ptr<const SummaryView> SummaryBuilder::Build(const Board& board,
       values[k] = TurnoutForSlot(ledgers[i], slots[k], now);
     AddStation(district, *view, values, after_close);
     AddStation(by_ac[view->station.id.ac], *view, values, after_close);
-
-    StationRows& rows = rows_[i];
-    if (!rows.valid || !SameRows(rows.values, values)) {
-      rows.valid = true;
-      rows.values = values;
-      rows.json = StationTurnoutJson(view->station, slots, values).dump();
-      rows.csv = StationCsv(view->station, values);
-    }
+    const StationRows& rows = RowsFor(i, view->station, slots, values);
     if (!stations_turnout.empty()) stations_turnout += ',';
     stations_turnout += rows.json;
     csv += rows.csv;
   }
-
-  Json acs = Json::array();
-  Json ac_turnout = Json::array();
-  std::ostringstream totals_csv;
-  for (const auto& [number, totals] : by_ac) {
-    const Constituency* c = board.FindConstituency(number);
-    Json j{{"ac", number},
-           {"name", c ? c->name : ""},
-           {"reserved", c && !c->reserved.empty() ? Json(c->reserved) : Json(nullptr)}};
-    j.update(GroupJson(totals));
-    acs.push_back(std::move(j));
-    ac_turnout.push_back(Json{{"ac", number},
-                              {"name", c ? c->name : ""},
-                              {"electors", totals.electors.Total()},
-                              {"slots", GroupSlotsJson(totals, slots)}});
-    totals_csv << number << ",AC total," << NameCell(c ? c->name : "") << ','
-               << totals.electors.Total();
-    CsvGroupCells(totals_csv, totals);
-    totals_csv << '\n';
-  }
-  totals_csv << ",District total,," << district.electors.Total();
-  CsvGroupCells(totals_csv, district);
-  totals_csv << '\n';
-  csv += totals_csv.str();
-
-  Json slot_defs = Json::array();
-  for (const auto& s : slots) {
-    slot_defs.push_back(Json{{"slot", s.label},
-                             {"at", FormatRfc3339(s.at)},
-                             {"counts_until", FormatRfc3339(s.counts_until)}});
-  }
-  std::string district_name =
-      board.constituencies().empty() ? "" : board.constituencies().front().district;
-  Json district_json{
-      {"district", district_name},
-      {"date", FormatDate(day.date)},
-      {"utc_offset", FormatUtcOffset(day.utc_offset)},
-      {"time_zone", "Asia/Kolkata"},
-      {"polling",
-       {{"opens", FormatRfc3339(day.OpensAt())}, {"closes", FormatRfc3339(day.ClosesAt())}}},
-      {"constituencies", board.constituencies().size()}};
-  district_json.update(GroupJson(district));
-  district_json["slots"] = GroupSlotsJson(district, slots);
+  ConstituencyRows acs = RenderConstituencies(board, by_ac, district, slots);
+  csv += acs.totals_csv;
 
   auto view = std::make_shared<SummaryView>();
-  view->district_json = std::make_shared<std::string>(district_json.dump());
+  view->district_json =
+      std::make_shared<std::string>(DistrictJson(board, day, district, slots).dump());
   view->constituencies_json =
-      std::make_shared<std::string>(Json{{"constituencies", std::move(acs)}}.dump());
-  // Spliced by hand so the stations' cached items are not parsed back into a tree; the bytes
-  // are what dump() gives for {"slots","district","constituencies","stations"}.
-  auto turnout = std::make_shared<std::string>();
-  turnout->reserve(stations_turnout.size() + 4096);
-  *turnout += "{\"slots\":";
-  *turnout += slot_defs.dump();
-  *turnout += ",\"district\":";
-  *turnout += GroupSlotsJson(district, slots).dump();
-  *turnout += ",\"constituencies\":";
-  *turnout += ac_turnout.dump();
-  *turnout += ",\"stations\":[";
-  *turnout += stations_turnout;
-  *turnout += "]}";
-  view->turnout_json = std::move(turnout);
+      std::make_shared<std::string>(Json{{"constituencies", std::move(acs.table)}}.dump());
+  view->turnout_json = TurnoutJson(slots, district, acs.turnout, stations_turnout);
   view->turnout_csv = std::make_shared<std::string>(std::move(csv));
   return view;
+}
+
+const SummaryBuilder::StationRows& SummaryBuilder::RowsFor(std::uint32_t i, const Station& station,
+                                                           const std::vector<EciSlot>& slots,
+                                                           const std::vector<SlotValue>& values) {
+  StationRows& rows = rows_[i];
+  if (!rows.valid || !SameRows(rows.values, values)) {
+    rows.valid = true;
+    rows.values = values;
+    rows.json = StationTurnoutJson(station, slots, values).dump();
+    rows.csv = StationCsv(station, values);
+  }
+  return rows;
 }
 
 }  // namespace psm

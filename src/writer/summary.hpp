@@ -33,6 +33,12 @@ class SummaryBuilder {
     std::string json;               // the station's entry in turnout_json's "stations"
     std::string csv;                // its line of turnout_csv, with the newline
   };
+  // Station `i`'s rows for `values`: the kept ones when they were rendered from the same
+  // values, else rendered again and kept.
+  const StationRows& RowsFor(std::uint32_t i, const Station& station,
+                             const std::vector<EciSlot>& slots,
+                             const std::vector<SlotValue>& values);
+
   std::vector<StationRows> rows_;
 };
 

@@ -78,7 +78,7 @@ void Writer::Stop() {
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -88,7 +88,7 @@ bool Writer::Submit(Report report, SubmitCallback done) {
 
 bool Writer::Submit(Report report, RequestOrigin origin, SubmitCallback done) {
   bool wake = false;
-  const auto now = std::chrono::steady_clock::now();  // read before the lock, not under it
+  const SteadyTime now = clock_.SteadyNow();  // read before the lock, not under it
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= options_.max_queue) return false;
@@ -98,7 +98,7 @@ bool Writer::Submit(Report report, RequestOrigin origin, SubmitCallback done) {
     // report and only sends it back to sleep.
     wake = queue_.size() == 1 || queue_.size() == batch_target_;
   }
-  if (wake) cv_.notify_one();
+  if (wake) cv_.NotifyOne();
   return true;
 }
 
@@ -108,34 +108,12 @@ std::size_t Writer::queued() const {
 }
 
 void Writer::Run() {
-  using steady = std::chrono::steady_clock;
-  auto next_refresh = steady::now() + options_.refresh_interval;
-  auto next_alerts = steady::now() + options_.alert_interval;
+  SteadyTime next_refresh = clock_.SteadyNow() + options_.refresh_interval;
+  SteadyTime next_alerts = clock_.SteadyNow() + options_.alert_interval;
   std::vector<Pending> batch;
   std::deque<std::function<void()>> tasks;
   for (;;) {
-    bool stop = false;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait_until(lock, std::min({next_refresh, next_alerts, NextDeferred()}),
-                     [&] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
-      if (!queue_.empty()) {
-        // Wait for the batch to be as large as the last one, or for its oldest report to have
-        // waited flush_interval. Officers answered by the last commit resubmit at once, so a
-        // closed crowd is committed as soon as it is back, and a lone officer at once; a steady
-        // stream ratchets the target up until the interval bounds it.
-        cv_.wait_until(lock, queue_.front().queued_at + options_.flush_interval,
-                       [&] { return stopping_ || queue_.size() >= batch_target_; });
-      }
-      const std::size_t n = std::min(queue_.size(), options_.max_batch);
-      if (n > 0) batch_target_ = std::min(n, options_.enough_batch);
-      for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      tasks.swap(tasks_);
-      stop = stopping_ && queue_.empty();
-    }
+    const bool stop = TakeWork(batch, tasks, std::min({next_refresh, next_alerts, NextDeferred()}));
     if (!batch.empty()) {
       ProcessBatch(batch);
       batch.clear();
@@ -143,18 +121,40 @@ void Writer::Run() {
     for (auto& task : tasks)
       task();
     tasks.clear();
-    if (steady::now() >= next_alerts) {
+    if (clock_.SteadyNow() >= next_alerts) {
       desk_->EvaluateAll(ledgers_, clock_.Now());
       desk_->Flush();
-      next_alerts = steady::now() + options_.alert_interval;
+      next_alerts = clock_.SteadyNow() + options_.alert_interval;
     }
-    if (steady::now() >= next_refresh) {
+    if (clock_.SteadyNow() >= next_refresh) {
       RefreshAll(true);
-      next_refresh = steady::now() + options_.refresh_interval;
+      next_refresh = clock_.SteadyNow() + options_.refresh_interval;
     }
     FlushDeferred(stop);
     if (stop) return;
   }
+}
+
+bool Writer::TakeWork(std::vector<Pending>& batch, std::deque<std::function<void()>>& tasks,
+                      SteadyTime timers_due) {
+  std::unique_lock lock(mu_);
+  cv_.WaitUntil(lock, timers_due, [&] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
+  if (!queue_.empty()) {
+    // Wait for the batch to be as large as the last one, or for its oldest report to have
+    // waited flush_interval. Officers answered by the last commit resubmit at once, so a
+    // closed crowd is committed as soon as it is back, and a lone officer at once; a steady
+    // stream ratchets the target up until the interval bounds it.
+    cv_.WaitUntil(lock, queue_.front().queued_at + options_.flush_interval,
+                  [&] { return stopping_ || queue_.size() >= batch_target_; });
+  }
+  const std::size_t n = std::min(queue_.size(), options_.max_batch);
+  if (n > 0) batch_target_ = std::min(n, options_.enough_batch);
+  for (std::size_t i = 0; i < n; ++i) {
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  tasks.swap(tasks_);
+  return stopping_ && queue_.empty();
 }
 
 void Writer::RenderStation(std::uint32_t index, Instant now, bool timeline) {
@@ -190,7 +190,7 @@ void Writer::RenderChanged(std::uint32_t index, Instant now, SteadyTime real_now
   }
 }
 
-Writer::SteadyTime Writer::NextDeferred() const {
+SteadyTime Writer::NextDeferred() const {
   SteadyTime due = timelines_due_;
   if (summary_stale_) due = std::min(due, summary_built_ + options_.summary_interval);
   if (summary_unpublished_) due = std::min(due, last_summary_publish_ + kSummaryPublishInterval);
@@ -198,7 +198,7 @@ Writer::SteadyTime Writer::NextDeferred() const {
 }
 
 void Writer::FlushDeferred(bool all) {
-  const auto real_now = std::chrono::steady_clock::now();
+  const SteadyTime real_now = clock_.SteadyNow();
   if (summary_stale_ && (all || real_now >= summary_built_ + options_.summary_interval)) {
     RenderSummary(clock_.Now());
   }
@@ -238,7 +238,7 @@ void Writer::RefreshAll(bool publish_changes) {
 
 void Writer::RenderSummary(Instant now) {
   auto summary = summary_builder_.Build(board_, ledgers_, day_, now);
-  summary_built_ = std::chrono::steady_clock::now();
+  summary_built_ = clock_.SteadyNow();
   summary_stale_ = false;
   board_.SetSummary(std::move(summary));
   summary_unpublished_ = true;

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "bus/bus.hpp"
 #include "core/alert_rules.hpp"
 #include "core/clock.hpp"
+#include "core/clock_condition.hpp"
 #include "core/result.hpp"
 #include "core/station_ledger.hpp"
 #include "core/status_options.hpp"
@@ -48,9 +48,9 @@ struct WriterOptions {
   std::size_t max_batch = 512;
   // A batch this large is committed without waiting for more, whatever the last one was: the
   // commit's fixed cost is shared well enough, and starting it at once keeps the writer working
-  // beside the loops instead of in turns with them (256 connections of officers made 17,152
-  // reports/s in one bench sitting waiting for all of themselves, 24,000-31,000 in three with
-  // this cap).
+  // beside the loops instead of in turns with them, which a crowd of officers all waiting for
+  // each other otherwise causes (measured in docs/benchmarks.md, "What limits each scenario",
+  // Mix: the cap of 32).
   std::size_t enough_batch = 32;
   std::size_t max_queue = 100000;                    // beyond this Submit refuses (503)
   std::chrono::milliseconds refresh_interval{5000};  // re-render ages and summaries
@@ -59,8 +59,9 @@ struct WriterOptions {
   // least this old, else once this much time has passed since it. Zero: after every batch.
   std::chrono::milliseconds summary_interval{250};
   std::chrono::milliseconds timeline_interval{1000};
-  // Every station's alerts are re-evaluated this often (real time; `psm serve` sets 30 s of the
-  // server's clock, i.e. 30 s / clock speed) and after every batch for the stations it touched.
+  // Every station's alerts are re-evaluated this often (on the clock's SteadyNow(), real time in
+  // production: `psm serve` sets 30 s of the server's clock, i.e. 30 s / clock speed) and after
+  // every batch for the stations it touched.
   std::chrono::milliseconds alert_interval{30000};
   AlertOptions alerts;
   // How the writer fingerprints report ids (see ReportIdSet). Tests make every id collide, to
@@ -79,7 +80,9 @@ class WriterObserver {
 
 class Writer {
  public:
-  // `store` is used only by the writer thread after Start(). Board and bus must outlive this.
+  // `store` is used only by the writer thread after Start(). Board, bus and clock must outlive
+  // this. Every interval of WriterOptions is measured on clock.SteadyNow(), so a FakeClock's
+  // Advance() runs the writer's timers in a test.
   Writer(std::unique_ptr<Store> store, Board& board, Bus& bus, const Clock& clock, PollingDay day,
          StatusOptions status_options, WriterOptions options, WriterObserver* observer);
   ~Writer();
@@ -120,15 +123,40 @@ class Writer {
     Report report;
     SubmitCallback done;
     RequestOrigin origin;
-    std::chrono::steady_clock::time_point queued_at;
+    SteadyTime queued_at;
+  };
+  // What validating a batch decided, for the steps after it (writer_batch.cpp).
+  struct CheckedBatch {
+    std::vector<std::uint32_t> touched;      // stations with an open trial, in first-touch order
+    std::vector<std::size_t> accepted;       // indexes into the batch
+    std::vector<std::uint32_t> accepted_at;  // the station index of each accepted report
+    ReportBatch write;                       // what the commit writes
+    std::vector<std::pair<std::size_t, SubmitOutcome>> refused;  // index into the batch, answer
   };
   void Run();
+  // Moves the queued reports and tasks into `batch` and `tasks`, waiting for the batch to grow
+  // as WriterOptions says, or until `timers_due`. Returns true when stopping with nothing left.
+  bool TakeWork(std::vector<Pending>& batch, std::deque<std::function<void()>>& tasks,
+                SteadyTime timers_due);
   void ProcessBatch(std::vector<Pending>& batch);
+  // Checks each report of `batch` on a trial of its station's ledger and applies the accepted.
+  CheckedBatch CheckBatch(const std::vector<Pending>& batch, Instant now);
+  // Checks and applies one report whose station is `idx`, recording the outcome in `checked`.
+  void CheckOne(const Pending& p, std::size_t i, std::uint32_t idx, Instant now,
+                CheckedBatch& checked);
+  // Commits `checked.write`. On failure undoes every trial, refuses the whole batch and returns
+  // false.
+  bool CommitBatch(std::vector<Pending>& batch, const CheckedBatch& checked);
+  // After the commit: keeps the trials and renders and publishes each touched station once.
+  void PublishBatch(const CheckedBatch& checked, Instant now, SteadyTime real_now);
+  // Opens and resolves alerts for what the batch committed.
+  void UpdateAlerts(const std::vector<Pending>& batch, CheckedBatch& checked, Instant now);
+  // Runs every report's callback: accepted, refused, then retries from the store.
+  void AnswerBatch(std::vector<Pending>& batch, CheckedBatch& checked);
   bool PostTask(std::function<void()> task);
   void AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>& answered);
   // Whether report `id` is already stored, or accepted earlier in the batch being validated.
   bool IsKnownId(const std::string& id, const ReportIdSet& batch_ids, const ReportBatch& write);
-  using SteadyTime = std::chrono::steady_clock::time_point;
 
   // Renders a station's view; its timeline too when `timeline`, else the last one is kept.
   void RenderStation(std::uint32_t index, Instant now, bool timeline);
@@ -154,7 +182,7 @@ class Writer {
 
   std::vector<StationLedger> ledgers_;  // writer thread only (and Load before Start)
   ReportIdSet ids_;                     // every stored report id
-  std::chrono::steady_clock::time_point last_summary_publish_{};
+  SteadyTime last_summary_publish_{};
   // Deferred renders (writer thread only): stations whose timeline is behind their ledger,
   // when each timeline and the summary were last rendered, and whether the summary is behind.
   std::vector<std::uint32_t> stale_timelines_;
@@ -171,7 +199,7 @@ class Writer {
   std::size_t orphan_reports_ = 0;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  ClockCondition cv_{clock_, mu_};  // waits on clock_, so a FakeClock runs the timers in tests
   std::deque<Pending> queue_;
   // The size a batch waits for: the last batch's, at most enough_batch and max_batch (guarded
   // by mu_).

@@ -47,114 +47,131 @@ AuditEntry ReportAudit(const Report& r, const RequestOrigin& origin, Instant now
 
 void Writer::ProcessBatch(std::vector<Pending>& batch) {
   const Instant now = clock_.Now();
+  CheckedBatch checked = CheckBatch(batch, now);
+  const SteadyTime t0 = clock_.SteadyNow();
+  if (!CommitBatch(batch, checked)) return;
+  const SteadyTime real_now = clock_.SteadyNow();
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(real_now - t0);
+  if (observer_) observer_->OnBatch(checked.write.reports.size(), latency);
+  PublishBatch(checked, now, real_now);
+  UpdateAlerts(batch, checked, now);
+  AnswerBatch(batch, checked);
+}
+
+Writer::CheckedBatch Writer::CheckBatch(const std::vector<Pending>& batch, Instant now) {
   // Validate and apply in place, as a trial on each touched ledger: a failed commit undoes just
   // this batch's reports, so it changes nothing, without copying any station's day.
-  std::vector<std::uint32_t> touched;      // stations with an open trial, in first-touch order
-  std::vector<std::size_t> accepted;       // indexes into batch
-  std::vector<std::uint32_t> accepted_at;  // the station index of each accepted report
-  ReportBatch write;
+  CheckedBatch checked;
   ReportIdSet batch_ids(options_.report_id_fingerprint);  // the accepted ones of this batch
-  std::vector<std::pair<std::size_t, SubmitOutcome>> results;
-
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Report& r = batch[i].report;
-    if (IsKnownId(r.id, batch_ids, write)) {
+    if (IsKnownId(r.id, batch_ids, checked.write)) {
       continue;  // a retry: answered after the commit, from the stored copy
     }
     const auto idx = board_.IndexOf(r.station);
     if (!idx) {
-      results.emplace_back(
+      checked.refused.emplace_back(
           i,
           SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, UnknownStation(r.station.ToString())});
       continue;
     }
-    StationLedger& ledger = ledgers_[*idx];
-    if (!ledger.in_trial()) {
-      ledger.BeginTrial();
-      touched.push_back(*idx);
-    }
-    Status st = ledger.Check(r, now, day_, status_options_);
-    if (!st.ok()) {
-      const Json why{{"reason", st.error().reason}, {"detail", st.error().detail}};
-      write.audit.push_back(ReportAudit(r, batch[i].origin, now, "report_rejected", &why));
-      results.emplace_back(i, SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, st.error()});
-      continue;
-    }
-    const auto unlock = ledger.turnout_unlock();
-    const auto before = ledger.TurnoutAtOrBefore(r.observed_at);
-    ledger.Apply(r);
-    write.audit.push_back(ReportAudit(r, batch[i].origin, now, "report"));
-    if (unlock && !ledger.turnout_unlock()) {
-      // This report was the correction the unlock admitted: close it in the same transaction.
-      write.used_unlocks.push_back({*unlock, r.id, now});
-      Json detail{{"unlock", *unlock}, {"reason", r.reason}, {"to", CountsJson(r.counts)}};
-      if (before) detail["from"] = CountsJson(*before);
-      write.audit.push_back(ReportAudit(r, batch[i].origin, now, "turnout_corrected", &detail));
-    }
-    batch_ids.Add(r.id);
-    accepted.push_back(i);
-    accepted_at.push_back(*idx);
-    write.reports.push_back(r);
+    const std::size_t accepted_before = checked.accepted.size();
+    CheckOne(batch[i], i, *idx, now, checked);
+    if (checked.accepted.size() > accepted_before) batch_ids.Add(r.id);
   }
+  return checked;
+}
 
-  const auto t0 = std::chrono::steady_clock::now();
-  if (!write.reports.empty() || !write.audit.empty()) {
-    auto outcome = store_->CommitReports(write);
-    if (!outcome.ok()) {
-      for (const auto idx : touched)
-        ledgers_[idx].UndoTrial();
-      // Nothing of this batch is durable: refuse every report in it; clients retry safely.
-      Error e = outcome.error();
-      e.code = ErrorCode::kUnavailable;
-      for (auto& p : batch) {
-        if (observer_) observer_->OnRejected(p.report, e);
-        p.done(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, e});
-      }
-      return;
-    }
+void Writer::CheckOne(const Pending& p, std::size_t i, std::uint32_t idx, Instant now,
+                      CheckedBatch& checked) {
+  const Report& r = p.report;
+  StationLedger& ledger = ledgers_[idx];
+  if (!ledger.in_trial()) {
+    ledger.BeginTrial();
+    checked.touched.push_back(idx);
   }
-  const auto real_now = std::chrono::steady_clock::now();
-  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(real_now - t0);
-  if (observer_) observer_->OnBatch(write.reports.size(), latency);
+  ReportBatch& write = checked.write;
+  Status st = ledger.Check(r, now, day_, status_options_);
+  if (!st.ok()) {
+    const Json why{{"reason", st.error().reason}, {"detail", st.error().detail}};
+    write.audit.push_back(ReportAudit(r, p.origin, now, "report_rejected", &why));
+    checked.refused.emplace_back(i, SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, st.error()});
+    return;
+  }
+  const auto unlock = ledger.turnout_unlock();
+  const auto before = ledger.TurnoutAtOrBefore(r.observed_at);
+  ledger.Apply(r);
+  write.audit.push_back(ReportAudit(r, p.origin, now, "report"));
+  if (unlock && !ledger.turnout_unlock()) {
+    // This report was the correction the unlock admitted: close it in the same transaction.
+    write.used_unlocks.push_back({*unlock, r.id, now});
+    Json detail{{"unlock", *unlock}, {"reason", r.reason}, {"to", CountsJson(r.counts)}};
+    if (before) detail["from"] = CountsJson(*before);
+    write.audit.push_back(ReportAudit(r, p.origin, now, "turnout_corrected", &detail));
+  }
+  checked.accepted.push_back(i);
+  checked.accepted_at.push_back(idx);
+  write.reports.push_back(r);
+}
 
-  for (const auto idx : touched)
+bool Writer::CommitBatch(std::vector<Pending>& batch, const CheckedBatch& checked) {
+  if (checked.write.reports.empty() && checked.write.audit.empty()) return true;
+  auto outcome = store_->CommitReports(checked.write);
+  if (outcome.ok()) return true;
+  for (const auto idx : checked.touched)
+    ledgers_[idx].UndoTrial();
+  // Nothing of this batch is durable: refuse every report in it; clients retry safely.
+  Error e = outcome.error();
+  e.code = ErrorCode::kUnavailable;
+  for (auto& p : batch) {
+    if (observer_) observer_->OnRejected(p.report, e);
+    p.done(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, e});
+  }
+  return false;
+}
+
+void Writer::PublishBatch(const CheckedBatch& checked, Instant now, SteadyTime real_now) {
+  for (const auto idx : checked.touched)
     ledgers_[idx].KeepTrial();
-  for (const auto& r : write.reports)
+  for (const auto& r : checked.write.reports)
     ids_.Add(r.id);
   // Render and publish each touched station once per batch, in the order of its first report.
   std::vector<char> rendered(ledgers_.size(), 0);
-  for (const auto idx : accepted_at) {
+  for (const auto idx : checked.accepted_at) {
     if (rendered[idx]) continue;
     rendered[idx] = 1;
     RenderChanged(idx, now, real_now);
     const auto view = board_.Get(idx);
     bus_.Publish(BusEvent{"status", view->station.id.ToString(), view->station.id.ac, view->body});
   }
-  if (!accepted.empty()) {
-    if (real_now - summary_built_ >= options_.summary_interval) {
-      RenderSummary(now);
-    } else {
-      summary_stale_ = true;  // FlushDeferred rebuilds it when the interval is up
-    }
+  if (checked.accepted.empty()) return;
+  if (real_now - summary_built_ >= options_.summary_interval) {
+    RenderSummary(now);
+  } else {
+    summary_stale_ = true;  // FlushDeferred rebuilds it when the interval is up
   }
+}
 
+void Writer::UpdateAlerts(const std::vector<Pending>& batch, CheckedBatch& checked, Instant now) {
   // Alerts follow the committed state: refusals that need a person, fixes, and the touched
   // stations' state-derived alerts.
-  for (const auto& [i, out] : results)
+  for (const auto& [i, out] : checked.refused)
     desk_->OnRejected(batch[i].report, out.error, now);
-  for (const auto i : accepted)
+  for (const auto i : checked.accepted)
     desk_->OnAccepted(batch[i].report, now);
-  std::sort(touched.begin(), touched.end());  // evaluated in station order, as always
-  desk_->Evaluate(ledgers_, touched, now);
+  std::sort(checked.touched.begin(), checked.touched.end());  // evaluated in station order
+  desk_->Evaluate(ledgers_, checked.touched, now);
   desk_->Flush();
+}
 
+void Writer::AnswerBatch(std::vector<Pending>& batch, CheckedBatch& checked) {
   std::vector<bool> answered(batch.size(), false);
-  for (const auto i : accepted) {
+  for (const auto i : checked.accepted) {
     if (observer_) observer_->OnAccepted(batch[i].report);
     batch[i].done(SubmitOutcome{SubmitOutcome::Kind::kCreated, batch[i].report, {}});
     answered[i] = true;
   }
-  for (auto& [i, out] : results) {
+  for (auto& [i, out] : checked.refused) {
     if (observer_) observer_->OnRejected(batch[i].report, out.error);
     batch[i].done(std::move(out));
     answered[i] = true;

@@ -11,7 +11,7 @@ bool Writer::PostTask(std::function<void()> task) {
     if (stopping_) return false;
     tasks_.push_back(std::move(task));
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
   return true;
 }
 

@@ -2,7 +2,6 @@
 #include "store/testing/store_calls.hpp"
 
 #include <future>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -174,14 +173,16 @@ TEST_F(WriterTest, FingerprintCollisionsNeverTurnANewReportAway) {
   writer_ = std::make_unique<Writer>(std::move(owned_store_), *board_, bus_, clock_, day_,
                                      StatusOptions{}, options, &observer_);
   ASSERT_TRUE(writer_->Load().ok());
-  auto first = Submit(Queue("00000000-0000-0000-0000-000000000601", 5));   // one batch: queued
-  auto second = Submit(Queue("00000000-0000-0000-0000-000000000602", 6));  // before Start
+  const Report second_report = Queue("00000000-0000-0000-0000-000000000602", 6);
+  auto first = Submit(Queue("00000000-0000-0000-0000-000000000601", 5));  // one batch: queued
+  auto second = Submit(second_report);                                    // before Start
   writer_->Start();
   EXPECT_EQ(first.get().kind, SubmitOutcome::Kind::kCreated);
   EXPECT_EQ(second.get().kind, SubmitOutcome::Kind::kCreated);
-  EXPECT_EQ(Submit(Queue("00000000-0000-0000-0000-000000000603", 7)).get().kind,
-            SubmitOutcome::Kind::kCreated);
-  const auto retry = Submit(Queue("00000000-0000-0000-0000-000000000602", 6)).get();
+  auto third = Submit(Queue("00000000-0000-0000-0000-000000000603", 7));
+  clock_.Advance(options.flush_interval);  // alone after a batch of two, it waits for company
+  EXPECT_EQ(third.get().kind, SubmitOutcome::Kind::kCreated);
+  const auto retry = Submit(second_report).get();
   EXPECT_EQ(retry.kind, SubmitOutcome::Kind::kRepeated);
   EXPECT_EQ(retry.stored.counts.men, 6);
   EXPECT_EQ(StoredReports(*store_), 3u);
@@ -278,11 +279,12 @@ TEST_F(WriterTest, ABatchWaitsUntilItIsAsLargeAsTheLastOne) {
   // and the one that completes it wakes the writer, long before the flush interval.
   MakeWriter(WithAnEndlessFlushInterval());
   StartAfterABatchOf(3, 310);
+  const SteadyTime flush_due = clock_.SteadyNow() + WithAnEndlessFlushInterval().flush_interval;
   std::vector<std::future<SubmitOutcome>> second;
   for (int i = 0; i < 3; ++i) {
     second.push_back(Submit(Queue(ReportId(320 + i), 10 + i)));
     if (i < 2) {
-      std::this_thread::sleep_for(100ms);
+      ASSERT_TRUE(clock_.AwaitWaiter(flush_due)) << "the writer holds the batch for company";
       EXPECT_EQ(second.front().wait_for(0s), std::future_status::timeout) << "committed early";
     }
   }
@@ -299,10 +301,14 @@ TEST_F(WriterTest, ABatchShortOfItsTargetIsCommittedOnceItsOldestReportHasWaited
   options.flush_interval = 300ms;
   MakeWriter(options);
   StartAfterABatchOf(4, 330);
-  const auto submitted = std::chrono::steady_clock::now();
+  const SteadyTime flush_due = clock_.SteadyNow() + options.flush_interval;
   auto f = Submit(Queue(ReportId(340), 7));
+  ASSERT_TRUE(clock_.AwaitWaiter(flush_due));
+  clock_.Advance(299ms);
+  ASSERT_TRUE(clock_.AwaitWaiter(flush_due)) << "woken 1 ms early, the writer waits on";
+  EXPECT_EQ(f.wait_for(0s), std::future_status::timeout) << "committed before its interval";
+  clock_.Advance(1ms);
   ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
-  EXPECT_GE(std::chrono::steady_clock::now() - submitted, 250ms);
   EXPECT_EQ(f.get().kind, SubmitOutcome::Kind::kCreated);
   writer_->Stop();
   EXPECT_EQ(observer_.batches, (std::vector<std::size_t>{4, 1}));
@@ -315,9 +321,10 @@ TEST_F(WriterTest, ABatchOfEnoughReportsIsCommittedWithoutWaitingForMore) {
   options.enough_batch = 2;
   MakeWriter(options);
   StartAfterABatchOf(4, 360);
+  const SteadyTime flush_due = clock_.SteadyNow() + options.flush_interval;
   std::vector<std::future<SubmitOutcome>> second;
   second.push_back(Submit(Queue(ReportId(370), 1)));
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(clock_.AwaitWaiter(flush_due)) << "the writer holds the batch for company";
   EXPECT_EQ(second.front().wait_for(0s), std::future_status::timeout) << "committed early";
   second.push_back(Submit(Queue(ReportId(371), 2)));
   for (auto& f : second)
@@ -392,20 +399,24 @@ TEST_F(WriterTest, DeferredTimelineIsRenderedByStop) {
 }
 
 TEST_F(WriterTest, ASummaryThrottledByThePublishIntervalIsSentWhenItEnds) {
-  MakeWriter();
+  MakeWriter();  // Load publishes the first summary now
+  const SteadyTime loaded = clock_.SteadyNow();
+  const WriterOptions defaults;
   writer_->Start();
   ASSERT_EQ(Submit(Queue("00000000-0000-0000-0000-000000000501", 11)).get().kind,
             SubmitOutcome::Kind::kCreated);
   ASSERT_EQ(Submit(Queue("00000000-0000-0000-0000-000000000502", 23)).get().kind,
             SubmitOutcome::Kind::kCreated);
-  // The second batch's totals come inside the 1 s publish interval of the first (or of Load's):
-  // they must still reach subscribers once it ends, without another report.
-  // Well before the 5 s refresh, which would publish them anyway.
-  const auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (bus_.Latest("summary").find("\"total\":23") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  // Both batches come inside the summary interval of Load's build: the summary is rebuilt when
+  // it ends, but not published inside the 1 s publish interval of Load's.
+  clock_.Advance(defaults.summary_interval);
+  ASSERT_TRUE(clock_.AwaitWaiter(loaded + 1s)) << "the writer waits for the publish interval";
+  EXPECT_NE(board_->summary()->district_json->find("\"total\":23"), std::string::npos);
+  EXPECT_EQ(bus_.Latest("summary").find("\"total\":23"), std::string::npos) << "sent early";
+  // The totals must reach subscribers once it ends, without another report, and before the 5 s
+  // refresh, which would publish them anyway.
+  clock_.Advance(1s - defaults.summary_interval);
+  ASSERT_TRUE(clock_.AwaitWaiter(loaded + defaults.refresh_interval)) << "the writer is idle";
   EXPECT_NE(bus_.Latest("summary").find("\"total\":23"), std::string::npos);
   writer_->Stop();
 }

@@ -83,7 +83,7 @@ class ApiFixture {
   PollingDay day_;
   FakeClock clock_;
   FakeClock real_clock_;
-  std::shared_ptr<std::atomic<double>> limit_seconds_;
+  FakeClock limits_clock_;  // the request budgets' (Tick)
   MemoryStore store_;
   std::unique_ptr<Board> board_;
   ElectorIndex electors_;

@@ -135,9 +135,10 @@ CREATE INDEX sessions_user ON sessions (user_name);
 
 // Version 3: the write path's indexes. Every report writes a report row and an audit row in the
 // writer's transaction; an index whose key is not monotonic (station, actor) takes each insert to
-// a different page, and at peak those pages dominate the commit. Nothing reads reports by
-// station (the ledgers hold them); audit filters by actor or station scan newest-first from the
-// end of the table instead, which an occasional control-room query can afford.
+// a different page, and at peak those pages dominate the commit (measured in
+// docs/benchmarks.md, "What limits each scenario", Writes). Nothing reads reports by station
+// (the ledgers hold them); audit filters by actor or station scan newest-first from the end of
+// the table instead, which an occasional control-room query can afford.
 constexpr const char* kSchemaV3 = R"sql(
 DROP INDEX reports_station_observed;
 DROP INDEX audit_actor;
@@ -199,9 +200,10 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 
 // Version 5: the reports CHECKs as comparisons. SQLite evaluates `x IN ('a', 'b', ...)` in a
 // CHECK by building a temporary b-tree of the list for every row it inserts: for kind and event
-// that was two ephemeral tables opened, filled and freed per report, a tenth of the writer's
-// time at peak. `x = 'a' OR x = 'b' ...` accepts exactly the same values (and NULL, as before)
-// with plain comparisons. A CHECK cannot be altered in place, so the table is rebuilt again.
+// that was two ephemeral tables opened, filled and freed per report, a large part of the
+// writer's time at peak (measured in docs/benchmarks.md, "What limits each scenario", Writes).
+// `x = 'a' OR x = 'b' ...` accepts exactly the same values (and NULL, as before) with plain
+// comparisons. A CHECK cannot be altered in place, so the table is rebuilt again.
 constexpr const char* kSchemaV5 = R"sql(
 CREATE TABLE reports_v5 (
   seq                      INTEGER PRIMARY KEY,
