@@ -20,24 +20,7 @@ constexpr std::uint64_t kSweepEvery = 4096;
 // request in twenty.
 constexpr double kTokenEpsilon = 1e-9;
 
-Status ValidateOne(const RateLimit& l, std::string_view name) {
-  if (!(l.rate_per_s > 0)) {
-    return Error::Invalid("bad_rate_limit",
-                          std::string(name) + " rate limit must be more than 0 per second");
-  }
-  if (!(l.burst >= 1)) {
-    return Error::Invalid("bad_rate_limit", std::string(name) + " burst must be at least 1");
-  }
-  return {};
-}
-
 }  // namespace
-
-Status Validate(const RateLimits& limits) {
-  if (auto s = ValidateOne(limits.lookup, "lookup"); !s) return s;
-  if (auto s = ValidateOne(limits.login_failures, "login failure"); !s) return s;
-  return ValidateOne(limits.token, "token");
-}
 
 RateLimiter::RateLimiter(RateLimit limit, bool enabled, const Clock& clock,
                          std::size_t max_keys_per_shard)

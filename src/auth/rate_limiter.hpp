@@ -10,7 +10,6 @@
 #include <string_view>
 
 #include "core/clock.hpp"
-#include "core/result.hpp"
 #include "core/string_map.hpp"
 
 namespace psm::auth {
@@ -34,9 +33,6 @@ struct RateLimits {
   // control-room screen, fits easily; a stolen token cannot flood the writer.
   RateLimit token{20, 200};
 };
-
-// Ok when every limit has rate_per_s > 0 and burst >= 1; otherwise kInvalid saying which one.
-Status Validate(const RateLimits& limits);
 
 class RateLimiter {
  public:

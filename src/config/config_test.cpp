@@ -90,7 +90,12 @@ TEST_F(ConfigTest, ResolveRejectsNonsense) {
                                                          {"--clock-start", "7am"},
                                                          {"--poll-date", "30-11-2026"},
                                                          {"--clock-speed", "0"},
-                                                         {"--utc-offset", "IST"}}) {
+                                                         {"--utc-offset", "IST"},
+                                                         {"--lookup-rate", "0"},
+                                                         {"--lookup-burst", "0.5"},
+                                                         {"--token-rate", "-1"},
+                                                         {"--token-burst", "0"},
+                                                         {"--login-failures-per-min", "0"}}) {
     ServeConfig c = Parse(args);
     EXPECT_FALSE(ResolveServeConfig(c, *ParseRfc3339("2026-11-30T03:00:00Z")).ok()) << args[0];
   }
