@@ -1,5 +1,6 @@
 // The API's request budgets: what each refuses, what it never refuses, and how it says so.
 #include "api/request_limits.hpp"
+#include "core/testing/fake_clock.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,8 @@
 
 namespace psm::api {
 namespace {
+
+using psm::testing::FakeClock;
 
 std::string HeaderOf(const http::Response& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)

@@ -1,5 +1,6 @@
 // Login lockout on a FakeClock.
 #include "auth/login_throttle.hpp"
+#include "core/testing/fake_clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +8,8 @@
 
 namespace psm::auth {
 namespace {
+
+using psm::testing::FakeClock;
 
 using std::chrono::minutes;
 using std::chrono::seconds;

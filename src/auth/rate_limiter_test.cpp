@@ -1,5 +1,6 @@
 // Token buckets on a FakeClock.
 #include "auth/rate_limiter.hpp"
+#include "core/testing/fake_clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,8 @@
 
 namespace psm::auth {
 namespace {
+
+using psm::testing::FakeClock;
 
 // A clock tests move by hand, in (fractions of) seconds.
 struct ManualTime {

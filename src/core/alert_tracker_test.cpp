@@ -4,10 +4,13 @@
 
 #include "core/alert_tracker.hpp"
 #include "core/clock.hpp"
+#include "core/testing/fake_clock.hpp"
 #include "core/testing/ledger_builders.hpp"
 
 namespace psm {
 namespace {
+
+using psm::testing::FakeClock;
 
 using ::testing::HasSubstr;
 using namespace psm::testing;

@@ -9,6 +9,10 @@
 
 namespace psm {
 
+namespace testing {
+class FakeClock;  // core/testing/fake_clock.hpp
+}  // namespace testing
+
 // Every wait holds the mutex given at construction. Notify and WaitUntil are thread-safe, like
 // std::condition_variable's. Not copyable or movable: the clock keeps its address. Constructed
 // and destroyed without that mutex held (a FakeClock moving takes its list's lock, then it).
@@ -35,7 +39,7 @@ class ClockCondition {
   }
 
  private:
-  friend class FakeClock;
+  friend class testing::FakeClock;
   // Called by a FakeClock after it moved. Takes the mutex before notifying: a waiter that read
   // the clock before it moved held the mutex then, so it is blocked by now and gets the notify.
   void Wake();

@@ -7,9 +7,12 @@
 #include <mutex>
 
 #include "core/clock_condition.hpp"
+#include "core/testing/fake_clock.hpp"
 
 namespace psm {
 namespace {
+
+using psm::testing::FakeClock;
 
 using namespace std::chrono_literals;
 

@@ -6,11 +6,14 @@
 #include <filesystem>
 #include <future>
 
+#include "core/testing/fake_clock.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "writer/writer.hpp"
 
 namespace psm {
 namespace {
+
+using psm::testing::FakeClock;
 
 const StationId kStation{34, 1};
 

@@ -1,4 +1,5 @@
 #include "writer/writer.hpp"
+#include "core/testing/fake_clock.hpp"
 #include "store/testing/store_calls.hpp"
 
 #include <future>
@@ -9,6 +10,8 @@
 
 namespace psm {
 namespace {
+
+using psm::testing::FakeClock;
 
 using namespace std::chrono_literals;
 

@@ -11,10 +11,13 @@
 #include "api/context.hpp"
 #include "api/testing/dispatch.hpp"
 #include "bus/bus.hpp"
+#include "core/testing/fake_clock.hpp"
 #include "http/limit_refusals.hpp"
 #include "store/memory/memory_store.hpp"
 
 namespace psm::api::testing {
+
+using psm::testing::FakeClock;
 
 struct ApiFixtureOptions {
   // The request budgets; the defaults are `psm serve`'s. Their time is ApiFixture::Tick()'s.

@@ -1,11 +1,12 @@
 // FakeClock: time that moves only when a test moves it, and wakes the waiters it passes.
+#include "core/testing/fake_clock.hpp"
+
 #include <algorithm>
 #include <cassert>
 
-#include "core/clock.hpp"
 #include "core/clock_condition.hpp"
 
-namespace psm {
+namespace psm::testing {
 
 FakeClock::FakeClock(Instant t)
     : now_(t.time_since_epoch().count()),
@@ -67,4 +68,4 @@ void FakeClock::Detach(ClockCondition& c) const {
   std::erase(conditions_, &c);
 }
 
-}  // namespace psm
+}  // namespace psm::testing
