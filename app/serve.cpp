@@ -232,7 +232,7 @@ void LogListening(const ServeConfig& config, unsigned short port, std::size_t st
       "psm serve: listening on {}:{} — {} stations, {} electors, polling day {} ({}), clock {}",
       config.host, port, stations, electors, FormatDate(config.day.date),
       FormatUtcOffset(config.day.utc_offset),
-      config.clock_start_at ? "scaled x" + std::to_string(config.clock_speed) : "real");
+      config.clock_start_at ? fmt::format("scaled x{:g}", config.clock_speed) : "real");
 }
 
 WriterOptions WriterOptionsFor(const ServeConfig& config) {
