@@ -43,7 +43,8 @@ class PostgresStore final : public Store {
   Status UpsertConstituencies(const std::vector<Constituency>& rows) override;
   Status UpsertStations(const std::vector<Station>& rows) override;
   // COPY into a temporary table, then one UPDATE of the electors whose station changed and one
-  // INSERT of the new ones: re-importing identical rows writes no row of `electors`.
+  // INSERT of the new ones: re-importing identical rows writes no row of `electors`. One import
+  // at a time (a table lock); readers are not held up.
   Status UpsertElectors(const std::vector<Elector>& rows) override;
   Result<std::vector<Constituency>> LoadConstituencies() override;
   Result<std::vector<Station>> LoadStations() override;

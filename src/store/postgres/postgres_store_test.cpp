@@ -187,6 +187,24 @@ TEST_F(PostgresStoreTest, ElectorImportKeepsTheLastOfARepeatedEpicAndAnyText) {
   EXPECT_EQ(got, (std::vector<Elector>{{odd, StationId{34, 2}}, {"XYZ0000002", StationId{35, 2}}}));
 }
 
+TEST_F(PostgresStoreTest, ElectorsKeepTheirStationsLikeAForeignKey) {
+  auto store = OpenMigrated(Url());
+  ASSERT_NE(store, nullptr);
+  LoadReference(*store);
+  ASSERT_TRUE(store->UpsertElectors({{"ABC0000001", StationId{34, 1}}}).ok());
+  auto raw = Raw();
+  for (const char* sql :
+       {"INSERT INTO electors VALUES ('ABC0000002', '34-999')",
+        "UPDATE electors SET station = '34-999'", "DELETE FROM stations WHERE id = '34-1'",
+        "UPDATE stations SET id = '34-99' WHERE id = '34-1'"}) {
+    auto s = raw.Exec(sql);
+    ASSERT_FALSE(s.ok()) << sql;
+    EXPECT_EQ(s.error().code, ErrorCode::kConflict) << sql;
+  }
+  // A station without electors may go (psm never deletes one; the check is the key's).
+  EXPECT_TRUE(raw.Exec("DELETE FROM stations WHERE id = '35-3'").ok());
+}
+
 TEST_F(PostgresStoreTest, UrlWithSeveralHostsConnectsToOneThatAnswers) {
   const RefusingPort bad;
   const std::string url = "postgresql://postgres@127.0.0.1:" + std::to_string(bad.port()) +
