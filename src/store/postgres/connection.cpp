@@ -21,6 +21,11 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
+Error NulInText(std::string_view what) {
+  return Error::Invalid("store_invalid_value",
+                        std::string(what) + ": PostgreSQL text cannot hold a NUL character");
+}
+
 Error MakePgError(PGconn* conn, const PGresult* result, std::string_view what) {
   std::string detail(what);
   detail += ": ";
@@ -85,6 +90,7 @@ std::string_view Rows::CommandStatus() const {
 }
 
 Params& Params::Text(std::string_view v) {
+  if (v.find('\0') != std::string_view::npos) has_nul_ = true;
   values_.emplace_back(v);
   null_.push_back(false);
   return *this;
@@ -229,6 +235,7 @@ Status Connection::Exec(std::string_view sql) {
 }
 
 Result<Rows> Connection::Query(std::string_view sql, const Params& params) {
+  if (params.has_nul()) return NulInText("query");
   if (auto s = Ready(); !s.ok()) return s.error();
   const std::string text(sql);
   return Check(PQexecParams(conn_.get(), text.c_str(), params.size(), nullptr, params.values(),
@@ -237,6 +244,7 @@ Result<Rows> Connection::Query(std::string_view sql, const Params& params) {
 }
 
 Result<Rows> Connection::Run(const PreparedSql& stmt, const Params& params) {
+  if (params.has_nul()) return NulInText(stmt.name);
   if (auto s = Ready(); !s.ok()) return s.error();
   if (!prepared_.contains(stmt.name)) {
     auto prepared = Check(PQprepare(conn_.get(), stmt.name, stmt.sql, 0, nullptr), "prepare");

@@ -17,6 +17,9 @@
 
 namespace psm::pg {
 
+// The error for a text value with a NUL character, which PostgreSQL cannot store.
+Error NulInText(std::string_view what);
+
 // Maps a failed result to an Error by its SQLSTATE: a lost or refused connection (no SQLSTATE
 // and a bad connection, class 08, 57P0x), a read-only server (25006), lock timeouts, deadlocks
 // and serialization failures are kUnavailable (a retry may succeed: "store_unavailable",
@@ -54,6 +57,8 @@ class Rows {
 // Parameters of one statement, sent as text ($1, $2, ... in order of Add*).
 class Params {
  public:
+  // PostgreSQL's text cannot hold a NUL character (and libpq would cut the value there): a
+  // statement given one fails as kInvalid ("store_invalid_value") before it is sent.
   Params& Text(std::string_view v);
   Params& Int(std::int64_t v);
   Params& Double(double v);
@@ -62,8 +67,10 @@ class Params {
   int size() const { return static_cast<int>(values_.size()); }
   // The values for libpq (nullptr for NULL), valid until the next call that adds one.
   const char* const* values() const;
+  bool has_nul() const { return has_nul_; }
 
  private:
+  bool has_nul_ = false;
   std::vector<std::string> values_;
   std::vector<bool> null_;
   mutable std::vector<const char*> pointers_;

@@ -241,6 +241,10 @@ Status PostgresStore::UpsertElectors(const std::vector<Elector>& rows) {
   for (std::size_t k = 0; k < order.size() && sent.ok(); ++k) {
     const Elector& e = rows[order[k]];
     if (k + 1 < order.size() && rows[order[k + 1]].epic == e.epic) continue;  // a later row wins
+    if (e.epic.find('\0') != std::string::npos) {
+      sent = pg::NulInText("elector " + e.epic.substr(0, e.epic.find('\0')));
+      break;
+    }
     AppendCopyField(buffer, e.epic);
     buffer += '\t';
     auto end = std::to_chars(station, station + 11, e.station.ac).ptr;

@@ -205,6 +205,32 @@ TEST_F(PostgresStoreTest, ElectorsKeepTheirStationsLikeAForeignKey) {
   EXPECT_TRUE(raw.Exec("DELETE FROM stations WHERE id = '35-3'").ok());
 }
 
+TEST_F(PostgresStoreTest, TextWithANulCharacterIsInvalidAndWritesNothing) {
+  // SQLite stores a NUL inside text; PostgreSQL cannot, and libpq would cut the value there.
+  auto store = OpenMigrated(Url());
+  ASSERT_NE(store, nullptr);
+  LoadReference(*store);
+  Report r = TestReport(1, StationId{34, 1}, ReportKind::kEvent);
+  r.reason = std::string("before\0after", 12);
+  ReportBatch batch;
+  batch.reports = {TestReport(2, StationId{34, 1}, ReportKind::kQueue), r};
+  auto out = store->CommitReports(batch);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(One("SELECT count(*) FROM reports"), "0");
+
+  auto found = store->FindReport(TestUuid(2) + std::string(1, '\0'));  // not TestUuid(2)
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().code, ErrorCode::kInvalid);
+
+  auto electors = store->UpsertElectors(
+      {{"ABC0000001", StationId{34, 1}}, {std::string("ABC\0", 4), StationId{34, 1}}});
+  ASSERT_FALSE(electors.ok());
+  EXPECT_EQ(electors.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(One("SELECT count(*) FROM electors"), "0");
+  EXPECT_TRUE(store->UpsertElectors({{"ABC0000001", StationId{34, 1}}}).ok());  // usable after
+}
+
 TEST_F(PostgresStoreTest, UrlWithSeveralHostsConnectsToOneThatAnswers) {
   const RefusingPort bad;
   const std::string url = "postgresql://postgres@127.0.0.1:" + std::to_string(bad.port()) +
