@@ -9,6 +9,9 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-format python3 sqlite3 curl ccache
 )
+# The PostgreSQL store: libpq to build; the server, which the store tests start themselves in a
+# temporary folder (the package's own cluster is not used).
+packages+=(libpq-dev postgresql-15)
 # Browser tests of the web pages (web/test) drive Debian's chromium with playwright-core.
 packages+=(chromium)
 

@@ -4,7 +4,7 @@
 namespace psm {
 
 CLI::Option* AddStoreOption(CLI::App& cmd, std::string& url) {
-  return cmd.add_option("--store", url, "store URL: sqlite:FILE")
+  return cmd.add_option("--store", url, "store URL: sqlite:FILE or postgresql://USER@HOST:PORT/DB")
       ->envname("PSM_STORE")
       ->capture_default_str();
 }

@@ -4,13 +4,14 @@
 #include <string>
 #include <system_error>
 
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 
 namespace psm {
 namespace {
 
-Result<std::unique_ptr<Store>> OpenSqlite(std::string_view location) {
+Result<std::unique_ptr<Store>> OpenSqlite(std::string_view /*url*/, std::string_view location) {
   if (location.empty()) {
     return Error::Invalid("store_url", "sqlite: URL needs a file path");
   }
@@ -29,13 +30,23 @@ Result<std::unique_ptr<Store>> OpenSqlite(std::string_view location) {
   return std::unique_ptr<Store>(std::move(*store));
 }
 
+// libpq takes the whole URL as given, so several hosts and parameters pass through untouched.
+Result<std::unique_ptr<Store>> OpenPostgres(std::string_view url, std::string_view /*location*/) {
+  auto store = PostgresStore::Open(std::string(url));
+  if (!store.ok()) return store.error();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
 struct Backend {
   std::string_view scheme;
-  Result<std::unique_ptr<Store>> (*open)(std::string_view location);
+  // `url` whole, and `location`: what follows "scheme:".
+  Result<std::unique_ptr<Store>> (*open)(std::string_view url, std::string_view location);
 };
 
 constexpr std::array kBackends = {
     Backend{"sqlite", &OpenSqlite},
+    Backend{"postgresql", &OpenPostgres},
+    Backend{"postgres", &OpenPostgres},
 };
 
 }  // namespace
@@ -45,11 +56,12 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
   if (colon != std::string_view::npos) {
     const auto scheme = url.substr(0, colon);
     for (const Backend& b : kBackends) {
-      if (b.scheme == scheme) return b.open(url.substr(colon + 1));
+      if (b.scheme == scheme) return b.open(url, url.substr(colon + 1));
     }
   }
   return Error::Invalid("store_url",
-                        "unknown store URL '" + std::string(url) + "' (expected sqlite:PATH)");
+                        "unknown store URL '" + std::string(url) +
+                            "' (expected sqlite:PATH or postgresql://USER@HOST:PORT/DB)");
 }
 
 }  // namespace psm

@@ -168,7 +168,10 @@ class Store {
   virtual Result<std::vector<AuditEntry>> QueryAudit(const AuditFilter& filter) = 0;
 };
 
-// Opens a store from a URL such as "sqlite:var/psm.db". Returns kInvalid for an unknown scheme.
+// Opens a store from a URL: "sqlite:var/psm.db", or "postgresql://USER@HOST:PORT/DB" (also
+// "postgres://", several hosts "postgresql://u@h1:5432,h2:5432/db" and libpq's parameters,
+// e.g. "?target_session_attrs=read-write"). Does not migrate. Returns kInvalid for an unknown
+// scheme or a malformed URL, kUnavailable when the store cannot be reached.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
 
 }  // namespace psm

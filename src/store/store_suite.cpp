@@ -6,7 +6,9 @@
 #include <cstdio>
 
 #include "store/memory/memory_store.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/testing/postgres_server.hpp"
 
 namespace psm::testing {
 
@@ -31,6 +33,22 @@ class MemoryHandle final : public StoreHandle {
   MemoryStore store_;
 };
 
+class PostgresHandle final : public StoreHandle {
+ public:
+  PostgresHandle(PostgresServer* server, std::string db, std::unique_ptr<PostgresStore> store)
+      : server_(server), db_(std::move(db)), store_(std::move(store)) {}
+  ~PostgresHandle() override {
+    store_.reset();  // its session ends before the database goes
+    (void)server_->DropDatabase(db_);
+  }
+  Store& store() override { return *store_; }
+
+ private:
+  PostgresServer* server_;
+  std::string db_;
+  std::unique_ptr<PostgresStore> store_;
+};
+
 }  // namespace
 
 StoreBackend SqliteBackend() {
@@ -42,6 +60,28 @@ StoreBackend SqliteBackend() {
               return nullptr;
             }
             return std::make_unique<SqliteHandle>(std::move(dir), std::move(*opened));
+          }};
+}
+
+StoreBackend PostgresBackend() {
+  return {"postgres", []() -> std::unique_ptr<StoreHandle> {
+            std::string error;
+            PostgresServer* server = SharedPostgresServer(&error);
+            if (server == nullptr) {
+              ADD_FAILURE() << "no PostgreSQL server for the store suite: " << error;
+              return nullptr;
+            }
+            auto db = server->CreateDatabase();
+            if (!db.ok()) {
+              ADD_FAILURE() << "create database: " << db.error().detail;
+              return nullptr;
+            }
+            auto opened = PostgresStore::Open(server->Url(*db));
+            if (!opened.ok()) {
+              ADD_FAILURE() << "open: " << opened.error().detail;
+              return nullptr;
+            }
+            return std::make_unique<PostgresHandle>(server, *db, std::move(*opened));
           }};
 }
 

@@ -35,6 +35,9 @@ inline void PrintTo(const StoreBackend& b, std::ostream* os) {
 
 StoreBackend SqliteBackend();
 StoreBackend MemoryBackend();
+// A fresh database on the binary's throwaway PostgreSQL server (SharedPostgresServer). Fails
+// the test, never skips it, when the server cannot start (e.g. PostgreSQL is not installed).
+StoreBackend PostgresBackend();
 
 // Test data: constituencies 34 and 35; `per_ac` stations in each ("34-1", "34-2", ...).
 std::vector<Constituency> TestConstituencies();

@@ -8,7 +8,8 @@
 namespace psm::testing {
 namespace {
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreSuite, ::testing::Values(SqliteBackend(), MemoryBackend()),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreSuite,
+                         ::testing::Values(SqliteBackend(), MemoryBackend(), PostgresBackend()),
                          [](const auto& info) { return info.param.name; });
 
 TEST_P(StoreSuite, MigrateIsIdempotentAndSetsVersion) {
