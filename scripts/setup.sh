@@ -52,4 +52,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Debian would start PostgreSQL's own cluster as a service on install; the tests start their own
+# servers in temporary folders, so no service may start.
+made_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  made_policy=1
+fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ "$made_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
