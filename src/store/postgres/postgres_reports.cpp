@@ -101,12 +101,9 @@ std::optional<Instant> OptionalTime(const Rows& rows, int i, int col) {
   return pg::FromMillis(rows.Int(i, col));
 }
 
-}  // namespace
-
-Result<std::vector<InsertOutcome>> PostgresStore::InsertReportRows(
-    const std::vector<Report>& batch) {
-  std::vector<InsertOutcome> out;
-  if (batch.empty()) return out;
+// Inserts `batch` as one multi-row INSERT, one array per column; the rows are the ids it wrote
+// (a report whose id is already stored is skipped).
+Result<Rows> InsertReportArrays(pg::Connection& conn, const std::vector<Report>& batch) {
   ArrayParam id, station, kind, observed, received, men, women, others, event, reason, queue, actor;
   for (const Report& r : batch) {
     id.Text(r.id);
@@ -126,19 +123,28 @@ Result<std::vector<InsertOutcome>> PostgresStore::InsertReportRows(
     queue.Int(r.voters_in_queue_at_close);
     actor.Text(r.actor);
   }
-  auto inserted = conn_.Run(kInsertReports, Params()
-                                                .Text(id.Finish())
-                                                .Text(station.Finish())
-                                                .Text(kind.Finish())
-                                                .Text(observed.Finish())
-                                                .Text(received.Finish())
-                                                .Text(men.Finish())
-                                                .Text(women.Finish())
-                                                .Text(others.Finish())
-                                                .Text(event.Finish())
-                                                .Text(reason.Finish())
-                                                .Text(queue.Finish())
-                                                .Text(actor.Finish()));
+  return conn.Run(kInsertReports, Params()
+                                      .Text(id.Finish())
+                                      .Text(station.Finish())
+                                      .Text(kind.Finish())
+                                      .Text(observed.Finish())
+                                      .Text(received.Finish())
+                                      .Text(men.Finish())
+                                      .Text(women.Finish())
+                                      .Text(others.Finish())
+                                      .Text(event.Finish())
+                                      .Text(reason.Finish())
+                                      .Text(queue.Finish())
+                                      .Text(actor.Finish()));
+}
+
+}  // namespace
+
+Result<std::vector<InsertOutcome>> PostgresStore::InsertReportRows(
+    const std::vector<Report>& batch) {
+  std::vector<InsertOutcome> out;
+  if (batch.empty()) return out;
+  auto inserted = InsertReportArrays(conn_, batch);
   if (!inserted.ok()) return inserted.error();
   std::unordered_set<std::string_view> new_ids;
   for (int i = 0; i < inserted->size(); ++i)
