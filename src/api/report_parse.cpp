@@ -47,7 +47,12 @@ Result<std::string> StringField(const json& j, const char* name) {
   if (it == j.end()) return Invalid("missing_field", std::string("\"") + name + "\" is required");
   if (!it->is_string())
     return Invalid("bad_field", std::string("\"") + name + "\" must be a string");
-  return it->get<std::string>();
+  std::string text = it->get<std::string>();
+  // No store keeps a NUL inside text the same way (PostgreSQL cannot hold one at all), and a
+  // report that fails in the store fails its whole batch: refused here, alone.
+  if (text.find('\0') != std::string::npos)
+    return Invalid("bad_field", std::string("\"") + name + "\" must not contain a NUL character");
+  return text;
 }
 
 }  // namespace

@@ -75,6 +75,14 @@ TEST(ReportParse, RefusalsSayWhy) {
          j["event"] = "interrupted";
        },
        "missing_field"},
+      {"NUL in a reason",
+       [](json& j) {
+         j["kind"] = "event";
+         j["event"] = "interrupted";
+         j["reason"] = std::string("EVM\0fault", 9);
+       },
+       "bad_field"},
+      {"NUL in an id", [](json& j) { j["id"] = std::string("123e4567\0", 9); }, "bad_field"},
   };
   for (const auto& c : cases) {
     json j = Queue();
