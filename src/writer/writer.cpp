@@ -121,7 +121,7 @@ void Writer::Run() {
     for (auto& task : tasks)
       task();
     tasks.clear();
-    if (clock_.SteadyNow() >= next_alerts) {
+    if (clock_.SteadyNow() >= next_alerts && HoldsRole()) {
       desk_->EvaluateAll(ledgers_, clock_.Now());
       desk_->Flush();
       next_alerts = clock_.SteadyNow() + options_.alert_interval;

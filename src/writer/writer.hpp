@@ -67,7 +67,15 @@ struct WriterOptions {
   // How the writer fingerprints report ids (see ReportIdSet). Tests make every id collide, to
   // check that a collision never turns a new report away as a retry.
   ReportIdSet::FingerprintFn report_id_fingerprint = &ReportIdSet::Fingerprint;
+  // Whether this node holds the cluster's writer role (a WriterLease on PostgreSQL), asked on
+  // the writer thread right before every commit: without the role a batch, a control-room
+  // command and the periodic alert pass commit nothing and fail with kUnavailable
+  // "not_writer". Empty: always the writer (SQLite, where ServeLock keeps a second server off).
+  std::function<bool()> holds_role;
 };
+
+// The error of a write refused because this node is not (or no longer) the writer.
+Error NotWriterError();
 
 // Hooks for metrics; every call happens on the writer thread.
 class WriterObserver {
@@ -154,6 +162,7 @@ class Writer {
   // Runs every report's callback: accepted, refused, then retries from the store.
   void AnswerBatch(std::vector<Pending>& batch, CheckedBatch& checked);
   bool PostTask(std::function<void()> task);
+  bool HoldsRole() const { return !options_.holds_role || options_.holds_role(); }
   void AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>& answered);
   // Whether report `id` is already stored, or accepted earlier in the batch being validated.
   bool IsKnownId(const std::string& id, const ReportIdSet& batch_ids, const ReportBatch& write);

@@ -116,7 +116,9 @@ void Writer::CheckOne(const Pending& p, std::size_t i, std::uint32_t idx, Instan
 
 bool Writer::CommitBatch(std::vector<Pending>& batch, const CheckedBatch& checked) {
   if (checked.write.reports.empty() && checked.write.audit.empty()) return true;
-  auto outcome = store_->CommitReports(checked.write);
+  // Checked as late as possible: a node that lost the role commits nothing more.
+  auto outcome = HoldsRole() ? store_->CommitReports(checked.write)
+                             : Result<std::vector<InsertOutcome>>(NotWriterError());
   if (outcome.ok()) return true;
   for (const auto idx : checked.touched)
     ledgers_[idx].UndoTrial();
