@@ -13,6 +13,7 @@
 #include "bus/bus.hpp"
 #include "http/limit_refusals.hpp"
 #include "http/server.hpp"
+#include "store/postgres/writer_lease.hpp"
 #include "store/serve_lock.hpp"
 
 namespace psm::app {
@@ -328,6 +329,110 @@ int AwaitStopSignal(const sigset_t& stop_signals, api::BlockingPool& pool,
   return signal;
 }
 
+bool IsPostgresUrl(const std::string& url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
+// The writer role (docs/architecture.md, "One writer"): on PostgreSQL several nodes serve one
+// store and the one holding the WriterLease commits; the others answer writes 503 not_writer.
+// A node starts as a reader and becomes the writer by replaying the stored reports into its
+// ledgers and only then accepting writes. One that loses the role stops committing at once
+// (Writer asks the lease before every commit) and serves as a reader until it is restarted:
+// its ledgers may miss what the next writer commits, so it never takes the role again.
+class WriterRole {
+ public:
+  explicit WriterRole(http::Metrics& metrics)
+      : gauge_(metrics.AddGauge("psm_node_role",
+                                "1 for the role this node has in the cluster (writer or reader)",
+                                {"role"})) {}
+
+  // For WriterOptions::holds_role (empty on SQLite): asks the lease itself, so a commit stops
+  // the moment the lease's check finds the session gone.
+  std::function<bool()> Check(const std::string& store_url) {
+    if (!IsPostgresUrl(store_url)) return {};
+    return [this] { return lease_held_.load(); };
+  }
+
+  // SQLite: always the writer. PostgreSQL: takes the lease (false when the server cannot be
+  // reached), replays the reports when it holds the role, else starts as a reader. Logs why not.
+  bool Start(const std::string& store_url, api::ApiContext& ctx, Writer& writer) {
+    std::lock_guard lock(mu_);
+    ctx_ = &ctx;
+    writer_ = &writer;
+    if (!IsPostgresUrl(store_url)) return ReplayReports(writer) && Become(true);
+    auto lease = WriterLease::Start(store_url, WriterLeaseOptions{},
+                                    [this](WriterLease& l, bool held) { OnChange(l, held); });
+    if (!lease.ok()) {
+      spdlog::error("cannot reach the store for the writer role: {}", lease.error().detail);
+      return false;
+    }
+    lease_ = std::move(lease).value();
+    lease_held_ = lease_->held();
+    if (!lease_held_) {
+      spdlog::info("psm serve: another node is the writer; serving as a reader");
+      return Become(false);
+    }
+    spdlog::info("psm serve: writer role taken; replaying the stored reports");
+    return ReplayReports(writer) && Become(true);
+  }
+  // Starts the writer thread now if this node is the writer, else when it becomes one.
+  void StartWriter() {
+    std::lock_guard lock(mu_);
+    if (ctx_->is_writer.load()) writer_->Start();
+    started_ = true;
+  }
+  // Releases the role: what the writer still has queued fails (503) and is retried elsewhere.
+  void Stop() {
+    if (lease_) lease_->Stop();
+    lease_held_ = false;
+  }
+
+ private:
+  bool Become(bool writer) {
+    ctx_->is_writer = writer;
+    gauge_.With({"writer"}).Set(writer ? 1 : 0);
+    gauge_.With({"reader"}).Set(writer ? 0 : 1);
+    return true;
+  }
+  // On the lease's thread.
+  void OnChange(WriterLease& lease, bool held) {
+    lease_held_ = held;
+    std::lock_guard lock(mu_);
+    if (!held) {
+      Become(false);
+      lease.GiveUp();
+      spdlog::error(
+          "psm serve: writer role lost (its PostgreSQL session ended); committing nothing more, "
+          "serving as a reader until restarted");
+      return;
+    }
+    if (ctx_ == nullptr || ctx_->draining.load() || promoted_) {
+      lease_held_ = false;
+      lease.GiveUp();  // not in a state to take it: let another node
+      return;
+    }
+    promoted_ = true;
+    spdlog::info("psm serve: writer role taken; replaying the stored reports");
+    if (!ReplayReports(*writer_)) {
+      lease_held_ = false;
+      lease.GiveUp();
+      return;
+    }
+    if (started_) writer_->Start();
+    Become(true);
+    spdlog::info("psm serve: now the writer");
+  }
+
+  http::Family<http::Gauge>& gauge_;
+  std::atomic<bool> lease_held_{false};
+  std::mutex mu_;  // guards what follows, and orders a promotion with StartWriter
+  api::ApiContext* ctx_ = nullptr;
+  Writer* writer_ = nullptr;
+  std::unique_ptr<WriterLease> lease_;
+  bool started_ = false;   // StartWriter ran: a promotion starts the writer thread itself
+  bool promoted_ = false;  // a reader became the writer once; never again after losing it
+};
+
 }  // namespace
 
 int RunServe(ServeConfig config) {
@@ -355,9 +460,11 @@ int RunServe(ServeConfig config) {
   status_options.stale_after = std::chrono::minutes(config.stale_after_min);
   WriterMetrics writer_metrics(metrics);
   Board& board = *district->board;
+  WriterRole role(metrics);
+  WriterOptions writer_options = WriterOptionsFor(config);
+  writer_options.holds_role = role.Check(config.store);
   Writer writer(std::move(district->store), board, bus, *clock, config.day, status_options,
-                WriterOptionsFor(config), &writer_metrics);
-  if (!ReplayReports(writer)) return 1;
+                writer_options, &writer_metrics);
 
   http::LimitRefusals refusals(metrics);
   api::RequestLimits request_limits(RateLimitsFor(config), refusals, system_clock);
@@ -385,15 +492,22 @@ int RunServe(ServeConfig config) {
                       std::string(kOpenApiYaml)};
   metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
                            [&writer] { return static_cast<double>(writer.queued()); });
+  // Releases the role (joining the lease's thread) on every way out, before ctx and writer go.
+  struct StopRole {
+    WriterRole& role;
+    ~StopRole() { role.Stop(); }
+  } stop_role{role};
+  if (!role.Start(config.store, ctx, writer)) return 1;
   http::Router router;
   if (!AddAllRoutes(router, ctx, config.web_root)) return 1;
 
-  writer.Start();
+  role.StartWriter();
   http::Server server(ServerOptionsFor(config, std::move(networks->trusted_proxies),
                                        ctx.options.default_headers, refusals),
                       router, metrics);
   if (Status st = server.Start(std::move(networks->listen_claim)); !st.ok()) {
     spdlog::error("cannot listen on {}: {}", config.listen, st.error().detail);
+    role.Stop();
     writer.Stop();
     return 1;
   }
@@ -404,7 +518,8 @@ int RunServe(ServeConfig config) {
   spdlog::info("psm serve: signal {} received; draining", signal);
   ctx.draining = true;
   server.Stop(kDrainTimeout);  // in-flight reports still reach the running writer
-  writer.Stop();               // commits whatever is queued
+  role.Stop();                 // another node may take the role from here
+  writer.Stop();               // refuses (503) what is left queued on PostgreSQL, or commits it
   pool.Stop();
   spdlog::info("psm serve: stopped cleanly");
   return 0;

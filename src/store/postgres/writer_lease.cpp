@@ -79,6 +79,7 @@ void WriterLease::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  held_ = false;
   Drop();  // closing the session releases the lock
 }
 
@@ -114,12 +115,12 @@ void WriterLease::Tick() {
   if (held_.load()) {
     if (StillHeld()) return;
     held_ = false;
-    if (on_change_) on_change_(false);
+    if (on_change_) on_change_(*this, false);
     return;
   }
   if (!TryTake()) return;
   held_ = true;
-  if (on_change_) on_change_(true);
+  if (on_change_) on_change_(*this, true);
 }
 
 bool WriterLease::TryTake() {

@@ -35,8 +35,9 @@ struct WriterLeaseOptions {
 class WriterLease {
  public:
   // Called on the lease's thread when the role is gained (true) or lost (false). While it runs
-  // the lease is not checked: a node that must load before committing does so here.
-  using OnChange = std::function<void(bool held)>;
+  // the lease is not checked: a node that must load before committing does so here, and may
+  // call GiveUp() on the lease it is given.
+  using OnChange = std::function<void(WriterLease& lease, bool held)>;
 
   // Connects to `url` (the store's URL; TCP keepalives and tcp_user_timeout are added so a dead
   // network fails a check within about a second), makes one attempt to take the role (so
@@ -53,7 +54,8 @@ class WriterLease {
   bool held() const { return held_.load(); }
   // The PostgreSQL backend PID of the lease's session (for tests and logs), 0 when not connected.
   int backend_pid() const { return backend_pid_.load(); }
-  // Stops the thread and closes the session, which releases the role. Idempotent.
+  // Stops the thread and closes the session, which releases the role; held() is false from
+  // then on. Idempotent.
   void Stop();
   // Releases the role (if held) and never tries to take it again: for a node that lost the role
   // and cannot serve as the writer again without a restart. The thread keeps running idle.

@@ -78,7 +78,8 @@ TEST_F(WriterLeaseTest, StoppingTheHolderHandsTheRoleOn) {
 
 TEST_F(WriterLeaseTest, ATerminatedSessionLosesTheRoleWithinASecondAndAnotherTakesIt) {
   std::atomic<int> lost{0}, gained{0};
-  auto a = WriterLease::Start(url_, options_, [&](bool held) { ++(held ? gained : lost); });
+  auto a = WriterLease::Start(url_, options_,
+                              [&](WriterLease&, bool held) { ++(held ? gained : lost); });
   ASSERT_TRUE(a.ok()) << a.error().detail;
   auto b = WriterLease::Start(url_, options_, nullptr);
   ASSERT_TRUE(b.ok()) << b.error().detail;
@@ -104,7 +105,7 @@ TEST_F(WriterLeaseTest, AGivenUpLeaseReleasesAndNeverRetakes) {
   Terminate((*a)->backend_pid());
   ASSERT_TRUE(Within(1000ms, [&] { return !(*a)->held(); }));
   (*a)->GiveUp();
-  auto b = WriterLease::Start(url_, options_, [&](bool held) { gained += held; });
+  auto b = WriterLease::Start(url_, options_, [&](WriterLease&, bool held) { gained += held; });
   ASSERT_TRUE(b.ok()) << b.error().detail;
   EXPECT_TRUE(Within(1500ms, [&] { return (*b)->held(); }));
   (*b)->Stop();
