@@ -7,13 +7,13 @@
 
 #include "api/routes.hpp"
 #include "api/static_files.hpp"
+#include "app/cluster_node.hpp"
 #include "app/commands.hpp"
 #include "app/logging.hpp"
 #include "app/writer_metrics.hpp"
 #include "bus/bus.hpp"
 #include "http/limit_refusals.hpp"
 #include "http/server.hpp"
-#include "store/postgres/writer_lease.hpp"
 #include "store/serve_lock.hpp"
 
 namespace psm::app {
@@ -56,11 +56,7 @@ Result<std::size_t> WarmSessions(Store& store, auth::SessionCache& cache, Instan
   if (!live.ok()) return live.error();
   std::size_t loaded = 0;
   for (const SessionRecord& s : *live) {
-    auth::Principal p;
-    p.role = s.role;
-    p.station = s.station;
-    p.user = s.user;
-    p.expires_at = s.expires_at;
+    auth::Principal p = PrincipalOf(s);
     if (s.role != Role::kOfficer) {
       auto user = store.FindUser(s.user);
       if (!user.ok()) return user.error();
@@ -71,6 +67,14 @@ Result<std::size_t> WarmSessions(Store& store, auth::SessionCache& cache, Instan
     ++loaded;
   }
   return loaded;
+}
+
+// WarmSessions on a connection of its own (the writer's is the writer thread's); logs why not.
+bool WarmSessionsFrom(const std::string& store_url, auth::SessionCache& cache, Instant now) {
+  auto store = OpenStore(store_url);
+  auto warmed = store.ok() ? WarmSessions(**store, cache, now) : store.error();
+  if (!warmed.ok()) spdlog::error("cannot load sessions: {}", warmed.error().detail);
+  return warmed.ok();
 }
 
 // Ends the cached sessions of control-room users who were disabled, removed or given another
@@ -167,9 +171,8 @@ struct District {
   ElectorIndex electors;
 };
 
-// Opens the store, takes its serve lock, loads the district and warms `sessions`; logs why not.
-std::optional<District> OpenDistrict(const ServeConfig& config, auth::SessionCache& sessions,
-                                     Instant now) {
+// Opens the store, takes its serve lock and loads the district; logs why not.
+std::optional<District> OpenDistrict(const ServeConfig& config) {
   District d;
   d.store = OpenForCli(config.store);
   if (!d.store) return std::nullopt;
@@ -194,10 +197,6 @@ std::optional<District> OpenDistrict(const ServeConfig& config, auth::SessionCac
     return std::nullopt;
   }
   d.electors = std::move(electors).value();
-  if (auto warmed = WarmSessions(*d.store, sessions, now); !warmed.ok()) {
-    spdlog::error("cannot load sessions: {}", warmed.error().detail);
-    return std::nullopt;
-  }
   return d;
 }
 
@@ -207,10 +206,11 @@ std::unique_ptr<Clock> PollingDayClock(const ServeConfig& config) {
   return std::make_unique<SystemClock>();
 }
 
-http::SseHubOptions HubOptionsAt(Instant now) {
+http::SseHubOptions HubOptionsAt(Instant now, bool cluster) {
   http::SseHubOptions o;
-  // Event ids start from the wall clock so they keep growing across restarts.
-  o.first_id = static_cast<std::uint64_t>(now.time_since_epoch().count());
+  // A single node's event ids start from the wall clock so they keep growing across restarts;
+  // a cluster's are the store's sequence numbers (BusEvent::seq), the same on every node.
+  o.first_id = cluster ? 1 : static_cast<std::uint64_t>(now.time_since_epoch().count());
   return o;
 }
 
@@ -329,110 +329,6 @@ int AwaitStopSignal(const sigset_t& stop_signals, api::BlockingPool& pool,
   return signal;
 }
 
-bool IsPostgresUrl(const std::string& url) {
-  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
-}
-
-// The writer role (docs/architecture.md, "One writer"): on PostgreSQL several nodes serve one
-// store and the one holding the WriterLease commits; the others answer writes 503 not_writer.
-// A node starts as a reader and becomes the writer by replaying the stored reports into its
-// ledgers and only then accepting writes. One that loses the role stops committing at once
-// (Writer asks the lease before every commit) and serves as a reader until it is restarted:
-// its ledgers may miss what the next writer commits, so it never takes the role again.
-class WriterRole {
- public:
-  explicit WriterRole(http::Metrics& metrics)
-      : gauge_(metrics.AddGauge("psm_node_role",
-                                "1 for the role this node has in the cluster (writer or reader)",
-                                {"role"})) {}
-
-  // For WriterOptions::holds_role (empty on SQLite): asks the lease itself, so a commit stops
-  // the moment the lease's check finds the session gone.
-  std::function<bool()> Check(const std::string& store_url) {
-    if (!IsPostgresUrl(store_url)) return {};
-    return [this] { return lease_held_.load(); };
-  }
-
-  // SQLite: always the writer. PostgreSQL: takes the lease (false when the server cannot be
-  // reached), replays the reports when it holds the role, else starts as a reader. Logs why not.
-  bool Start(const std::string& store_url, api::ApiContext& ctx, Writer& writer) {
-    std::lock_guard lock(mu_);
-    ctx_ = &ctx;
-    writer_ = &writer;
-    if (!IsPostgresUrl(store_url)) return ReplayReports(writer) && Become(true);
-    auto lease = WriterLease::Start(store_url, WriterLeaseOptions{},
-                                    [this](WriterLease& l, bool held) { OnChange(l, held); });
-    if (!lease.ok()) {
-      spdlog::error("cannot reach the store for the writer role: {}", lease.error().detail);
-      return false;
-    }
-    lease_ = std::move(lease).value();
-    lease_held_ = lease_->held();
-    if (!lease_held_) {
-      spdlog::info("psm serve: another node is the writer; serving as a reader");
-      return Become(false);
-    }
-    spdlog::info("psm serve: writer role taken; replaying the stored reports");
-    return ReplayReports(writer) && Become(true);
-  }
-  // Starts the writer thread now if this node is the writer, else when it becomes one.
-  void StartWriter() {
-    std::lock_guard lock(mu_);
-    if (ctx_->is_writer.load()) writer_->Start();
-    started_ = true;
-  }
-  // Releases the role: what the writer still has queued fails (503) and is retried elsewhere.
-  void Stop() {
-    if (lease_) lease_->Stop();
-    lease_held_ = false;
-  }
-
- private:
-  bool Become(bool writer) {
-    ctx_->is_writer = writer;
-    gauge_.With({"writer"}).Set(writer ? 1 : 0);
-    gauge_.With({"reader"}).Set(writer ? 0 : 1);
-    return true;
-  }
-  // On the lease's thread.
-  void OnChange(WriterLease& lease, bool held) {
-    lease_held_ = held;
-    std::lock_guard lock(mu_);
-    if (!held) {
-      Become(false);
-      lease.GiveUp();
-      spdlog::error(
-          "psm serve: writer role lost (its PostgreSQL session ended); committing nothing more, "
-          "serving as a reader until restarted");
-      return;
-    }
-    if (ctx_ == nullptr || ctx_->draining.load() || promoted_) {
-      lease_held_ = false;
-      lease.GiveUp();  // not in a state to take it: let another node
-      return;
-    }
-    promoted_ = true;
-    spdlog::info("psm serve: writer role taken; replaying the stored reports");
-    if (!ReplayReports(*writer_)) {
-      lease_held_ = false;
-      lease.GiveUp();
-      return;
-    }
-    if (started_) writer_->Start();
-    Become(true);
-    spdlog::info("psm serve: now the writer");
-  }
-
-  http::Family<http::Gauge>& gauge_;
-  std::atomic<bool> lease_held_{false};
-  std::mutex mu_;  // guards what follows, and orders a promotion with StartWriter
-  api::ApiContext* ctx_ = nullptr;
-  Writer* writer_ = nullptr;
-  std::unique_ptr<WriterLease> lease_;
-  bool started_ = false;   // StartWriter ran: a promotion starts the writer thread itself
-  bool promoted_ = false;  // a reader became the writer once; never again after losing it
-};
-
 }  // namespace
 
 int RunServe(ServeConfig config) {
@@ -447,31 +343,47 @@ int RunServe(ServeConfig config) {
   const sigset_t stop_signals = BlockStopSignals();
 
   auth::SessionCache sessions;
-  auto district = OpenDistrict(config, sessions, system_clock.Now());
+  auto district = OpenDistrict(config);
   if (!district) return 1;
   const std::unique_ptr<Clock> clock = PollingDayClock(config);
+  const bool cluster = district->store->HasChangeFeed();
 
   http::Metrics metrics;
-  http::SseHub hub(HubOptionsAt(system_clock.Now()));
+  http::SseHub hub(HubOptionsAt(system_clock.Now(), cluster));
   LocalBus bus;
-  bus.Subscribe([&hub](const BusEvent& e) { hub.Publish(e.type, e.station, e.ac, *e.data); });
+  bus.Subscribe(
+      [&hub](const BusEvent& e) { hub.Publish(e.type, e.station, e.ac, *e.data, e.seq); });
 
   StatusOptions status_options;
   status_options.stale_after = std::chrono::minutes(config.stale_after_min);
   WriterMetrics writer_metrics(metrics);
   Board& board = *district->board;
-  WriterRole role(metrics);
+  api::BlockingPool pool(config.store, kBlockingPoolThreads);
   WriterOptions writer_options = WriterOptionsFor(config);
-  writer_options.holds_role = role.Check(config.store);
+  std::atomic<bool>* is_writer = nullptr;  // the API's copy of the role, once ctx exists
+  writer_options.on_role_change = [&is_writer](bool writer) {
+    if (is_writer != nullptr) is_writer->store(writer);
+  };
+  writer_options.on_session_changes = [&sessions, &pool](const ChangeBatch& changes) {
+    ApplySessionChanges(changes, sessions, pool);
+  };
   Writer writer(std::move(district->store), board, bus, *clock, config.day, status_options,
                 writer_options, &writer_metrics);
+  if (!ReplayReports(writer)) return 1;
+  // After the writer read its place in the feed: a login committed meanwhile is followed.
+  if (!WarmSessionsFrom(config.store, sessions, system_clock.Now())) return 1;
+  if (cluster) {
+    hub.SetReplayFloor(static_cast<std::uint64_t>(writer.applied_seq()));
+    spdlog::info("psm serve: {} at seq {}",
+                 writer.IsWriter() ? "the cluster's writer" : "following the cluster's writer",
+                 writer.applied_seq());
+  }
 
   http::LimitRefusals refusals(metrics);
   api::RequestLimits request_limits(RateLimitsFor(config), refusals, system_clock);
   auth::LoginThrottle pin_throttle(system_clock);
   auth::LoginThrottle password_throttle(system_clock, kPasswordFailures, kPasswordLockout,
                                         "password");
-  api::BlockingPool pool(config.store, kBlockingPoolThreads);
   if (Status st = pool.Start(); !st.ok()) {
     spdlog::error("cannot open the store for the worker pool: {}", st.error().detail);
     return 1;
@@ -492,22 +404,18 @@ int RunServe(ServeConfig config) {
                       std::string(kOpenApiYaml)};
   metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
                            [&writer] { return static_cast<double>(writer.queued()); });
-  // Releases the role (joining the lease's thread) on every way out, before ctx and writer go.
-  struct StopRole {
-    WriterRole& role;
-    ~StopRole() { role.Stop(); }
-  } stop_role{role};
-  if (!role.Start(config.store, ctx, writer)) return 1;
+  AddClusterMetrics(metrics, writer);
+  ctx.is_writer = writer.IsWriter();
+  is_writer = &ctx.is_writer;  // before the writer thread starts: it calls on_role_change
   http::Router router;
   if (!AddAllRoutes(router, ctx, config.web_root)) return 1;
 
-  role.StartWriter();
+  writer.Start();
   http::Server server(ServerOptionsFor(config, std::move(networks->trusted_proxies),
                                        ctx.options.default_headers, refusals),
                       router, metrics);
   if (Status st = server.Start(std::move(networks->listen_claim)); !st.ok()) {
     spdlog::error("cannot listen on {}: {}", config.listen, st.error().detail);
-    role.Stop();
     writer.Stop();
     return 1;
   }
@@ -518,8 +426,7 @@ int RunServe(ServeConfig config) {
   spdlog::info("psm serve: signal {} received; draining", signal);
   ctx.draining = true;
   server.Stop(kDrainTimeout);  // in-flight reports still reach the running writer
-  role.Stop();                 // another node may take the role from here
-  writer.Stop();               // refuses (503) what is left queued on PostgreSQL, or commits it
+  writer.Stop();               // commits what is queued; its store session, and role, then end
   pool.Stop();
   spdlog::info("psm serve: stopped cleanly");
   return 0;

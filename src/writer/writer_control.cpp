@@ -5,12 +5,6 @@
 
 namespace psm {
 
-Error NotWriterError() {
-  return Error::Unavailable("not_writer",
-                            "this node is not the cluster's writer; retry (another node will "
-                            "take the write)");
-}
-
 bool Writer::PostTask(std::function<void()> task) {
   {
     std::lock_guard lock(mu_);

@@ -1,5 +1,4 @@
 #include "writer/writer.hpp"
-#include <atomic>
 #include "core/testing/fake_clock.hpp"
 #include "store/testing/store_calls.hpp"
 
@@ -228,29 +227,6 @@ TEST_F(WriterTest, FailedCommitRefusesTheBatchAndChangesNothing) {
   // The client's retry of the same id succeeds once the store is back.
   auto retry = Submit(Queue("00000000-0000-0000-0000-000000000005", 7)).get();
   EXPECT_EQ(retry.kind, SubmitOutcome::Kind::kCreated);
-  EXPECT_EQ(StoredReports(*store_), 1u);
-  writer_->Stop();
-}
-
-TEST_F(WriterTest, WithoutTheWriterRoleNothingIsCommitted) {
-  std::atomic<bool> role{false};
-  WriterOptions options;
-  options.holds_role = [&role] { return role.load(); };
-  MakeWriter(options);
-  writer_->Start();
-  auto out = Submit(Queue("00000000-0000-0000-0000-000000000006", 7)).get();
-  EXPECT_EQ(out.kind, SubmitOutcome::Kind::kRejected);
-  EXPECT_EQ(out.error.code, ErrorCode::kUnavailable);
-  EXPECT_EQ(out.error.reason, "not_writer");
-  EXPECT_FALSE(board_->Get(0)->status.queue);  // the ledger copy was discarded
-  EXPECT_EQ(StoredReports(*store_), 0u);
-  role = true;  // the role (back): the client's retry is committed
-  auto retry = Submit(Queue("00000000-0000-0000-0000-000000000006", 7)).get();
-  EXPECT_EQ(retry.kind, SubmitOutcome::Kind::kCreated);
-  EXPECT_EQ(StoredReports(*store_), 1u);
-  role = false;  // lost: the next report is refused at once
-  out = Submit(Queue("00000000-0000-0000-0000-000000000007", 9)).get();
-  EXPECT_EQ(out.error.reason, "not_writer");
   EXPECT_EQ(StoredReports(*store_), 1u);
   writer_->Stop();
 }
