@@ -7,6 +7,7 @@
 
 #include "api/routes.hpp"
 #include "api/static_files.hpp"
+#include "app/cluster_node.hpp"
 #include "app/commands.hpp"
 #include "app/logging.hpp"
 #include "app/writer_metrics.hpp"
@@ -55,11 +56,7 @@ Result<std::size_t> WarmSessions(Store& store, auth::SessionCache& cache, Instan
   if (!live.ok()) return live.error();
   std::size_t loaded = 0;
   for (const SessionRecord& s : *live) {
-    auth::Principal p;
-    p.role = s.role;
-    p.station = s.station;
-    p.user = s.user;
-    p.expires_at = s.expires_at;
+    auth::Principal p = PrincipalOf(s);
     if (s.role != Role::kOfficer) {
       auto user = store.FindUser(s.user);
       if (!user.ok()) return user.error();
@@ -70,6 +67,14 @@ Result<std::size_t> WarmSessions(Store& store, auth::SessionCache& cache, Instan
     ++loaded;
   }
   return loaded;
+}
+
+// WarmSessions on a connection of its own (the writer's is the writer thread's); logs why not.
+bool WarmSessionsFrom(const std::string& store_url, auth::SessionCache& cache, Instant now) {
+  auto store = OpenStore(store_url);
+  auto warmed = store.ok() ? WarmSessions(**store, cache, now) : store.error();
+  if (!warmed.ok()) spdlog::error("cannot load sessions: {}", warmed.error().detail);
+  return warmed.ok();
 }
 
 // Ends the cached sessions of control-room users who were disabled, removed or given another
@@ -166,9 +171,8 @@ struct District {
   ElectorIndex electors;
 };
 
-// Opens the store, takes its serve lock, loads the district and warms `sessions`; logs why not.
-std::optional<District> OpenDistrict(const ServeConfig& config, auth::SessionCache& sessions,
-                                     Instant now) {
+// Opens the store, takes its serve lock and loads the district; logs why not.
+std::optional<District> OpenDistrict(const ServeConfig& config) {
   District d;
   d.store = OpenForCli(config.store);
   if (!d.store) return std::nullopt;
@@ -193,10 +197,6 @@ std::optional<District> OpenDistrict(const ServeConfig& config, auth::SessionCac
     return std::nullopt;
   }
   d.electors = std::move(electors).value();
-  if (auto warmed = WarmSessions(*d.store, sessions, now); !warmed.ok()) {
-    spdlog::error("cannot load sessions: {}", warmed.error().detail);
-    return std::nullopt;
-  }
   return d;
 }
 
@@ -206,10 +206,11 @@ std::unique_ptr<Clock> PollingDayClock(const ServeConfig& config) {
   return std::make_unique<SystemClock>();
 }
 
-http::SseHubOptions HubOptionsAt(Instant now) {
+http::SseHubOptions HubOptionsAt(Instant now, bool cluster) {
   http::SseHubOptions o;
-  // Event ids start from the wall clock so they keep growing across restarts.
-  o.first_id = static_cast<std::uint64_t>(now.time_since_epoch().count());
+  // A single node's event ids start from the wall clock so they keep growing across restarts;
+  // a cluster's are the store's sequence numbers (BusEvent::seq), the same on every node.
+  o.first_id = cluster ? 1 : static_cast<std::uint64_t>(now.time_since_epoch().count());
   return o;
 }
 
@@ -342,29 +343,47 @@ int RunServe(ServeConfig config) {
   const sigset_t stop_signals = BlockStopSignals();
 
   auth::SessionCache sessions;
-  auto district = OpenDistrict(config, sessions, system_clock.Now());
+  auto district = OpenDistrict(config);
   if (!district) return 1;
   const std::unique_ptr<Clock> clock = PollingDayClock(config);
+  const bool cluster = district->store->HasChangeFeed();
 
   http::Metrics metrics;
-  http::SseHub hub(HubOptionsAt(system_clock.Now()));
+  http::SseHub hub(HubOptionsAt(system_clock.Now(), cluster));
   LocalBus bus;
-  bus.Subscribe([&hub](const BusEvent& e) { hub.Publish(e.type, e.station, e.ac, *e.data); });
+  bus.Subscribe(
+      [&hub](const BusEvent& e) { hub.Publish(e.type, e.station, e.ac, *e.data, e.seq); });
 
   StatusOptions status_options;
   status_options.stale_after = std::chrono::minutes(config.stale_after_min);
   WriterMetrics writer_metrics(metrics);
   Board& board = *district->board;
+  api::BlockingPool pool(config.store, kBlockingPoolThreads);
+  WriterOptions writer_options = WriterOptionsFor(config);
+  std::atomic<bool>* is_writer = nullptr;  // the API's copy of the role, once ctx exists
+  writer_options.on_role_change = [&is_writer](bool writer) {
+    if (is_writer != nullptr) is_writer->store(writer);
+  };
+  writer_options.on_session_changes = [&sessions, &pool](const ChangeBatch& changes) {
+    ApplySessionChanges(changes, sessions, pool);
+  };
   Writer writer(std::move(district->store), board, bus, *clock, config.day, status_options,
-                WriterOptionsFor(config), &writer_metrics);
+                writer_options, &writer_metrics);
   if (!ReplayReports(writer)) return 1;
+  // After the writer read its place in the feed: a login committed meanwhile is followed.
+  if (!WarmSessionsFrom(config.store, sessions, system_clock.Now())) return 1;
+  if (cluster) {
+    hub.SetReplayFloor(static_cast<std::uint64_t>(writer.applied_seq()));
+    spdlog::info("psm serve: {} at seq {}",
+                 writer.IsWriter() ? "the cluster's writer" : "following the cluster's writer",
+                 writer.applied_seq());
+  }
 
   http::LimitRefusals refusals(metrics);
   api::RequestLimits request_limits(RateLimitsFor(config), refusals, system_clock);
   auth::LoginThrottle pin_throttle(system_clock);
   auth::LoginThrottle password_throttle(system_clock, kPasswordFailures, kPasswordLockout,
                                         "password");
-  api::BlockingPool pool(config.store, kBlockingPoolThreads);
   if (Status st = pool.Start(); !st.ok()) {
     spdlog::error("cannot open the store for the worker pool: {}", st.error().detail);
     return 1;
@@ -385,6 +404,9 @@ int RunServe(ServeConfig config) {
                       std::string(kOpenApiYaml)};
   metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
                            [&writer] { return static_cast<double>(writer.queued()); });
+  AddClusterMetrics(metrics, writer);
+  ctx.is_writer = writer.IsWriter();
+  is_writer = &ctx.is_writer;  // before the writer thread starts: it calls on_role_change
   http::Router router;
   if (!AddAllRoutes(router, ctx, config.web_root)) return 1;
 
@@ -404,7 +426,7 @@ int RunServe(ServeConfig config) {
   spdlog::info("psm serve: signal {} received; draining", signal);
   ctx.draining = true;
   server.Stop(kDrainTimeout);  // in-flight reports still reach the running writer
-  writer.Stop();               // commits whatever is queued
+  writer.Stop();               // commits what is queued; its store session, and role, then end
   pool.Stop();
   spdlog::info("psm serve: stopped cleanly");
   return 0;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "api/blocking_pool.hpp"
@@ -16,6 +17,7 @@
 #include "http/cidr.hpp"
 #include "http/metrics.hpp"
 #include "http/prepared_response.hpp"
+#include "http/response.hpp"
 #include "http/sse.hpp"
 #include "writer/writer.hpp"
 
@@ -48,6 +50,15 @@ struct ApiContext {
   std::string openapi_yaml;
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
+  // Whether this node holds the cluster's writer role (always, on SQLite). A node without it
+  // answers every write 503 "not_writer" with Retry-After: 1 instead of forwarding it: nginx's
+  // `proxy_next_upstream error timeout http_503 non_idempotent` then sends the same request to
+  // another node, reports and commands carry their own ids or are safe to repeat (a retried
+  // report is answered as a repeat), and no node needs to know which one is the writer.
+  std::atomic<bool> is_writer{true};
 };
+
+// The answer to a write on a node that is not the writer, or nullopt when it is.
+std::optional<http::Response> RefuseUnlessWriter(const ApiContext& ctx);
 
 }  // namespace psm::api

@@ -98,6 +98,9 @@ void ListAlerts(ApiContext& ctx, Request& req, Reply reply) {
 }
 
 void AcknowledgeAlert(ApiContext& ctx, Request& req, Reply reply) {
+  // Before authenticating: a reader may not know a session the writer does, and nginx retries
+  // a 503 on another node but not a 401.
+  if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto who = AuthorizeControl(ctx, req, {Role::kAdmin, Role::kSector});
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
   const auto id = ParseId(req.Param("id"));
@@ -147,6 +150,9 @@ void ResetPin(ApiContext& ctx, Request& req, Reply reply) {
 }
 
 void UnlockTurnout(ApiContext& ctx, Request& req, Reply reply) {
+  // Before authenticating: a reader may not know a session the writer does, and nginx retries
+  // a 503 on another node but not a 401.
+  if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto who = AuthorizeControl(ctx, req, {Role::kAdmin});
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
   const auto station = PathStation(ctx, req, reply);

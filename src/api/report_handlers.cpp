@@ -74,6 +74,9 @@ Status Prepare(ApiContext& ctx, const auth::Principal& who, Report& r) {
 }
 
 void PostReport(ApiContext& ctx, Request& req, Reply reply) {
+  // Before authenticating: a reader may not know a session the writer does, and nginx retries
+  // a 503 on another node but not a 401.
+  if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto who = Authenticate(ctx, req);
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
   const auto station = StationId::Parse(req.Param("id"));
@@ -100,6 +103,9 @@ void PostReport(ApiContext& ctx, Request& req, Reply reply) {
 }
 
 void PostBatch(ApiContext& ctx, Request& req, Reply reply) {
+  // Before authenticating: a reader may not know a session the writer does, and nginx retries
+  // a 503 on another node but not a 401.
+  if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto who = Authenticate(ctx, req);
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
   if (!IsJson(req)) return reply(UnsupportedType());

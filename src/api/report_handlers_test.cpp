@@ -52,6 +52,22 @@ TEST_F(ReportHandlersTest, WithoutAValidTokenIs401) {
   EXPECT_EQ(r.ProblemReason(), "expired_token");
 }
 
+TEST_F(ReportHandlersTest, ANodeWithoutTheWriterRoleAnswers503NotWriterBeforeAuthenticating) {
+  api_.ctx().is_writer = false;
+  const json report = api_.QueueReport(1, 1);
+  auto r = api_.Post(kPath, report);  // no token: still 503, so nginx tries another node
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.ProblemReason(), "not_writer");
+  EXPECT_EQ(r.Header("Retry-After"), "1");
+  r = api_.Post("/api/v1/reports/batch", json::object());
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.ProblemReason(), "not_writer");
+  EXPECT_EQ(api_.Get("/healthz").Json()["role"], "reader");
+  api_.ctx().is_writer = true;
+  EXPECT_EQ(api_.Post(kPath, report).status, 401u);
+  EXPECT_EQ(api_.Get("/healthz").Json()["role"], "writer");
+}
+
 TEST_F(ReportHandlersTest, AnOfficerReportsOnlyForTheirOwnStation) {
   auto r = api_.Post("/api/v1/stations/34-2/reports", api_.QueueReport(1, 1), officer_);
   EXPECT_EQ(r.status, 403u);

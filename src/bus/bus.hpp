@@ -2,6 +2,7 @@
 // bus of a later release, on every node). The local bus is a synchronous in-process fan-out.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,9 @@ struct BusEvent {
   std::string station;                      // station id, or "" for district-wide events
   int ac = 0;                               // AC number, or 0 for district-wide events
   std::shared_ptr<const std::string> data;  // JSON, rendered once
+  // In a cluster, the store's sequence number of the newest change the event carries (the SSE
+  // event id, the same on every node); 0 on a single node (the SSE hub numbers the events).
+  std::uint64_t seq = 0;
 };
 
 class Bus {

@@ -135,4 +135,22 @@ void AlertTracker::Put(const Alert& alert) {
   }
 }
 
+void AlertTracker::Upsert(const Alert& alert) {
+  next_id_ = std::max(next_id_, alert.id + 1);
+  if (IndexOf(alert.id)) return Put(alert);
+  const auto it = std::lower_bound(alerts_.begin(), alerts_.end(), alert.id,
+                                   [](const Alert& a, std::int64_t v) { return a.id < v; });
+  const bool last = it == alerts_.end();
+  alerts_.insert(it, alert);
+  if (last) {
+    if (alert.Active()) active_[Key{alert.station, alert.kind}] = alerts_.size() - 1;
+    return;
+  }
+  // An id below others (rare): the indexes after it moved.
+  active_.clear();
+  for (std::size_t i = 0; i < alerts_.size(); ++i) {
+    if (alerts_[i].Active()) active_[Key{alerts_[i].station, alerts_[i].kind}] = i;
+  }
+}
+
 }  // namespace psm

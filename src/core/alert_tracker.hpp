@@ -45,6 +45,9 @@ class AlertTracker {
                                    std::chrono::minutes utc_offset) const;
   // Replaces the alert with `alert.id` (which must exist).
   void Put(const Alert& alert);
+  // Adds or replaces `alert` as the store has it (a node following the cluster's writer); new
+  // ids continue after it.
+  void Upsert(const Alert& alert);
 
   const Alert* Find(std::int64_t id) const;
   // Every alert, in id order.

@@ -18,7 +18,8 @@ namespace psm::http {
 namespace detail {
 
 struct SseHubCore {
-  explicit SseHubCore(SseHubOptions o) : options(o), next_id(o.first_id) {}
+  explicit SseHubCore(SseHubOptions o)
+      : options(o), last_id(o.first_id - 1), replay_floor(o.first_id - 1) {}
 
   static bool Matches(const SseFilter& f, const SseEvent& e) {
     if ((f.types & e.type) == 0) return false;
@@ -41,10 +42,12 @@ struct SseHubCore {
   // Every reader (Take, Subscribe) shares the lock; Publish and a new station's entry in
   // station_end take it exclusively.
   mutable std::shared_mutex mu;
-  // Written under mu (exclusive), after the *_end below; read without it by a station stream's
-  // Take, which then sees those writes too.
-  std::atomic<std::uint64_t> next_id;
-  std::deque<SseEventPtr> ring;  // guarded by mu; ids are consecutive
+  // The pos the next event gets. Written under mu (exclusive), after the *_end below; read
+  // without it by a station stream's Take, which then sees those writes too.
+  std::atomic<std::uint64_t> next_pos{0};
+  std::uint64_t last_id;         // guarded by mu: the newest event's id
+  std::uint64_t replay_floor;    // guarded by mu: a Last-Event-ID below it cannot be replayed
+  std::deque<SseEventPtr> ring;  // guarded by mu; positions are consecutive
   // One past the newest event of each station some stream follows (any type), and of the
   // events without a place, per type bit. A station's stream compares them with its cursor to
   // tell, without the lock or a look at the ring, that nothing new is for it: a voter's stream
@@ -110,9 +113,9 @@ SseSubscription::State SseSubscription::Take(SseBatch* out) {
     return state_.load();
   }
   if (station_end_ != nullptr && !reset_pending_) {
-    // next_id first: every event below it has its *_end written, so an end at or below the
-    // cursor means no event from the cursor to next_id can match.
-    const std::uint64_t published = c.next_id.load(std::memory_order_acquire);
+    // next_pos first: every event below it has its *_end written, so an end at or below the
+    // cursor means no event from the cursor to next_pos can match.
+    const std::uint64_t published = c.next_pos.load(std::memory_order_acquire);
     std::uint64_t newest_end = station_end_->load(std::memory_order_acquire);
     for (unsigned bit = 0; bit < c.placeless_end.size(); ++bit) {
       if ((filter_.types & (1u << bit)) != 0) {
@@ -130,8 +133,8 @@ SseSubscription::State SseSubscription::Take(SseBatch* out) {
     out->events[out->size++] = ResetEvent();
     reset_pending_ = false;
   }
-  if (cursor_ >= c.next_id.load()) return State::kOpen;
-  const std::uint64_t oldest = c.ring.empty() ? c.next_id.load() : c.ring.front()->id;
+  if (cursor_ >= c.next_pos.load()) return State::kOpen;
+  const std::uint64_t oldest = c.ring.empty() ? c.next_pos.load() : c.ring.front()->pos;
   bool lagging = cursor_ < oldest;
   const std::size_t entry_size = out->size;
   const std::size_t from = lagging ? 0 : cursor_ - oldest;
@@ -210,9 +213,10 @@ std::string SseHub::Format(std::uint64_t id, std::string_view type, std::string_
 }
 
 SseEventPtr SseHub::Frame(std::uint64_t id, std::string station, int ac, unsigned type,
-                          std::string_view text) {
+                          std::string_view text, std::uint64_t pos) {
   auto e = std::make_shared<SseEvent>();
   e->id = id;
+  e->pos = pos;
   e->station = std::move(station);
   e->ac = ac;
   e->type = type;
@@ -226,24 +230,37 @@ SseEventPtr SseHub::Frame(std::uint64_t id, std::string station, int ac, unsigne
 }
 
 std::uint64_t SseHub::Publish(std::string event_type, std::string station_id, int ac,
-                              std::string data_json) {
+                              std::string data_json, std::uint64_t id) {
   auto& c = *core_;
-  std::uint64_t id;
   {
     std::unique_lock lock(c.mu);
-    id = c.next_id.load(std::memory_order_relaxed);
+    id = id == 0 ? c.last_id + 1 : std::max(id, c.last_id);
+    c.last_id = id;
+    const std::uint64_t pos = c.next_pos.load(std::memory_order_relaxed);
     const unsigned type = TypeBit(event_type);
     if (station_id.empty()) {
-      if (ac == 0) c.placeless_end[std::countr_zero(type)].store(id + 1, std::memory_order_relaxed);
+      if (ac == 0)
+        c.placeless_end[std::countr_zero(type)].store(pos + 1, std::memory_order_relaxed);
     } else if (auto it = c.station_end.find(station_id); it != c.station_end.end()) {
-      it->second.store(id + 1, std::memory_order_relaxed);
+      it->second.store(pos + 1, std::memory_order_relaxed);
     }
-    c.ring.push_back(Frame(id, std::move(station_id), ac, type, Format(id, event_type, data_json)));
-    c.next_id.store(id + 1, std::memory_order_release);
-    if (c.ring.size() > c.options.ring_size) c.ring.pop_front();
+    c.ring.push_back(
+        Frame(id, std::move(station_id), ac, type, Format(id, event_type, data_json), pos));
+    c.next_pos.store(pos + 1, std::memory_order_release);
+    if (c.ring.size() > c.options.ring_size) {
+      // A client that saw less than the dropped event can no longer be replayed to.
+      c.replay_floor = std::max(c.replay_floor, c.ring.front()->id);
+      c.ring.pop_front();
+    }
   }
   c.NotifyAll();
   return id;
+}
+
+void SseHub::SetReplayFloor(std::uint64_t id) {
+  std::unique_lock lock(core_->mu);
+  core_->replay_floor = std::max(core_->replay_floor, id);
+  core_->last_id = std::max(core_->last_id, id);
 }
 
 std::shared_ptr<SseSubscription> SseHub::Subscribe(SseFilter filter,
@@ -260,31 +277,34 @@ std::shared_ptr<SseSubscription> SseHub::Subscribe(SseFilter filter,
     }
     if (sub->station_end_ == nullptr) {
       std::unique_lock lock(c.mu);
-      // A new entry knows nothing of the events already in the ring, so it starts at next_id,
+      // A new entry knows nothing of the events already in the ring, so it starts at next_pos,
       // as if the newest of them were this station's: only a replay from before it looks.
-      sub->station_end_ = &c.station_end.try_emplace(station, c.next_id.load()).first->second;
+      sub->station_end_ = &c.station_end.try_emplace(station, c.next_pos.load()).first->second;
     }
   }
   std::shared_lock lock(c.mu);
-  sub->cursor_ = c.next_id.load();
+  sub->cursor_ = c.next_pos.load();
   if (!last_event_id) return sub;
   const std::uint64_t last = *last_event_id;
-  const std::uint64_t oldest = c.ring.empty() ? c.next_id.load() : c.ring.front()->id;
-  bool gap = last + 1 < oldest || last >= c.next_id.load();
+  bool gap = last < c.replay_floor || last > c.last_id;
+  // The first retained event after `last` (ids never decrease along the ring).
+  const auto first =
+      std::upper_bound(c.ring.begin(), c.ring.end(), last,
+                       [](std::uint64_t v, const SseEventPtr& e) { return v < e->id; });
   if (!gap) {
     std::size_t events = 0, bytes = 0;
-    for (std::size_t i = last + 1 - oldest; i < c.ring.size(); ++i) {
-      if (!detail::SseHubCore::Matches(sub->filter(), *c.ring[i])) continue;
+    for (auto it = first; it != c.ring.end(); ++it) {
+      if (!detail::SseHubCore::Matches(sub->filter(), **it)) continue;
       ++events;
-      bytes += c.ring[i]->wire.size();
+      bytes += (*it)->wire.size();
     }
     // A replay past the queue bounds would overflow at once; a reset is the useful answer.
     gap = events > c.options.queue_events || bytes > c.options.queue_bytes;
   }
   if (gap) {
     sub->reset_pending_ = true;
-  } else {
-    sub->cursor_ = last + 1;
+  } else if (first != c.ring.end()) {
+    sub->cursor_ = (*first)->pos;
   }
   return sub;
 }
@@ -295,7 +315,7 @@ std::size_t SseHub::SubscriberCount() const {
 
 std::uint64_t SseHub::LastId() const {
   std::shared_lock lock(core_->mu);
-  return core_->next_id.load() - 1;
+  return core_->last_id;
 }
 
 void SseHub::CloseAll() {

@@ -16,10 +16,12 @@
 namespace psm::http {
 
 struct SseHubOptions {
-  std::size_t ring_size = 4096;                // events kept for Last-Event-ID replay
-  std::size_t queue_events = 256;              // a subscriber further behind is dropped (events)
-  std::size_t queue_bytes = 1 << 20;           // a subscriber further behind is dropped (bytes)
-  std::uint64_t first_id = 1;                  // e.g. start-time based so ids grow across restarts
+  std::size_t ring_size = 4096;       // events kept for Last-Event-ID replay
+  std::size_t queue_events = 256;     // a subscriber further behind is dropped (events)
+  std::size_t queue_bytes = 1 << 20;  // a subscriber further behind is dropped (bytes)
+  // The first id Publish assigns when not given one, e.g. start-time based so ids grow across
+  // restarts. A hub whose events carry the store's sequence numbers starts at 1.
+  std::uint64_t first_id = 1;
   std::chrono::milliseconds keepalive{15000};  // comment line interval on an idle stream
 };
 
@@ -45,7 +47,8 @@ struct SseFilter {
 // event already framed as one HTTP/1.1 chunk, so a chunked stream writes it as is and an
 // HTTP/1.0 stream writes the middle part.
 struct SseEvent {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;   // the `id:` line; ids never decrease along the ring
+  std::uint64_t pos = 0;  // place in the ring's sequence: consecutive, one per event
   std::string station;
   int ac = 0;
   unsigned type = kSseOther;
@@ -121,7 +124,7 @@ class SseSubscription {
   const SseFilter filter_;
   // The hub's end of this station's events (one past the newest), for a station filter.
   const std::atomic<std::uint64_t>* station_end_ = nullptr;
-  std::uint64_t cursor_ = 0;      // id of the next event to look at; consumer-owned
+  std::uint64_t cursor_ = 0;      // pos of the next event to look at; consumer-owned
   std::uint64_t generation_ = 0;  // the hub's CloseAll count at subscription
   bool reset_pending_ = false;    // send `event: reset` first
   std::atomic<State> state_{State::kOpen};
@@ -135,16 +138,25 @@ class SseHub {
   SseHub& operator=(const SseHub&) = delete;
 
   // Formats and frames one event once, appends it to the ring, then notifies the registered
-  // notifiers; returns its id. Never blocks on a socket. Thread-safe; ids are strictly
-  // increasing and every subscriber sees its events in id order. `data_json` should be
-  // single-line JSON (newlines are split into several `data:` lines as the SSE grammar requires).
+  // notifiers; returns its id. Never blocks on a socket. Thread-safe; every subscriber sees its
+  // events in publication order. `data_json` should be single-line JSON (newlines are split
+  // into several `data:` lines as the SSE grammar requires).
+  // Ids: without `id` (0), one more than the last (from first_id). With `id` — the store's
+  // sequence number of the newest change the event carries, the same on every node of a
+  // cluster, so a client may reconnect to any node with Last-Event-ID — the larger of it and
+  // the last id: ids never decrease, and an event derived from no new change (a summary, a
+  // status turning stale) repeats the last one.
   std::uint64_t Publish(std::string event_type, std::string station_id, int ac,
-                        std::string data_json);
+                        std::string data_json, std::uint64_t id = 0);
+  // Everything up to `id` is known to the clients of this hub without replay (e.g. the state a
+  // node loaded at start before it published anything): a Last-Event-ID below it gets `reset`.
+  void SetReplayFloor(std::uint64_t id);
 
-  // Starts a subscription at the newest event. With `last_event_id`, it starts after that id
-  // instead, so the retained matching events are read first; if some of them are no longer
-  // retained, the id is from the future (e.g. before a restart) or the replay would exceed the
-  // queue bounds, the stream begins with one `event: reset` instead so the client refetches
+  // Starts a subscription at the newest event. With `last_event_id`, it starts after the last
+  // event with that id or a smaller one instead, so the retained matching events are read
+  // first; if an event after it is no longer retained (or was never published here: below the
+  // replay floor), the id is from the future (e.g. before a restart) or the replay would exceed
+  // the queue bounds, the stream begins with one `event: reset` instead so the client refetches
   // state. No event is missed or duplicated between replay and live delivery. Thread-safe.
   std::shared_ptr<SseSubscription> Subscribe(SseFilter filter,
                                              std::optional<std::uint64_t> last_event_id);
@@ -161,7 +173,7 @@ class SseHub {
   static std::string Format(std::uint64_t id, std::string_view type, std::string_view data);
   // `text` framed as one HTTP/1.1 chunk.
   static SseEventPtr Frame(std::uint64_t id, std::string station, int ac, unsigned type,
-                           std::string_view text);
+                           std::string_view text, std::uint64_t pos = 0);
 
  private:
   std::shared_ptr<detail::SseHubCore> core_;

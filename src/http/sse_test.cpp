@@ -135,6 +135,41 @@ TEST(HttpSse, ResetWhenTooOldOrFromTheFuture) {
   EXPECT_EQ(future[0], "event: reset\ndata: {}\n\n");
 }
 
+TEST(HttpSse, StoreSequenceIdsRepeatForDerivedEventsAndReplayAcrossGaps) {
+  // A cluster node's hub: events carry the store's sequence numbers, which skip values (other
+  // nodes' logins take some) and repeat for events derived from no new change.
+  SseHub hub(SseHubOptions{.ring_size = 8, .first_id = 1});
+  hub.SetReplayFloor(40);  // loaded at start: everything up to 40 is in the state served
+  EXPECT_EQ(hub.LastId(), 40u);
+  EXPECT_EQ(hub.Publish("status", "1-1", 1, "{\"n\":1}", 45), 45u);
+  EXPECT_EQ(hub.Publish("summary", "", 0, "{}", 45), 45u);  // derived: same id
+  EXPECT_EQ(hub.Publish("status", "1-2", 1, "{\"n\":2}", 52), 52u);
+  EXPECT_EQ(hub.Publish("status", "1-2", 1, "{\"n\":3}", 50), 52u);  // never decreases
+  EXPECT_EQ(hub.Publish("status", "1-1", 1, "{}"), 53u);             // no id given: one more
+
+  // Reconnecting with any id a node of the cluster sent replays what came after it.
+  auto after_45 = Drain(*hub.Subscribe({}, 45));
+  ASSERT_EQ(after_45.size(), 3u);
+  EXPECT_EQ(after_45[0].substr(0, 7), "id: 52\n");
+  auto after_48 = Drain(*hub.Subscribe({}, 48));  // an id this node never sent
+  ASSERT_EQ(after_48.size(), 3u);
+  auto from_floor = Drain(*hub.Subscribe({}, 40));
+  ASSERT_EQ(from_floor.size(), 5u);
+  EXPECT_EQ(from_floor[0].substr(0, 7), "id: 45\n");
+  // Below the floor, or ahead of this node: the client refetches.
+  auto below = Drain(*hub.Subscribe({}, 39));
+  ASSERT_EQ(below.size(), 1u);
+  EXPECT_EQ(below[0], "event: reset\ndata: {}\n\n");
+  auto ahead = Drain(*hub.Subscribe({}, 60));
+  ASSERT_EQ(ahead.size(), 1u);
+  EXPECT_EQ(ahead[0], "event: reset\ndata: {}\n\n");
+  // Events leaving the ring raise the floor.
+  for (int i = 0; i < 8; ++i)
+    hub.Publish("status", "1-3", 1, "{}", 60 + static_cast<std::uint64_t>(i));
+  EXPECT_EQ(Drain(*hub.Subscribe({}, 52)).size(), 1u);  // reset
+  EXPECT_EQ(Drain(*hub.Subscribe({}, 53)).size(), 8u);
+}
+
 TEST(HttpSse, SlowSubscriberIsDisconnectedNotBuffered) {
   SseHub hub(SseHubOptions{.queue_events = 3});
   auto slow = hub.Subscribe({}, std::nullopt);

@@ -9,6 +9,21 @@
 #include "store/store.hpp"
 
 namespace psm {
+
+Error NotWriterError() {
+  return Error::Unavailable("not_writer",
+                            "this node is not the cluster's writer; retry (another node will "
+                            "take the write)");
+}
+
+Result<FeedCursor> Store::FeedHead() {
+  return Error::Invalid("no_change_feed", "this store has no change feed (one server only)");
+}
+
+Result<ChangeBatch> Store::ChangesSince(const FeedCursor& /*after*/, std::size_t /*report_limit*/) {
+  return Error::Invalid("no_change_feed", "this store has no change feed (one server only)");
+}
+
 namespace {
 
 Result<std::unique_ptr<Store>> OpenSqlite(std::string_view /*url*/, std::string_view location) {

@@ -14,83 +14,10 @@
 #include "core/model.hpp"
 #include "core/result.hpp"
 #include "core/role.hpp"
+#include "store/changes.hpp"
+#include "store/records.hpp"
 
 namespace psm {
-
-struct Elector {
-  std::string epic;  // 3 letters + 7 digits, upper case
-  StationId station;
-  bool operator==(const Elector&) const = default;
-};
-
-struct User {
-  std::string name;
-  Role role = Role::kAdmin;
-  std::string password_hash;        // Argon2id string from libsodium
-  std::vector<StationId> stations;  // for kSector: the stations they cover
-  bool disabled = false;
-  Instant created_at{};
-};
-
-// A login session. Only the SHA-256 of the bearer token is stored.
-struct SessionRecord {
-  std::string token_hash;  // hex
-  Role role = Role::kOfficer;
-  std::optional<StationId> station;  // for officers
-  std::string user;                  // for admin/sector
-  Instant created_at{};
-  Instant expires_at{};
-};
-
-struct AuditEntry {
-  std::int64_t seq = 0;  // assigned by the store
-  Instant at{};
-  std::string actor;    // "officer:34-112", "user:alice", "anonymous"
-  std::string role;     // "officer", "sector", "admin", "public"
-  std::string client;   // client address
-  std::string action;   // "login", "login_failed", "report", "report_rejected", ...
-  std::string station;  // station id or ""
-  std::string detail;   // free text or compact JSON
-};
-
-struct AuditFilter {
-  std::string actor;    // "" = any
-  std::string station;  // "" = any
-  std::optional<Instant> since;
-  std::size_t limit = 1000;
-};
-
-// An admin's permission for one lower turnout value at a station (a correction). Open while
-// closed_at is unset; the correction report that used it closes it.
-struct TurnoutUnlock {
-  std::int64_t id = 0;  // assigned by the store
-  StationId station;
-  Instant opened_at{};
-  std::string opened_by;  // "user:alice"
-  std::string reason;
-  std::optional<Instant> closed_at;
-  std::string report_id;  // the correction that used it
-  bool operator==(const TurnoutUnlock&) const = default;
-};
-
-// One writer batch: the reports, the audit entries they cause (accepted and refused reports,
-// corrections) and the unlocks the corrections used, committed together.
-struct ReportBatch {
-  struct UnlockUse {
-    std::int64_t unlock_id = 0;
-    std::string report_id;
-    Instant closed_at{};
-  };
-  std::vector<Report> reports;
-  std::vector<AuditEntry> audit;
-  std::vector<UnlockUse> used_unlocks;
-};
-
-// The outcome of inserting one report of a batch.
-struct InsertOutcome {
-  bool inserted = false;  // false: a report with this id already existed
-  Report stored;          // the stored report (the existing one when !inserted)
-};
 
 // Thread-compatible, not thread-safe: each thread that uses the store opens its own instance
 // (SQLite connections are cheap). Every call blocks on disk I/O, so none may run on an
@@ -166,7 +93,33 @@ class Store {
   // Audit log: append-only.
   virtual Status AppendAudit(const std::vector<AuditEntry>& entries) = 0;
   virtual Result<std::vector<AuditEntry>> QueryAudit(const AuditFilter& filter) = 0;
+
+  // A cluster's store (PostgreSQL) is served by several nodes: one writer, the others
+  // following the change feed (docs/architecture.md, "One writer"). A store one server has to
+  // itself (SQLite, whose ServeLock keeps a second server off, and the memory fake) has no
+  // feed, and its server is always the writer: the defaults say so.
+  virtual bool HasChangeFeed() const { return false; }
+  // The newest committed position of each feed: a node that loads the state afterwards and
+  // then follows from here misses nothing (it may see some changes twice).
+  virtual Result<FeedCursor> FeedHead();
+  // What was committed after `after`: at most `report_limit` reports (then `more`), and the
+  // unlocks and alerts up to the last of them; sessions without a limit.
+  virtual Result<ChangeBatch> ChangesSince(const FeedCursor& after, std::size_t report_limit);
+  // Tries to take the cluster's writer role, without waiting: true when this store's session
+  // now holds it (or already did). Once taken, CommitReports, OpenTurnoutUnlock and SaveAlerts
+  // succeed only in the session that took it: after a reconnect they fail with NotWriterError,
+  // so a node whose session was lost (and whose role another node may hold by now) commits
+  // nothing, whatever it believes.
+  virtual Result<bool> TakeWriterRole() { return true; }
+  // Whether this store's session still holds the role; asks the server (a cheap query), so a
+  // lost session is noticed even while nothing is committed.
+  virtual Result<bool> HoldsWriterRole() { return true; }
 };
+
+// The error of a write refused because this node is not (or no longer) the cluster's writer:
+// kUnavailable "not_writer", which the API answers 503 with Retry-After so the request is
+// retried on another node.
+Error NotWriterError();
 
 // Opens a store from a URL: "sqlite:var/psm.db", or "postgresql://USER@HOST:PORT/DB" (also
 // "postgres://", several hosts "postgresql://u@h1:5432,h2:5432/db" and libpq's parameters,

@@ -11,13 +11,14 @@
 namespace psm {
 
 AlertDesk::AlertDesk(Store& store, Bus& bus, const Board& board, PollingDay day,
-                     StatusOptions status, AlertOptions options)
+                     StatusOptions status, AlertOptions options, const std::uint64_t& event_seq)
     : store_(store),
       bus_(bus),
       board_(board),
       day_(day),
       status_(status),
       options_(options),
+      event_seq_(event_seq),
       snapshot_(std::make_shared<const AlertList>()) {}
 
 Status AlertDesk::Load(Instant now) {
@@ -61,7 +62,7 @@ void AlertDesk::OnAccepted(const Report& r, Instant now) {
 }
 
 void AlertDesk::Flush() {
-  if (pending_.empty()) return;
+  if (pending_.empty() || !may_write_) return;
   // One row per alert: the latest version wins.
   std::map<std::int64_t, Alert> latest;
   for (Alert& a : pending_)
@@ -84,8 +85,16 @@ void AlertDesk::Publish(const std::vector<Alert>& changed) {
   snapshot_.store(std::make_shared<const AlertList>(tracker_.alerts()), std::memory_order_release);
   for (const Alert& a : changed) {
     bus_.Publish(BusEvent{"alert", a.station.ToString(), a.station.ac,
-                          std::make_shared<const std::string>(AlertJson(a, true).dump())});
+                          std::make_shared<const std::string>(AlertJson(a, true).dump()),
+                          event_seq_});
   }
+}
+
+void AlertDesk::ApplyStored(const std::vector<Alert>& alerts) {
+  if (alerts.empty()) return;
+  for (const Alert& a : alerts)
+    tracker_.Upsert(a);
+  Publish(alerts);
 }
 
 Result<Alert> AlertDesk::Acknowledge(std::int64_t id, const RequestOrigin& who, Instant now) {

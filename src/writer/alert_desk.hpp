@@ -26,11 +26,19 @@ struct RequestOrigin {
 using AlertList = std::vector<Alert>;
 
 // Every method but Snapshot() runs on the writer thread only (or before it starts). The store,
-// bus and board must outlive the desk.
+// bus and board must outlive the desk, and so must `event_seq`: the sequence number stamped on
+// the alert events (BusEvent::seq), kept by the writer.
 class AlertDesk {
  public:
   AlertDesk(Store& store, Bus& bus, const Board& board, PollingDay day, StatusOptions status,
-            AlertOptions options);
+            AlertOptions options, const std::uint64_t& event_seq);
+
+  // Whether Flush may write (the cluster's writer only; always on a single node). A desk that
+  // may not keeps its changes queued.
+  void set_may_write(bool may) { may_write_ = may; }
+  // Alerts as the cluster's writer stored them (a node following the feed): taken as they are
+  // and published. Nothing is written.
+  void ApplyStored(const std::vector<Alert>& alerts);
 
   // Reads every stored alert (ids continue after the largest) and publishes the snapshot.
   Status Load(Instant now);
@@ -71,6 +79,8 @@ class AlertDesk {
   AlertOptions options_;
   AlertTracker tracker_;
   std::vector<Alert> pending_;  // changed since the last successful Flush, latest version last
+  const std::uint64_t& event_seq_;
+  bool may_write_ = true;
   std::atomic<std::shared_ptr<const AlertList>> snapshot_;
 };
 

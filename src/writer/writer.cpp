@@ -2,6 +2,7 @@
 #include "writer/writer.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/fnv.hpp"
 #include "core/thread_name.hpp"
@@ -21,9 +22,12 @@ Writer::Writer(std::unique_ptr<Store> store, Board& board, Bus& bus, const Clock
       status_options_(status_options),
       options_(options),
       observer_(observer),
-      ids_(options.report_id_fingerprint) {
-  desk_ =
-      std::make_unique<AlertDesk>(*store_, bus_, board_, day_, status_options_, options_.alerts);
+      ids_(options.report_id_fingerprint),
+      cluster_(store_->HasChangeFeed()),
+      is_writer_(!cluster_) {
+  desk_ = std::make_unique<AlertDesk>(*store_, bus_, board_, day_, status_options_, options_.alerts,
+                                      event_seq_);
+  desk_->set_may_write(!cluster_);
   ledgers_.reserve(board_.size());
   for (const auto& s : board_.stations())
     ledgers_.emplace_back(s);
@@ -40,6 +44,21 @@ Writer::~Writer() {
 }
 
 Status Writer::Load() {
+  if (cluster_) {
+    auto taken = store_->TakeWriterRole();
+    if (!taken.ok()) return taken.error();
+    is_writer_.store(*taken);
+    desk_->set_may_write(*taken);
+    // Read before the state: following from here may see some loaded changes again (applied
+    // once), but misses none committed while the state was read.
+    auto head = store_->FeedHead();
+    if (!head.ok()) return head.error();
+    cursor_ = *head;
+    sessions_base_ = head->sessions;
+    event_seq_ = static_cast<std::uint64_t>(head->writer);
+    applied_seq_.store(head->writer);
+    heard_seq_.store(head->writer);
+  }
   Status st = store_->ForEachReport([&](const Report& r) {
     ids_.Add(r.id);
     if (const auto idx = board_.IndexOf(r.station)) {
@@ -59,8 +78,10 @@ Status Writer::Load() {
   }
   const Instant now = clock_.Now();
   if (Status loaded = desk_->Load(now); !loaded.ok()) return loaded;
-  desk_->EvaluateAll(ledgers_, now);
-  desk_->Flush();
+  if (HoldsRole()) {  // a follower takes the writer's alerts as they are
+    desk_->EvaluateAll(ledgers_, now);
+    desk_->Flush();
+  }
   RefreshAll(false);
   return Status();
 }
@@ -112,19 +133,37 @@ void Writer::Run() {
   SteadyTime next_alerts = clock_.SteadyNow() + options_.alert_interval;
   std::vector<Pending> batch;
   std::deque<std::function<void()>> tasks;
+  next_follow_ = clock_.SteadyNow() + options_.follow_interval;
   for (;;) {
-    const bool stop = TakeWork(batch, tasks, std::min({next_refresh, next_alerts, NextDeferred()}));
+    SteadyTime due = std::min({next_refresh, next_alerts, NextDeferred()});
+    if (cluster_) due = std::min(due, next_follow_);
+    const bool stop = TakeWork(batch, tasks, due);
+    if (cluster_ && !stop) {
+      bool poked;
+      {
+        std::lock_guard lock(mu_);
+        poked = std::exchange(poked_, false);
+      }
+      if (poked || clock_.SteadyNow() >= next_follow_) {
+        TendCluster();
+        next_follow_ = clock_.SteadyNow() + options_.follow_interval;
+      }
+    }
     if (!batch.empty()) {
       ProcessBatch(batch);
       batch.clear();
     }
     for (auto& task : tasks)
       task();
+    const bool commands = !tasks.empty();
     tasks.clear();
-    if (clock_.SteadyNow() >= next_alerts) {
+    if (clock_.SteadyNow() >= next_alerts && HoldsRole()) {
       desk_->EvaluateAll(ledgers_, clock_.Now());
       desk_->Flush();
       next_alerts = clock_.SteadyNow() + options_.alert_interval;
+      NotifyCommitted();
+    } else if (commands) {
+      NotifyCommitted();
     }
     if (clock_.SteadyNow() >= next_refresh) {
       RefreshAll(true);
@@ -138,7 +177,8 @@ void Writer::Run() {
 bool Writer::TakeWork(std::vector<Pending>& batch, std::deque<std::function<void()>>& tasks,
                       SteadyTime timers_due) {
   std::unique_lock lock(mu_);
-  cv_.WaitUntil(lock, timers_due, [&] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
+  cv_.WaitUntil(lock, timers_due,
+                [&] { return stopping_ || !queue_.empty() || !tasks_.empty() || poked_; });
   if (!queue_.empty()) {
     // Wait for the batch to be as large as the last one, or for its oldest report to have
     // waited flush_interval. Officers answered by the last commit resubmit at once, so a
@@ -229,8 +269,7 @@ void Writer::RefreshAll(bool publish_changes) {
     // Ages change every second; only a change a viewer must notice is pushed.
     if (before->status.state != after->status.state ||
         before->status.stale != after->status.stale) {
-      bus_.Publish(
-          BusEvent{"status", after->station.id.ToString(), after->station.id.ac, after->body});
+      PublishStatus(i);
     }
   }
   RenderSummary(now);
@@ -253,7 +292,7 @@ void Writer::PublishSummaryIfDue(SteadyTime real_now) {
   if (!summary) return;
   last_summary_publish_ = real_now;
   summary_unpublished_ = false;
-  bus_.Publish(BusEvent{"summary", "", 0, summary->district_json});
+  bus_.Publish(BusEvent{"summary", "", 0, summary->district_json, event_seq_});
 }
 
 }  // namespace psm

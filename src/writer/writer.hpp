@@ -1,6 +1,7 @@
 // Writer: the single thread that owns every StationLedger. It batches submitted reports,
 // validates them, commits each batch in one durable transaction, then updates the Board,
-// publishes to the Bus and completes the waiting requests — in that order.
+// publishes to the Bus and completes the waiting requests — in that order. In a cluster it
+// commits only while it holds the writer role, and otherwise follows the writer's commits.
 #pragma once
 
 #include <chrono>
@@ -67,6 +68,22 @@ struct WriterOptions {
   // How the writer fingerprints report ids (see ReportIdSet). Tests make every id collide, to
   // check that a collision never turns a new report away as a retry.
   ReportIdSet::FingerprintFn report_id_fingerprint = &ReportIdSet::Fingerprint;
+  // A cluster (a store with a change feed; writer_follow.cpp): this often a node without the
+  // writer role tries to take it and reads the feed, and the writer checks that its session
+  // still holds the role. Poke() makes a reader read the feed at once.
+  std::chrono::milliseconds follow_interval{250};
+  std::size_t follow_batch = 5000;  // reports per feed read
+  // Sessions are written by every node at once, so their feed is read again from the position
+  // it had this long ago (see FeedCursor): a login committed late is still seen.
+  std::chrono::milliseconds sessions_lookback{3000};
+  // Called on the writer thread with every feed read that has session changes (logins, and
+  // logouts, PIN resets, disabled users on any node), for the node's session cache.
+  std::function<void(const ChangeBatch&)> on_session_changes;
+  // Called on the writer thread when this node becomes (true) or stops being (false) the writer.
+  std::function<void(bool)> on_role_change;
+  // Called on the writer thread after each commit with its newest sequence number, so other
+  // nodes can be told at once (Redis). Must not block.
+  std::function<void(std::int64_t)> on_committed;
 };
 
 // Hooks for metrics; every call happens on the writer thread.
@@ -88,6 +105,8 @@ class Writer {
   ~Writer();
 
   // Replays every stored report into the ledgers and renders the Board. Call before Start().
+  // In a cluster it first tries to take the writer role, then loads the state as of the feed
+  // position it reads first (FeedCursor), from which it follows.
   Status Load();
   void Start();
   // Stops accepting, commits what is queued, completes every waiting request, joins. Idempotent.
@@ -113,6 +132,19 @@ class Writer {
 
   // Every alert as last published (id order). Thread-safe, never blocks.
   std::shared_ptr<const AlertList> Alerts() const { return desk_->Snapshot(); }
+
+  // Whether this node commits: always on a single node; in a cluster while it holds the role.
+  // Thread-safe.
+  bool IsWriter() const { return is_writer_.load(); }
+  // Wakes a following node to read the feed now: the writer committed up to `seq` (a Redis
+  // notification). Thread-safe, never blocks.
+  void Poke(std::int64_t seq);
+  // The newest writer-feed sequence number this node has applied or committed, and the newest
+  // it has heard of (Poke): their difference is how far behind it is. Thread-safe.
+  std::int64_t applied_seq() const { return applied_seq_.load(); }
+  std::int64_t heard_seq() const { return heard_seq_.load(); }
+  // Whether the last feed read (or role check) reached the store. Thread-safe.
+  bool store_reachable() const { return store_reachable_.load(); }
 
   std::size_t queued() const;
   // Stored reports Load() skipped because their station is no longer on the roll.
@@ -154,6 +186,25 @@ class Writer {
   // Runs every report's callback: accepted, refused, then retries from the store.
   void AnswerBatch(std::vector<Pending>& batch, CheckedBatch& checked);
   bool PostTask(std::function<void()> task);
+  bool HoldsRole() const { return is_writer_.load(); }
+
+  // The cluster (writer_follow.cpp), all on the writer thread. TendCluster checks or tries to
+  // take the role, then reads the feed; Follow reads it until it is current.
+  void TendCluster();
+  bool Follow();
+  void ApplyFollowed(const ChangeBatch& changes);
+  void GainRole();
+  void LoseRole(const std::string& why);
+  // The sessions feed position to read from: the newest one seen at least sessions_lookback ago.
+  std::int64_t SessionsFrom(SteadyTime now);
+  // Publishes a status event for station `index` with the current event_seq_.
+  void PublishStatus(std::uint32_t index);
+  // Tells on_committed that something was committed (up to cursor_.writer). Cluster only.
+  void NotifyCommitted() {
+    if (cluster_ && is_writer_.load() && options_.on_committed) {
+      options_.on_committed(cursor_.writer);
+    }
+  }
   void AnswerRetries(std::vector<Pending>& batch, const std::vector<bool>& answered);
   // Whether report `id` is already stored, or accepted earlier in the batch being validated.
   bool IsKnownId(const std::string& id, const ReportIdSet& batch_ids, const ReportBatch& write);
@@ -206,6 +257,20 @@ class Writer {
   std::size_t batch_target_ = 1;
   std::deque<std::function<void()>> tasks_;  // control-room commands, run on the writer thread
   bool stopping_ = false;
+  // The cluster. event_seq_ is stamped on every event published (BusEvent::seq): the newest
+  // writer-feed seq applied or committed (0 on a single node).
+  const bool cluster_;
+  std::atomic<bool> is_writer_;
+  std::atomic<bool> store_reachable_{true};
+  std::atomic<std::int64_t> applied_seq_{0};
+  std::atomic<std::int64_t> heard_seq_{0};
+  std::uint64_t event_seq_ = 0;                                    // writer thread only
+  FeedCursor cursor_;                                              // writer thread only
+  std::int64_t sessions_base_ = 0;                                 // writer thread only
+  std::deque<std::pair<SteadyTime, std::int64_t>> sessions_seen_;  // writer thread only
+  SteadyTime next_follow_{};                                       // writer thread only
+  bool poked_ = false;                                             // guarded by mu_
+
   std::unique_ptr<AlertDesk> desk_;  // uses *store_; writer thread only (Snapshot: any thread)
   std::thread thread_;
 };

@@ -55,6 +55,7 @@ void Writer::ProcessBatch(std::vector<Pending>& batch) {
   if (observer_) observer_->OnBatch(checked.write.reports.size(), latency);
   PublishBatch(checked, now, real_now);
   UpdateAlerts(batch, checked, now);
+  NotifyCommitted();
   AnswerBatch(batch, checked);
 }
 
@@ -116,8 +117,21 @@ void Writer::CheckOne(const Pending& p, std::size_t i, std::uint32_t idx, Instan
 
 bool Writer::CommitBatch(std::vector<Pending>& batch, const CheckedBatch& checked) {
   if (checked.write.reports.empty() && checked.write.audit.empty()) return true;
-  auto outcome = store_->CommitReports(checked.write);
-  if (outcome.ok()) return true;
+  // Checked as late as possible: a node that lost the role commits nothing more.
+  auto outcome = HoldsRole() ? store_->CommitReports(checked.write)
+                             : Result<std::vector<InsertOutcome>>(NotWriterError());
+  if (outcome.ok()) {
+    // In a cluster the writer's own commits move its place in the feed: while it holds the
+    // role, everything up to them is its own.
+    for (const InsertOutcome& o : *outcome) {
+      if (o.seq <= cursor_.writer) continue;
+      cursor_.writer = o.seq;
+      event_seq_ = static_cast<std::uint64_t>(o.seq);
+    }
+    applied_seq_.store(cursor_.writer);
+    heard_seq_.store(std::max(heard_seq_.load(), cursor_.writer));
+    return true;
+  }
   for (const auto idx : checked.touched)
     ledgers_[idx].UndoTrial();
   // Nothing of this batch is durable: refuse every report in it; clients retry safely.
@@ -141,8 +155,7 @@ void Writer::PublishBatch(const CheckedBatch& checked, Instant now, SteadyTime r
     if (rendered[idx]) continue;
     rendered[idx] = 1;
     RenderChanged(idx, now, real_now);
-    const auto view = board_.Get(idx);
-    bus_.Publish(BusEvent{"status", view->station.id.ToString(), view->station.id.ac, view->body});
+    PublishStatus(idx);
   }
   if (checked.accepted.empty()) return;
   if (real_now - summary_built_ >= options_.summary_interval) {

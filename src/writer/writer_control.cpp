@@ -19,6 +19,7 @@ bool Writer::UnlockTurnout(StationId station, std::string reason, RequestOrigin 
                            UnlockCallback done) {
   return PostTask(
       [this, station, reason = std::move(reason), who = std::move(who), done = std::move(done)] {
+        if (!HoldsRole()) return done(NotWriterError());
         const auto idx = board_.IndexOf(station);
         if (!idx) {
           return done(UnknownStation(station.ToString()));
@@ -49,6 +50,7 @@ bool Writer::UnlockTurnout(StationId station, std::string reason, RequestOrigin 
 
 bool Writer::AcknowledgeAlert(std::int64_t id, RequestOrigin who, AlertCallback done) {
   return PostTask([this, id, who = std::move(who), done = std::move(done)] {
+    if (!HoldsRole()) return done(NotWriterError());
     done(desk_->Acknowledge(id, who, clock_.Now()));
   });
 }

@@ -175,8 +175,19 @@ Result<Connection> Connection::Open(const std::string& url, std::string setup) {
   }
   PQconninfoFree(parsed);
   // Keywords before dbname are defaults the URL (expanded in dbname's place) may override.
-  const char* const keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-  const char* const values[] = {"5", "psm", url.c_str(), nullptr};
+  // TCP keepalives and tcp_user_timeout make a dead network fail a call within seconds instead
+  // of the kernel's minutes: a writer whose session is gone must find out before it commits
+  // again (docs/architecture.md, "One writer").
+  const char* const keys[] = {"connect_timeout",
+                              "fallback_application_name",
+                              "keepalives",
+                              "keepalives_idle",
+                              "keepalives_interval",
+                              "keepalives_count",
+                              "tcp_user_timeout",
+                              "dbname",
+                              nullptr};
+  const char* const values[] = {"5", "psm", "1", "2", "1", "3", "5000", url.c_str(), nullptr};
   Connection conn;
   conn.conn_.reset(PQconnectdbParams(keys, values, 1));
   conn.setup_ = std::move(setup);
@@ -186,6 +197,7 @@ Result<Connection> Connection::Open(const std::string& url, std::string setup) {
                                                        Trimmed(PQerrorMessage(conn.conn_.get())));
   }
   if (auto s = conn.Setup(); !s.ok()) return s.error();
+  conn.session_ = 1;
   return conn;
 }
 
@@ -212,6 +224,7 @@ Status Connection::Ready() {
     return Error::Unavailable("store_unavailable", "cannot reconnect to PostgreSQL: " +
                                                        Trimmed(PQerrorMessage(conn_.get())));
   }
+  ++session_;
   return Setup();
 }
 

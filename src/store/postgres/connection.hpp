@@ -132,6 +132,9 @@ class Connection {
   // True inside BEGIN ... COMMIT (or an aborted transaction).
   bool InTransaction() const;
   PGconn* get() const { return conn_.get(); }
+  // Which server session this is: 1 after Open, one more after each reconnect. A session's
+  // state (an advisory lock, prepared statements) does not survive into the next one.
+  std::uint64_t session() const { return session_; }
 
  private:
   friend class Transaction;
@@ -148,7 +151,8 @@ class Connection {
   std::unique_ptr<PGconn, Finish> conn_;
   std::string setup_;
   std::unordered_set<std::string> prepared_;  // names prepared on this session
-  bool in_transaction_ = false;               // a Transaction is open on this connection
+  std::uint64_t session_ = 0;
+  bool in_transaction_ = false;  // a Transaction is open on this connection
 };
 
 // BEGIN ... COMMIT. Rolls back on destruction unless committed. `begin` may carry options,

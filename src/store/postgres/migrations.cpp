@@ -185,8 +185,35 @@ CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
   FOR EACH STATEMENT EXECUTE FUNCTION psm_append_only();
 )sql";
 
+// Version 2: what the change feed needs (store/changes.hpp). A deleted session (logout, PIN
+// reset, disabled user, expiry) leaves an ended_sessions row with the next seq, so other nodes
+// drop it from their caches; rows older than a day are purged with the expired sessions (a node
+// away that long loads the live sessions afresh). The feed reads alerts, unlocks and sessions by
+// seq, hence their indexes.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE ended_sessions (
+  seq        bigint PRIMARY KEY DEFAULT nextval('psm_change_seq'),
+  token_hash text COLLATE "C" NOT NULL,
+  ended_at   bigint NOT NULL
+);
+CREATE FUNCTION psm_session_ended() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO ended_sessions (token_hash, ended_at)
+    VALUES (OLD.token_hash, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER sessions_ended AFTER DELETE ON sessions
+  FOR EACH ROW EXECUTE FUNCTION psm_session_ended();
+CREATE INDEX ended_sessions_at ON ended_sessions (ended_at);
+CREATE INDEX alerts_seq ON alerts (seq);
+CREATE INDEX turnout_unlocks_seq ON turnout_unlocks (seq);
+CREATE INDEX sessions_seq ON sessions (seq);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kSchemaV1},
+    Migration{2, "change feed: ended sessions, seq indexes", kSchemaV2},
 };
 
 constexpr const char* kCreateTracking =

@@ -5,6 +5,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/postgres/postgres_rows.hpp"
 #include "store/postgres/postgres_store.hpp"
 
 namespace psm {
@@ -15,13 +16,6 @@ using pg::Params;
 using pg::Rows;
 
 constexpr const char* kNowMillis = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
-
-Result<Role> RoleColumn(const Rows& rows, int i, int col, std::string_view table) {
-  const std::string_view text = rows.View(i, col);
-  auto role = ParseRole(text);
-  if (!role) return pg::CorruptRow(table, "bad role '" + std::string(text) + "'");
-  return *role;
-}
 
 Status Done(const Result<Rows>& r) {
   if (!r.ok()) return r.error();
@@ -114,7 +108,7 @@ Result<std::vector<User>> PostgresStore::QueryUsers(std::optional<std::string_vi
   for (int i = 0; i < rows->size(); ++i) {
     User u;
     u.name = rows->Text(i, 0);
-    auto role = RoleColumn(*rows, i, 1, "users");
+    auto role = pg::ReadRole(*rows, i, 1, "users");
     if (!role.ok()) return role.error();
     u.role = *role;
     u.password_hash = rows->Text(i, 2);
@@ -167,28 +161,17 @@ Status PostgresStore::InsertSession(const SessionRecord& s) {
 }
 
 Result<std::vector<SessionRecord>> PostgresStore::LiveSessions(Instant now) {
-  auto rows = conn_.Query(
-      "SELECT token_hash, role, station, user_name, created_at, expires_at FROM sessions "
-      "WHERE expires_at > $1::bigint ORDER BY created_at, token_hash",
-      Params().Int(pg::ToMillis(now)));
+  auto rows = conn_.Query(std::string("SELECT ") + pg::kSessionColumns +
+                              " FROM sessions WHERE expires_at > $1::bigint "
+                              "ORDER BY created_at, token_hash",
+                          Params().Int(pg::ToMillis(now)));
   if (!rows.ok()) return rows.error();
   std::vector<SessionRecord> out;
   out.reserve(static_cast<std::size_t>(rows->size()));
   for (int i = 0; i < rows->size(); ++i) {
-    SessionRecord s;
-    s.token_hash = rows->Text(i, 0);
-    auto role = RoleColumn(*rows, i, 1, "sessions");
-    if (!role.ok()) return role.error();
-    s.role = *role;
-    if (!rows->IsNull(i, 2)) {
-      auto id = pg::StationColumn(*rows, i, 2);
-      if (!id.ok()) return id.error();
-      s.station = *id;
-    }
-    s.user = rows->Text(i, 3);
-    s.created_at = pg::FromMillis(rows->Int(i, 4));
-    s.expires_at = pg::FromMillis(rows->Int(i, 5));
-    out.push_back(std::move(s));
+    auto s = pg::ReadSession(*rows, i);
+    if (!s.ok()) return s.error();
+    out.push_back(std::move(*s));
   }
   return out;
 }
@@ -198,8 +181,21 @@ Status PostgresStore::DeleteSession(std::string_view token_hash) {
 }
 
 Status PostgresStore::DeleteExpiredSessions(Instant now) {
-  return Done(conn_.Query("DELETE FROM sessions WHERE expires_at <= $1::bigint",
-                          Params().Int(pg::ToMillis(now))));
+  auto tx = pg::Transaction::Begin(conn_);
+  if (!tx.ok()) return tx.error();
+  if (auto s = Done(conn_.Query("DELETE FROM sessions WHERE expires_at <= $1::bigint",
+                                Params().Int(pg::ToMillis(now))));
+      !s.ok()) {
+    return s;
+  }
+  // The feed's record of ended sessions is needed only until every node has seen it; `now` is
+  // the polling day's (possibly scaled) clock, so the server's own clock dates these rows.
+  if (auto s = conn_.Exec(std::string("DELETE FROM ended_sessions WHERE ended_at < ") + kNowMillis +
+                          " - 86400000");
+      !s.ok()) {
+    return s;
+  }
+  return tx->Commit();
 }
 
 Status PostgresStore::DeleteStationSessions(const StationId& station) {

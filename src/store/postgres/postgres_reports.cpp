@@ -4,24 +4,23 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/postgres/postgres_rows.hpp"
 #include "store/postgres/postgres_store.hpp"
 
 namespace psm {
 namespace {
 
 using pg::ArrayParam;
+using pg::kReportColumns;
 using pg::Params;
 using pg::PreparedSql;
+using pg::ReadReport;
 using pg::Rows;
-
-constexpr const char* kReportColumns =
-    "id, station, kind, observed_at, received_at, men, women, others, event, reason, "
-    "voters_in_queue_at_close, actor";
 
 // The writer's hot path, prepared once per session. The batch goes as one array per column, so
 // one statement takes a batch of any size; WITH ORDINALITY keeps the batch's order, and so its
 // seqs. ON CONFLICT DO NOTHING skips an id stored before or earlier in the batch (the first
-// wins); RETURNING names the ids actually inserted.
+// wins); RETURNING names the ids actually inserted, with their seqs.
 constexpr PreparedSql kInsertReports{
     "psm_insert_reports",
     "INSERT INTO reports (id, station, kind, observed_at, received_at, men, women, others, "
@@ -31,7 +30,7 @@ constexpr PreparedSql kInsertReports{
     "$4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], "
     "$10::text[], $11::bigint[], $12::text[]) WITH ORDINALITY AS b(id, station, kind, "
     "observed_at, received_at, men, women, others, event, reason, voters_in_queue_at_close, "
-    "actor, ord) ORDER BY ord ON CONFLICT (id) DO NOTHING RETURNING id"};
+    "actor, ord) ORDER BY ord ON CONFLICT (id) DO NOTHING RETURNING id, seq"};
 
 constexpr PreparedSql kSelectReports{
     "psm_select_reports",
@@ -44,36 +43,6 @@ constexpr PreparedSql kInsertAudit{
     "SELECT at, actor, role, client, action, station, detail FROM unnest($1::bigint[], "
     "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY "
     "AS a(at, actor, role, client, action, station, detail, ord) ORDER BY ord"};
-
-// Decodes row `i` of a result selected with kReportColumns.
-Result<Report> ReadReport(const Rows& rows, int i) {
-  Report r;
-  r.id = rows.Text(i, 0);
-  auto station = pg::StationColumn(rows, i, 1);
-  if (!station.ok()) return station.error();
-  r.station = *station;
-  const std::string_view kind = rows.View(i, 2);
-  auto k = ParseReportKind(kind);
-  if (!k)
-    return pg::CorruptRow("reports", "report " + r.id + ": bad kind '" + std::string(kind) + "'");
-  r.kind = *k;
-  r.observed_at = pg::FromMillis(rows.Int(i, 3));
-  r.received_at = pg::FromMillis(rows.Int(i, 4));
-  r.counts = Counts{rows.Int(i, 5), rows.Int(i, 6), rows.Int(i, 7)};
-  if (!rows.IsNull(i, 8)) {
-    const std::string_view event = rows.View(i, 8);
-    auto e = ParseEventKind(event);
-    if (!e) {
-      return pg::CorruptRow("reports",
-                            "report " + r.id + ": bad event '" + std::string(event) + "'");
-    }
-    r.event = *e;
-  }
-  r.reason = rows.Text(i, 9);
-  r.voters_in_queue_at_close = rows.Int(i, 10);
-  r.actor = rows.Text(i, 11);
-  return r;
-}
 
 // The report as the store keeps it: `event` means something only for event reports, so other
 // kinds store NULL there and read back the default (as in sqlite_reports.cpp).
@@ -94,11 +63,6 @@ void AddOptionalTime(ArrayParam& a, const std::optional<Instant>& t) {
   } else {
     a.Null();
   }
-}
-
-std::optional<Instant> OptionalTime(const Rows& rows, int i, int col) {
-  if (rows.IsNull(i, col)) return std::nullopt;
-  return pg::FromMillis(rows.Int(i, col));
 }
 
 // Inserts `batch` as one multi-row INSERT, one array per column; the rows are the ids it wrote
@@ -146,9 +110,9 @@ Result<std::vector<InsertOutcome>> PostgresStore::InsertReportRows(
   if (batch.empty()) return out;
   auto inserted = InsertReportArrays(conn_, batch);
   if (!inserted.ok()) return inserted.error();
-  std::unordered_set<std::string_view> new_ids;
+  std::unordered_map<std::string_view, std::int64_t> new_ids;  // id → seq
   for (int i = 0; i < inserted->size(); ++i)
-    new_ids.insert(inserted->View(i, 0));
+    new_ids.emplace(inserted->View(i, 0), inserted->Int(i, 1));
 
   // The first report of each new id is the one inserted; a later one with that id, and every
   // report whose id was stored before, is answered with the stored report.
@@ -162,8 +126,8 @@ Result<std::vector<InsertOutcome>> PostgresStore::InsertReportRows(
       continue;
     }
     first.emplace(r.id, out.size());
-    if (new_ids.contains(r.id)) {
-      out.push_back(InsertOutcome{true, Normalized(r)});
+    if (const auto seq = new_ids.find(r.id); seq != new_ids.end()) {
+      out.push_back(InsertOutcome{true, Normalized(r), seq->second});
     } else {
       out.push_back(InsertOutcome{false, {}});
       missing.Text(r.id);
@@ -244,6 +208,7 @@ Status PostgresStore::CloseUnlocks(const std::vector<ReportBatch::UnlockUse>& us
 Result<std::vector<InsertOutcome>> PostgresStore::CommitReports(const ReportBatch& batch) {
   auto tx = pg::Transaction::Begin(conn_);
   if (!tx.ok()) return tx.error();
+  if (auto fence = CheckWriterFence(); !fence.ok()) return fence.error();
   auto out = InsertReportRows(batch.reports);
   if (!out.ok()) return out.error();
   if (auto s = InsertAuditRows(batch.audit); !s.ok()) return s.error();
@@ -275,6 +240,7 @@ Result<std::int64_t> PostgresStore::OpenTurnoutUnlock(const TurnoutUnlock& u,
                                                       const std::vector<AuditEntry>& audit) {
   auto tx = pg::Transaction::Begin(conn_);
   if (!tx.ok()) return tx.error();
+  if (auto fence = CheckWriterFence(); !fence.ok()) return fence.error();
   // The partial unique index allows one open unlock per station; a second one is skipped
   // (returns no row) rather than failing, so it is told apart from an unknown station.
   auto rows = conn_.Query(
@@ -298,24 +264,15 @@ Result<std::int64_t> PostgresStore::OpenTurnoutUnlock(const TurnoutUnlock& u,
 }
 
 Result<std::vector<TurnoutUnlock>> PostgresStore::LoadTurnoutUnlocks() {
-  auto rows = conn_.Query(
-      "SELECT id, station, opened_at, opened_by, reason, closed_at, report_id FROM "
-      "turnout_unlocks ORDER BY id");
+  auto rows = conn_.Query(std::string("SELECT ") + pg::kUnlockColumns +
+                          " FROM turnout_unlocks ORDER BY id");
   if (!rows.ok()) return rows.error();
   std::vector<TurnoutUnlock> out;
   out.reserve(static_cast<std::size_t>(rows->size()));
   for (int i = 0; i < rows->size(); ++i) {
-    TurnoutUnlock u;
-    u.id = rows->Int(i, 0);
-    auto station = pg::StationColumn(*rows, i, 1);
-    if (!station.ok()) return station.error();
-    u.station = *station;
-    u.opened_at = pg::FromMillis(rows->Int(i, 2));
-    u.opened_by = rows->Text(i, 3);
-    u.reason = rows->Text(i, 4);
-    u.closed_at = OptionalTime(*rows, i, 5);
-    u.report_id = rows->Text(i, 6);
-    out.push_back(std::move(u));
+    auto u = pg::ReadUnlock(*rows, i);
+    if (!u.ok()) return u.error();
+    out.push_back(std::move(*u));
   }
   return out;
 }
@@ -324,6 +281,7 @@ Status PostgresStore::SaveAlerts(const std::vector<Alert>& alerts,
                                  const std::vector<AuditEntry>& audit) {
   auto tx = pg::Transaction::Begin(conn_);
   if (!tx.ok()) return tx.error();
+  if (auto fence = CheckWriterFence(); !fence.ok()) return fence.error();
   if (!alerts.empty()) {
     // One row per id, the last given winning, as one upsert after another would leave it.
     std::unordered_map<std::int64_t, std::size_t> last;
@@ -376,34 +334,14 @@ Status PostgresStore::SaveAlerts(const std::vector<Alert>& alerts,
 }
 
 Result<std::vector<Alert>> PostgresStore::LoadAlerts() {
-  auto rows = conn_.Query(
-      "SELECT id, station, kind, state, opened_at, acknowledged_by, acknowledged_at, "
-      "resolved_at, detail, subject FROM alerts ORDER BY id");
+  auto rows = conn_.Query(std::string("SELECT ") + pg::kAlertColumns + " FROM alerts ORDER BY id");
   if (!rows.ok()) return rows.error();
   std::vector<Alert> out;
   out.reserve(static_cast<std::size_t>(rows->size()));
   for (int i = 0; i < rows->size(); ++i) {
-    Alert a;
-    a.id = rows->Int(i, 0);
-    auto station = pg::StationColumn(*rows, i, 1);
-    if (!station.ok()) return station.error();
-    a.station = *station;
-    const std::string_view kind = rows->View(i, 2), state = rows->View(i, 3);
-    const auto k = ParseAlertKind(kind);
-    const auto st = ParseAlertState(state);
-    if (!k || !st) {
-      return pg::CorruptRow("alerts",
-                            "bad kind/state " + std::string(kind) + "/" + std::string(state));
-    }
-    a.kind = *k;
-    a.state = *st;
-    a.opened_at = pg::FromMillis(rows->Int(i, 4));
-    a.acknowledged_by = rows->Text(i, 5);  // NULL reads as ""
-    a.acknowledged_at = OptionalTime(*rows, i, 6);
-    a.resolved_at = OptionalTime(*rows, i, 7);
-    a.detail = rows->Text(i, 8);
-    a.subject = rows->Text(i, 9);
-    out.push_back(std::move(a));
+    auto a = pg::ReadAlert(*rows, i);
+    if (!a.ok()) return a.error();
+    out.push_back(std::move(*a));
   }
   return out;
 }

@@ -82,6 +82,15 @@ class PostgresStore final : public Store {
   Status AppendAudit(const std::vector<AuditEntry>& entries) override;
   Result<std::vector<AuditEntry>> QueryAudit(const AuditFilter& filter) override;
 
+  // The change feed and the writer role (postgres_feed.cpp). The role is a session advisory
+  // lock on this store's own connection: the commits it fences run in the session that holds
+  // it, so a lost session loses the role and its commits together.
+  bool HasChangeFeed() const override { return true; }
+  Result<FeedCursor> FeedHead() override;
+  Result<ChangeBatch> ChangesSince(const FeedCursor& after, std::size_t report_limit) override;
+  Result<bool> TakeWriterRole() override;
+  Result<bool> HoldsWriterRole() override;
+
  private:
   explicit PostgresStore(pg::Connection conn) : conn_(std::move(conn)) {}
 
@@ -96,7 +105,12 @@ class PostgresStore final : public Store {
   Status ForEachRow(std::string_view select_sql,
                     const std::function<Result<bool>(const pg::Rows&, int)>& on_row);
 
+  // Inside a writing transaction (CommitReports, OpenTurnoutUnlock, SaveAlerts): NotWriterError
+  // when this store took the writer role in a session that has ended since.
+  Status CheckWriterFence() const;
+
   pg::Connection conn_;
+  std::uint64_t role_session_ = 0;  // the session that took the writer role; 0: never taken
 };
 
 namespace pg {
