@@ -36,7 +36,8 @@ fail() {
 
 # A port the kernel just found free on 127.0.0.1.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
 port_in_use() {
@@ -46,7 +47,9 @@ port_in_use() {
 # PostgreSQL's programs run as `postgres` when we are root (setpriv execs in place, so a
 # background one's $! is the program itself).
 AS_POSTGRES=()
-if [ "$(id -u)" -eq 0 ]; then AS_POSTGRES=(setpriv --reuid=postgres --regid=postgres --init-groups --); fi
+if [ "$(id -u)" -eq 0 ]; then
+  AS_POSTGRES=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+fi
 
 [[ "$NODES" =~ ^[1-9][0-9]?$ ]] || fail "CLUSTER_NODES must be 1 to 99, not '$NODES'"
 for tool in "$PG_BIN/initdb" "$PG_BIN/postgres" "$PG_BIN/psql"; do

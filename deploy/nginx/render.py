@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes nginx's configuration for a psm cluster: psm.conf from psm.conf.in, with psm-locations.conf
-beside it (psm.conf includes it by name from its own folder).
+"""Writes nginx's configuration for a psm cluster: psm.conf from psm.conf.in, with
+psm-locations.conf beside it (psm.conf includes it by name from its own folder).
 
 With no options it writes the settings deploy/nginx/psm.conf is shipped with; give the district's:
 
@@ -38,8 +38,8 @@ DEFAULTS = {
 }
 
 # What the shipped psm.conf says it was made from, and what a rendered one says.
-SHIPPED_NOTE = ("Rendered by render.py from psm.conf.in with its defaults; change the SETTING lines "
-                "here,\n# or render again with your values.")
+SHIPPED_NOTE = ("Rendered by render.py from psm.conf.in with its defaults; change the SETTING "
+                "lines here,\n# or render again with your values.")
 RENDERED_NOTE = "Rendered by deploy/nginx/render.py from psm.conf.in: {args}"
 
 
@@ -115,7 +115,8 @@ def parser():
                    help="redirect: plain HTTP answers only the ACME challenge and sends the rest "
                         "to HTTPS (the default); serve: it serves the site too (a trial on one "
                         "machine)")
-    p.add_argument("--cert", default=d["cert"], help=f"certificate, full chain (default {d['cert']})")
+    p.add_argument("--cert", default=d["cert"],
+                   help=f"certificate, full chain (default {d['cert']})")
     p.add_argument("--key", default=d["key"], help=f"its private key (default {d['key']})")
     p.add_argument("--user", default=d["user"], help=f"the workers' user (default {d['user']})")
     p.add_argument("--pid-file", default=d["pid_file"], help=f"default {d['pid_file']}")

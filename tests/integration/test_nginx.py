@@ -135,7 +135,8 @@ class NginxTest(unittest.TestCase):
                "--temp-dir", os.path.join(d, "temp"), "--acme-root", cls.acme,
                "--max-conn-per-address", str(CONN_CAP), "--out", cls.conf_dir)
         cls.conf = os.path.join(cls.conf_dir, "psm.conf")
-        cls.nginx_args = [NGINX, "-p", d, "-c", cls.conf, "-e", os.path.join(d, "logs", "startup.log")]
+        cls.nginx_args = [NGINX, "-p", d, "-c", cls.conf,
+                          "-e", os.path.join(d, "logs", "startup.log")]
         cls.check = subprocess.run(cls.nginx_args + ["-t"], capture_output=True, text=True,
                                    timeout=60)
         if cls.check.returncode != 0:
@@ -145,7 +146,8 @@ class NginxTest(unittest.TestCase):
         deadline = time.time() + 30
         while time.time() < deadline:
             if cls.nginx.poll() is not None:
-                raise AssertionError(f"nginx exited: {cls.log('startup.log')}{cls.log('error.log')}")
+                raise AssertionError(
+                    f"nginx exited: {cls.log('startup.log')}{cls.log('error.log')}")
             try:
                 socket.create_connection(("127.0.0.1", cls.https_port), timeout=1).close()
                 return
