@@ -8,12 +8,12 @@ pays; psm sees, logs and limits the original client, not nginx; an event reaches
 nginx within a second of the report; nginx's own refusals are problem+json; plain HTTP answers the
 ACME challenge and sends everything else to HTTPS. Every process is stopped by PID."""
 
-import getpass
 import gzip
 import http.client
 import http.server
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -104,6 +104,8 @@ class NginxTest(unittest.TestCase):
 
     @classmethod
     def start_all(cls):
+        if not os.access(NGINX, os.X_OK):
+            raise AssertionError(f"nginx not found at {NGINX}: make setup installs it")
         d = cls.dir
         cls.cert, cls.key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -130,7 +132,8 @@ class NginxTest(unittest.TestCase):
         render("--nodes", ",".join(cls.upstreams.values()),
                "--https-listen", f"127.0.0.1:{cls.https_port}",
                "--http-listen", f"127.0.0.1:{cls.http_port}",
-               "--cert", cls.cert, "--key", cls.key, "--user", getpass.getuser(),
+               "--cert", cls.cert, "--key", cls.key,
+               "--user", pwd.getpwuid(os.geteuid()).pw_name,
                "--pid-file", os.path.join(d, "nginx.pid"), "--log-dir", os.path.join(d, "logs"),
                "--temp-dir", os.path.join(d, "temp"), "--acme-root", cls.acme,
                "--max-conn-per-address", str(CONN_CAP), "--out", cls.conf_dir)
