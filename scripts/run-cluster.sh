@@ -100,7 +100,9 @@ stop() {
   trap - INT TERM EXIT
   stop_pid simulator "$SIMULATOR" TERM
   stop_pid nginx "$NGINX" TERM # fast: the open event streams end now
-  for pid in "${NODE_PIDS[@]}"; do kill -TERM "$pid" 2> /dev/null || true; done
+  for pid in "${NODE_PIDS[@]}"; do
+    if [ -n "$pid" ]; then kill -TERM "$pid" 2> /dev/null || true; fi
+  done
   for pid in "${NODE_PIDS[@]}"; do stop_pid node "$pid" TERM; done
   stop_pid redis "$REDIS" TERM
   stop_pid postgres "$POSTGRES" INT # fast shutdown: ends the sessions, checkpoints, exits
@@ -325,21 +327,41 @@ Simulator log   var/cluster/simulate.log   (officers and voters played by psm si
 Ctrl-C stops everything.
 MSG
 
-# Until Ctrl-C, or until a server exits; the simulator may finish its day before then.
+# Until Ctrl-C. A node, Redis or PostgreSQL that stops is reported and the rest keep running, as
+# they would in a real cluster (kill a node's PID from var/cluster/pids to watch nginx send its
+# requests to the others); without nginx or without any node, everything stops.
+nodes_left=$NODES
 while true; do
-  exited=""
-  wait -n -p exited || true
-  if [ "$exited" = "$SIMULATOR" ]; then
-    say "the simulator finished (var/cluster/simulate.log); the cluster keeps running"
-    SIMULATOR=""
-    continue
-  fi
-  for i in $(seq 1 "$NODES"); do
-    if [ "$exited" = "${NODE_PIDS[$((i - 1))]}" ]; then
-      fail "node $i exited; see var/cluster/node$i.log"
-    fi
-  done
-  [ "$exited" = "$NGINX" ] && fail "nginx exited; see var/cluster/nginx/logs/error.log"
-  [ "$exited" = "$REDIS" ] && fail "redis-server exited; see var/cluster/redis/redis.log"
-  [ "$exited" = "$POSTGRES" ] && fail "PostgreSQL exited; see var/cluster/pg/postgres.log"
+  exited="" rc=0
+  wait -n -p exited || rc=$?
+  [ "$rc" -eq 127 ] && fail "nothing it started is running any more"
+  [ -n "$exited" ] || continue
+  case "$exited" in
+    "$SIMULATOR")
+      say "the simulator finished (var/cluster/simulate.log); the cluster keeps running"
+      SIMULATOR=""
+      ;;
+    "$NGINX")
+      NGINX=""
+      fail "nginx exited (status $rc); see var/cluster/nginx/logs/error.log"
+      ;;
+    "$REDIS")
+      say "redis-server exited (status $rc; var/cluster/redis/redis.log); the nodes keep running"
+      REDIS=""
+      ;;
+    "$POSTGRES")
+      say "PostgreSQL exited (status $rc; var/cluster/pg/postgres.log); reads go on, writes fail"
+      POSTGRES=""
+      ;;
+    *)
+      for i in $(seq 1 "$NODES"); do
+        if [ "$exited" = "${NODE_PIDS[$((i - 1))]}" ]; then
+          NODE_PIDS[i - 1]="" # reaped: its PID may be another process's now
+          nodes_left=$((nodes_left - 1))
+          say "node $i exited (status $rc; var/cluster/node$i.log); $nodes_left left"
+        fi
+      done
+      [ "$nodes_left" -gt 0 ] || fail "no node is left"
+      ;;
+  esac
 done
