@@ -193,7 +193,9 @@ if command -v redis-server > /dev/null; then
   started redis "$REDIS"
 fi
 NODE_ARGS=()
-if "$PSM" serve --help | grep -q -- '--redis'; then
+# (The help is read whole first: grep -q may stop reading early, and pipefail would count that.)
+serve_help=$("$PSM" serve --help)
+if grep -q -- '--redis' <<< "$serve_help"; then
   [ -n "$REDIS_PORT" ] || fail "psm serve takes --redis but redis-server is missing (make setup installs it)"
   NODE_ARGS+=(--redis "redis://127.0.0.1:$REDIS_PORT")
 fi
