@@ -36,8 +36,7 @@ fail() {
 
 # A port the kernel just found free on 127.0.0.1.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 port_in_use() {
@@ -71,7 +70,7 @@ if ! flock -n 9; then
 fi
 : > "$DATA/pids"
 
-# Where `psm serve` cannot listen, nginx cannot either: say so now, not after the import.
+# nginx's ports must be free: say so now, not after the import.
 for port in "$HTTP_PORT" "$HTTPS_PORT"; do
   if port_in_use "$port"; then
     fail "port $port is in use; choose others with CLUSTER_PORT=… CLUSTER_TLS_PORT=… make cluster"
