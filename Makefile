@@ -1,4 +1,4 @@
-# Front door: make setup | build | run | test | bench | microbench | fmt
+# Front door: make setup | build | run | cluster | test | bench | microbench | fmt
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD := build
@@ -9,7 +9,7 @@ MICROBENCH_MIN_TIME ?= 0.5
 # More of its flags, e.g. MICROBENCH_ARGS=--benchmark_filter=Elector.
 MICROBENCH_ARGS ?=
 
-.PHONY: setup build build-asan run test test-release test-asan bench microbench fmt check-format clean
+.PHONY: setup build build-asan run cluster test test-release test-asan bench microbench fmt check-format clean
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,10 @@ build-asan: setup $(ASAN_BUILD)/build.ninja
 
 run: build
 	@scripts/run-demo.sh
+
+# The demo district on a cluster on this machine: PostgreSQL, Redis, CLUSTER_NODES nodes (3), nginx.
+cluster: build
+	@scripts/run-cluster.sh
 
 test-release: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300
