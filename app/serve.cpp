@@ -202,7 +202,8 @@ std::optional<District> OpenDistrict(const ServeConfig& config) {
 
 std::unique_ptr<Clock> PollingDayClock(const ServeConfig& config) {
   if (config.clock_start_at)
-    return std::make_unique<ScaledClock>(*config.clock_start_at, config.clock_speed);
+    return std::make_unique<ScaledClock>(*config.clock_start_at, config.clock_speed,
+                                         config.clock_origin);
   return std::make_unique<SystemClock>();
 }
 

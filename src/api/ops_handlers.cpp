@@ -27,6 +27,8 @@ void AddOpsRoutes(http::Router& router, ApiContext& ctx) {
   router.Add(verb::get, "/readyz", [&ctx](Request&, Reply reply) {
     if (ctx.draining.load()) return reply(http::Unavailable("shutting down"));
     if (!ctx.ready.load()) return reply(http::Unavailable("loading"));
+    // A cluster node first reads what was committed while it loaded.
+    if (!ctx.writer.caught_up()) return reply(http::Unavailable("catching up"));
     reply(Response::Json(200, std::string(R"({"status":"ready","role":")") + RoleName(ctx) + "\"}")
               .With("Cache-Control", "no-store"));
   });

@@ -14,6 +14,9 @@ void AddServeOptions(CLI::App& cmd, ServeConfig& c) {
   opt("--clock-start", c.clock_start, "PSM_CLOCK_START",
       "start a scaled clock at HH:MM today (demo/simulation); default: the real clock");
   opt("--clock-speed", c.clock_speed, "PSM_CLOCK_SPEED", "scaled clock speed (N × real time)");
+  opt("--clock-origin", c.clock_origin_ms, "PSM_CLOCK_ORIGIN",
+      "Unix time in ms at which the scaled clock read --clock-start (give every node of a "
+      "cluster the same); default: when this server starts");
   opt("--poll-date", c.poll_date, "PSM_POLL_DATE", "polling day YYYY-MM-DD (default: today)");
   opt("--utc-offset", c.utc_offset, "PSM_UTC_OFFSET", "the district's UTC offset");
   opt("--poll-opens", c.poll_opens, "PSM_POLL_OPENS", "poll opening time HH:MM");
@@ -118,6 +121,7 @@ Status ResolveServeConfig(ServeConfig& c, Instant now) {
     const auto start = ParseClockTime(c.clock_start);
     if (!start) return bad("bad --clock-start \"" + c.clock_start + "\": expected HH:MM");
     c.clock_start_at = c.day.At(*start);
+    if (c.clock_origin_ms != 0) c.clock_origin = Instant(Millis(c.clock_origin_ms));
   }
   if (!(c.clock_speed > 0 && c.clock_speed <= 10000))
     return bad("--clock-speed must be in (0, 10000]");

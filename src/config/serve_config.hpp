@@ -21,7 +21,8 @@ struct ServeConfig {
   std::string store = kDefaultStoreUrl;
   std::string clock_start;  // "HH:MM": a scaled demo clock; empty = the real clock
   double clock_speed = 1.0;
-  std::string poll_date;  // "YYYY-MM-DD"; empty = today in the district
+  std::int64_t clock_origin_ms = 0;  // 0: when the server starts
+  std::string poll_date;             // "YYYY-MM-DD"; empty = today in the district
   std::string utc_offset = "+05:30";
   std::string poll_opens = "07:00";
   std::string poll_closes = "18:00";
@@ -60,6 +61,7 @@ struct ServeConfig {
   unsigned short port = 0;
   PollingDay day;
   std::optional<Instant> clock_start_at;
+  std::optional<Instant> clock_origin;  // from clock_origin_ms
   std::vector<std::string> trusted_proxy_list;
   std::vector<std::string> admin_cidr_list;
 };

@@ -11,8 +11,10 @@ SteadyTime SystemClock::SteadyNow() const {
   return std::chrono::steady_clock::now();
 }
 
-ScaledClock::ScaledClock(Instant start, double speed)
-    : start_(start), real_start_(std::chrono::steady_clock::now()), speed_(speed) {}
+ScaledClock::ScaledClock(Instant start, double speed, std::optional<Instant> origin)
+    : start_(start), real_start_(std::chrono::steady_clock::now()), speed_(speed) {
+  if (origin) real_start_ -= SystemClock().Now() - *origin;
+}
 
 Instant ScaledClock::Now() const {
   const auto real = std::chrono::steady_clock::now() - real_start_;

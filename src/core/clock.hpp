@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include "core/time.hpp"
 
@@ -51,7 +52,9 @@ class SystemClock final : public Clock {
 // real time.
 class ScaledClock final : public Clock {
  public:
-  ScaledClock(Instant start, double speed);
+  // Reads `start` now, or, with `origin` (a wall-clock time, e.g. when the first node of a
+  // cluster started), read `start` at `origin`: nodes given the same origin keep one clock.
+  ScaledClock(Instant start, double speed, std::optional<Instant> origin = std::nullopt);
   Instant Now() const override;
   SteadyTime SteadyNow() const override;
 

@@ -29,6 +29,16 @@ TEST(Clock, RealClocksReadTheSteadyClockAtRealSpeed) {
   }
 }
 
+TEST(Clock, ScaledClocksGivenOneOriginShowOneTime) {
+  // Two nodes of a cluster started ten seconds apart, both told the first one's start.
+  const Instant origin = SystemClock().Now() - std::chrono::seconds(10);
+  ScaledClock late(kStart, 60.0, origin);
+  ScaledClock fresh(kStart, 60.0);
+  const auto ahead = late.Now() - fresh.Now();
+  EXPECT_GE(ahead, std::chrono::seconds(599));  // ten real seconds at 60×
+  EXPECT_LE(ahead, std::chrono::seconds(601));
+}
+
 TEST(Clock, FakeClockMovesOnlyWhenTold) {
   FakeClock clock(kStart);
   const SteadyTime steady = clock.SteadyNow();

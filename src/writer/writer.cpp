@@ -24,7 +24,8 @@ Writer::Writer(std::unique_ptr<Store> store, Board& board, Bus& bus, const Clock
       observer_(observer),
       ids_(options.report_id_fingerprint),
       cluster_(store_->HasChangeFeed()),
-      is_writer_(!cluster_) {
+      is_writer_(!cluster_),
+      caught_up_(!cluster_) {
   desk_ = std::make_unique<AlertDesk>(*store_, bus_, board_, day_, status_options_, options_.alerts,
                                       event_seq_);
   desk_->set_may_write(!cluster_);

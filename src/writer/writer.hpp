@@ -145,6 +145,9 @@ class Writer {
   std::int64_t heard_seq() const { return heard_seq_.load(); }
   // Whether the last feed read (or role check) reached the store. Thread-safe.
   bool store_reachable() const { return store_reachable_.load(); }
+  // Whether this node has read the feed to its end since it started (always on a single
+  // node): until then it may not show what was committed while it loaded. Thread-safe.
+  bool caught_up() const { return caught_up_.load(); }
 
   std::size_t queued() const;
   // Stored reports Load() skipped because their station is no longer on the roll.
@@ -262,6 +265,7 @@ class Writer {
   const bool cluster_;
   std::atomic<bool> is_writer_;
   std::atomic<bool> store_reachable_{true};
+  std::atomic<bool> caught_up_;
   std::atomic<std::int64_t> applied_seq_{0};
   std::atomic<std::int64_t> heard_seq_{0};
   std::uint64_t event_seq_ = 0;                                    // writer thread only

@@ -92,7 +92,10 @@ bool Writer::Follow() {
       if (options_.on_session_changes) options_.on_session_changes(*changes);
     }
     sessions_seen_.emplace_back(now, changes->sessions_seq);
-    if (!changes->more) return true;
+    if (!changes->more) {
+      caught_up_.store(true);
+      return true;
+    }
     ask = FeedCursor{cursor_.writer, changes->sessions_seq};
   }
 }
