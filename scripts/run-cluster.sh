@@ -200,11 +200,15 @@ if grep -q -- '--redis' <<< "$serve_help"; then
 fi
 
 # --- the nodes ----------------------------------------------------------------------------------
+# One scaled clock for every node: each reads 06:00 at the same real moment, however far apart
+# they start.
+CLOCK_ORIGIN=$(date +%s%3N)
 NODE_PORTS=()
 for i in $(seq 1 "$NODES"); do
   port=$(free_port)
   setsid "$PSM" serve --listen "127.0.0.1:$port" --store "$STORE" "${NODE_ARGS[@]}" \
     --trusted-proxies 127.0.0.1/32 --clock-start 06:00 --clock-speed 60 \
+    --clock-origin "$CLOCK_ORIGIN" \
     > "$DATA/node$i.log" 2>&1 < /dev/null &
   NODE_PIDS+=($!)
   NODE_PORTS+=("$port")

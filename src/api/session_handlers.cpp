@@ -124,6 +124,10 @@ void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply repl
 }
 
 void Login(ApiContext& ctx, Request& req, Reply reply) {
+  // Sessions start on the writer, like every write: the officer's first report goes there next
+  // and finds the session at once; the other nodes follow it through the feed (or a Redis
+  // notification) within moments. nginx retries the 503 on the next node.
+  if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto body = ParseJsonBody(req.body);
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));
   if (!body->is_object()) return reply(http::BadRequest("the body must be a JSON object"));
@@ -136,6 +140,8 @@ void Login(ApiContext& ctx, Request& req, Reply reply) {
 }
 
 void Logout(ApiContext& ctx, Request& req, Reply reply) {
+  // On the writer, which knows every session started there, however new.
+  if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto principal = Authenticate(ctx, req);
   if (!principal.ok()) return reply(http::ProblemFor(principal.error()));
   const std::string hash =

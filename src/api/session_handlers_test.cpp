@@ -61,6 +61,24 @@ TEST_F(SessionHandlersTest, RightPinOpensAnOfficerSession) {
   EXPECT_EQ(AuditDetails(api_, "34-1", "login").size(), 1u);
 }
 
+TEST_F(SessionHandlersTest, ANodeWithoutTheWriterRoleSendsLoginsAndLogoutsOn) {
+  const std::string token = Login(api_, "34-1", kPin).Json()["token"];
+  api_.ctx().is_writer = false;
+  auto r = Login(api_, "34-1", kPin);
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.ProblemReason(), "not_writer");
+  EXPECT_EQ(r.Header("Retry-After"), "1");
+  r = api_.Call(TestRequest{boost::beast::http::verb::delete_,
+                            "/api/v1/sessions/current",
+                            "",
+                            {{"Authorization", "Bearer " + token}}});
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.ProblemReason(), "not_writer");
+  EXPECT_TRUE(AuditDetails(api_, "34-1", "login_failed").empty());  // nothing was tried
+  api_.ctx().is_writer = true;
+  EXPECT_EQ(Login(api_, "34-1", kPin).status, 201u);
+}
+
 TEST_F(SessionHandlersTest, WrongMalformedOrMissingPinIs401AndAudited) {
   auto r = Login(api_, "34-1", kWrongPin);
   EXPECT_EQ(r.status, 401u);
