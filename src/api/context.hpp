@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -56,6 +57,9 @@ struct ApiContext {
   // another node, reports and commands carry their own ids or are safe to repeat (a retried
   // report is answered as a repeat), and no node needs to know which one is the writer.
   std::atomic<bool> is_writer{true};
+  // Called (on a pool thread) after a session was stored or ended, so a cluster's other nodes
+  // are told at once rather than at their next read of the feed. Empty: nobody to tell.
+  std::function<void()> sessions_changed;
 };
 
 // The answer to a write on a node that is not the writer, or nullopt when it is.

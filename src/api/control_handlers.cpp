@@ -134,8 +134,11 @@ void ResetPin(ApiContext& ctx, Request& req, Reply reply) {
     if (Status st = store.SetStationPinHash(station, *hash); !st.ok())
       return reply(http::ProblemFor(st.error()));
     // The old PIN's sessions end now: whoever held them must log in with the new PIN.
-    if (Status st = store.DeleteStationSessions(station); !st.ok())
+    if (Status st = store.DeleteStationSessions(station); !st.ok()) {
       spdlog::error("revoking sessions of {} failed: {}", station.ToString(), st.error().detail);
+    } else if (ctx.sessions_changed) {
+      ctx.sessions_changed();
+    }
     const std::size_t revoked = ctx.sessions.EraseIf(
         [&](const auth::Principal& p) { return p.role == Role::kOfficer && p.station == station; });
     Audit(store,

@@ -30,6 +30,7 @@ Result<Json> OpenSession(ApiContext& ctx, Store& store, auth::Principal principa
       principal.expires_at};
   if (Status st = store.InsertSession(record); !st.ok()) return st.error();
   ctx.sessions.Put(record.token_hash, principal);
+  if (ctx.sessions_changed) ctx.sessions_changed();
   Json out{{"token", token},
            {"role", ToString(principal.role)},
            {"expires_at", FormatRfc3339(principal.expires_at)}};
@@ -151,8 +152,11 @@ void Logout(ApiContext& ctx, Request& req, Reply reply) {
   const std::string role(ToString(principal->role));
   const bool posted = ctx.pool.Post([&ctx, hash, actor, role, client = req.client_ip,
                                      station = principal->station](Store& store) {
-    if (Status st = store.DeleteSession(hash); !st.ok())
+    if (Status st = store.DeleteSession(hash); !st.ok()) {
       spdlog::error("session delete failed: {}", st.error().detail);
+    } else if (ctx.sessions_changed) {
+      ctx.sessions_changed();
+    }
     Audit(store, AuditEntry{0, ctx.real_clock.Now(), actor, role, client, "logout",
                             station ? station->ToString() : "", ""});
   });
