@@ -21,8 +21,8 @@ std::string Rate(const auth::RateLimit& l) {
   return fmt::format("{:g} a minute", l.rate_per_s * 60);
 }
 
-// How long a node keeps following a client's shared count after its own last hit: the time its
-// bucket takes to refill from empty, after which what the client did elsewhere no longer matters.
+// How long a node keeps following a client's shared count after the last hit it saw or was
+// charged: the time its bucket takes to refill from empty, after which nothing older matters.
 std::chrono::milliseconds RefillTime(const auth::RateLimit& l) {
   return std::chrono::milliseconds(
       static_cast<long long>(std::ceil(l.burst / l.rate_per_s * 1000)));
