@@ -74,9 +74,13 @@ void Connection::Succeeded() {
   }
 }
 
+bool Connection::backing_off() const {
+  return !ctx_ && failures_ > 0 && clock_->SteadyNow() < retry_at_;
+}
+
 Status Connection::Ready() {
   if (ctx_) return {};
-  if (failures_ > 0 && clock_->SteadyNow() < retry_at_) {
+  if (backing_off()) {
     return Error::Unavailable(
         "redis_unavailable",
         "Redis at " + url_.ToString() + ": " + last_error_ + " (waiting before the next attempt)");

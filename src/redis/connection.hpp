@@ -70,6 +70,9 @@ class Connection {
 
   // True while a connection is open (it may still turn out to be dead on the next call).
   bool connected() const { return ctx_ != nullptr; }
+  // True while a call would fail at once, without trying: Redis was unavailable and the
+  // backoff has not passed. Lets a caller skip preparing work that cannot be sent.
+  bool backing_off() const;
   const RedisUrl& url() const { return url_; }
 
  private:

@@ -140,7 +140,9 @@ TEST_F(RedisConnectionTest, ADownRedisFailsAtOnceAndIsRetriedAfterTheBackoff) {
     EXPECT_LT(Steady::now() - start, milliseconds(20)) << "a call in the backoff does no I/O";
   }
   EXPECT_FALSE(conn.connected());
+  EXPECT_TRUE(conn.backing_off());
   clock_.Advance(milliseconds(100));
+  EXPECT_FALSE(conn.backing_off());
   auto back = conn.Publish("psm:test", "x");
   ASSERT_TRUE(back.ok()) << back.error().detail;
   EXPECT_TRUE(conn.connected());

@@ -124,6 +124,13 @@ Status SharedCounts::Sync() {
   for (Budget* b : budgets_)
     b->Collect(now, items);
   if (items.empty()) return {};
+  if (conn_.backing_off()) {  // the hits are not shared; no work for a call that cannot go
+    Status waiting = Error::Unavailable("redis_unavailable", "waiting to reconnect to Redis");
+    for (Budget* b : budgets_)
+      b->Forget();
+    Report(waiting);
+    return waiting;
+  }
   std::vector<Call> calls;
   std::vector<std::vector<std::string>> commands;
   const long long second = options_.recency_clock == nullptr

@@ -41,13 +41,14 @@ namespace psm::redis {
 //   second of its own clock, one clock for every node), not the counter's whole life, which for
 //   a busy carrier address may be hours of hits long since refilled.
 //
-// What that bounds, for one key under a budget of rate r and burst b on N nodes over T seconds:
-// about N*b + r*T (+ r*interval per node) hits, against N*b + N*r*T without sharing. Each node
-// can still spend what its bucket holds before it hears of the others (one interval, or up to a
-// second for a key it thought only it served), so a burst may multiply once; the sustained rate
-// does not. A client that returns to a node only after that node stopped following it finds the
-// bucket that node last knew, refilled since: more slack, for a client that leaves each node
-// alone for `follow` at a time.
+// What that bounds, for one key under a budget of rate r and burst b on N nodes: each node can
+// still spend what its bucket holds before it hears of the others (one interval, or up to a
+// second for a key it thought only it served), so a burst may multiply by N once, about N*b +
+// r*T in T seconds at worst, against N*b + N*r*T without sharing. The debt that burst leaves on
+// every bucket is repaid before the nodes allow more, so over longer spans the cluster keeps to
+// about b + r*T, the budget of one node. A client that returns to a node only after that node
+// stopped following it finds the bucket that node last knew, refilled since: more slack, for a
+// client that leaves each node alone for `follow` at a time.
 //
 // Redis down: syncs fail fast (Connection's backoff) and the hits of that time are not shared;
 // each node enforces its budgets alone, so the cluster allows at most N times a budget. When
