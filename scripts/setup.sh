@@ -12,6 +12,9 @@ packages=(
 # The PostgreSQL store: libpq to build; the server, which the store tests start themselves in a
 # temporary folder (the package's own cluster is not used).
 packages+=(libpq-dev postgresql-15)
+# Redis for a cluster's live updates and shared limits: hiredis to build; the server, which the
+# redis tests start themselves on a free port (the package's own service is not used).
+packages+=(libhiredis-dev redis-server)
 # Browser tests of the web pages (web/test) drive Debian's chromium with playwright-core.
 packages+=(chromium)
 # `make cluster` and the nginx test: nginx in front of the nodes (deploy/nginx), Redis between
@@ -55,8 +58,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# Debian would start PostgreSQL's own cluster as a service on install; the tests start their own
-# servers in temporary folders, so no service may start.
+# Debian would start PostgreSQL's own cluster and redis-server as services on install; the tests
+# start their own servers in temporary folders, so no service may start (policy-rc.d's exit 101
+# is obeyed by invoke-rc.d and deb-systemd-invoke, which both packages' scripts call).
 made_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d

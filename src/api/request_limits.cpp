@@ -21,19 +21,42 @@ std::string Rate(const auth::RateLimit& l) {
   return fmt::format("{:g} a minute", l.rate_per_s * 60);
 }
 
+// How long a node keeps following a client's shared count after the last hit it saw or was
+// charged: the time its bucket takes to refill from empty, after which nothing older matters.
+std::chrono::milliseconds RefillTime(const auth::RateLimit& l) {
+  return std::chrono::milliseconds(
+      static_cast<long long>(std::ceil(l.burst / l.rate_per_s * 1000)));
+}
+
+// Shares `limiter`'s hits under `name`: the other nodes' hits are charged to it.
+std::unique_ptr<redis::SharedCounts::Budget> Share(redis::SharedCounts& shared, const char* name,
+                                                   const auth::RateLimit& limit,
+                                                   auth::RateLimiter& limiter) {
+  return shared.AddBudget(name, RefillTime(limit), [&limiter](std::string_view key, long long n) {
+    limiter.Charge(key, static_cast<double>(n));
+  });
+}
+
 }  // namespace
 
 RequestLimits::RequestLimits(const auth::RateLimits& limits, http::LimitRefusals& refusals,
-                             const Clock& clock)
+                             const Clock& clock, redis::SharedCounts* shared)
     : limits_(limits),
       refusals_(refusals),
       lookup_(limits.lookup, limits.enabled, clock),
       login_failures_(limits.login_failures, limits.enabled, clock),
-      token_(limits.token, limits.enabled, clock) {}
+      token_(limits.token, limits.enabled, clock) {
+  if (shared == nullptr || !limits.enabled) return;
+  shared_lookup_ = Share(*shared, "lookup", limits.lookup, lookup_);
+  shared_login_failures_ = Share(*shared, "login_failures", limits.login_failures, login_failures_);
+}
 
 std::optional<http::Response> RequestLimits::Lookup(std::string_view client_key) {
   const auto d = lookup_.Allow(client_key);
-  if (d.allowed) return std::nullopt;
+  if (d.allowed) {
+    if (shared_lookup_) shared_lookup_->Hit(client_key);
+    return std::nullopt;
+  }
   const auto wait = RetryAfter(d.retry_after_s);
   return refusals_.Refuse(
       http::Limit::kLookup, wait,
@@ -54,7 +77,10 @@ std::optional<http::Response> RequestLimits::Login(std::string_view client_key) 
 }
 
 void RequestLimits::LoginFailed(std::string_view client_key) {
-  login_failures_.Allow(client_key);  // spends one failure; a refusal here changes nothing
+  // Spends one failure; a refusal here changes nothing (and is not shared).
+  if (login_failures_.Allow(client_key).allowed && shared_login_failures_) {
+    shared_login_failures_->Hit(client_key);
+  }
 }
 
 Status RequestLimits::Token(std::string_view token_hash) {

@@ -3,6 +3,7 @@
 // its limit and is counted in psm_rate_limited_total.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -10,6 +11,7 @@
 #include "core/result.hpp"
 #include "http/limit_refusals.hpp"
 #include "http/response.hpp"
+#include "redis/shared_counts.hpp"
 
 namespace psm::api {
 
@@ -18,7 +20,15 @@ class RequestLimits {
  public:
   // `refusals` and `clock` must outlive this object; budgets refill on clock.SteadyNow(). With
   // `limits.enabled` false nothing is ever refused.
-  RequestLimits(const auth::RateLimits& limits, http::LimitRefusals& refusals, const Clock& clock);
+  //
+  // `shared` (optional; it must outlive this object) shares the look-up and failed-login budgets
+  // with the cluster's other nodes through Redis (redis/shared_counts.hpp): each request is still
+  // decided here at once, and the other nodes' hits are taken from these buckets as they are
+  // learnt, about a sync interval late. Without it, or while Redis is down, each node keeps its
+  // own budgets. The per-token budget stays per node: a token is a login that already passed
+  // the shared failed-login budget, and N times its budget still bounds a stolen one.
+  RequestLimits(const auth::RateLimits& limits, http::LimitRefusals& refusals, const Clock& clock,
+                redis::SharedCounts* shared = nullptr);
 
   // An EPIC look-up from `client_key` (see Request::client_key): nullopt when allowed (one
   // token spent), else the 429 to send.
@@ -42,6 +52,9 @@ class RequestLimits {
   auth::RateLimiter lookup_;
   auth::RateLimiter login_failures_;
   auth::RateLimiter token_;
+  // Declared after the limiters their callbacks charge, so destroyed before them.
+  std::unique_ptr<redis::SharedCounts::Budget> shared_lookup_;
+  std::unique_ptr<redis::SharedCounts::Budget> shared_login_failures_;
 };
 
 }  // namespace psm::api

@@ -84,6 +84,21 @@ RateLimiter::Decision RateLimiter::Check(std::string_view key) {
   return {false, (1 - level) / limit_.rate_per_s};
 }
 
+void RateLimiter::Charge(std::string_view key, double tokens) {
+  if (!enabled_ || !(tokens > 0)) return;
+  const double now = NowSeconds();
+  Shard& shard = ShardFor(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.buckets.find(key);
+  if (it == shard.buckets.end()) {
+    if (shard.buckets.size() >= max_keys_per_shard_) Sweep(shard, now);
+    it = shard.buckets.emplace(std::string(key), Bucket{limit_.burst, now}).first;
+  }
+  Bucket& b = it->second;
+  b.tokens = std::max(-kMaxDebtBursts * limit_.burst, Level(b, now) - tokens);
+  b.updated_s = std::max(b.updated_s, now);
+}
+
 void RateLimiter::Sweep(Shard& shard, double now) {
   shard.ops = 0;
   std::erase_if(shard.buckets,

@@ -60,6 +60,13 @@ class RateLimiter {
   // first and spends with Allow() when one happens). Same thread-safety and cost as Allow().
   Decision Check(std::string_view key);
 
+  // Takes `tokens` from `key`'s bucket without deciding anything: requests this limiter never
+  // saw, allowed under the same budget elsewhere (another node's, shared through Redis). The
+  // bucket may go below zero, a debt it refills at the usual rate, down to kMaxDebtBursts
+  // bursts; a key without a bucket gets one. Same thread-safety and cost as Allow().
+  void Charge(std::string_view key, double tokens);
+  static constexpr double kMaxDebtBursts = 16;
+
   // Buckets currently held, over all shards. For tests and metrics; locks each shard in turn.
   std::size_t KeyCount() const;
 

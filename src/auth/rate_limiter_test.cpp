@@ -165,6 +165,36 @@ TEST(AuthRateLimiter, CheckLooksWithoutTaking) {
   EXPECT_FALSE(limiter.Check("10.0.0.1").allowed);
 }
 
+TEST(AuthRateLimiter, ChargedTokensAreADebtRepaidAtTheRate) {
+  ManualTime time;
+  RateLimiter limiter(RateLimit{5, 20}, true, time.clock);
+  limiter.Charge("10.0.0.1", 15);  // another node's hits, for a key this one has not seen
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(limiter.Allow("10.0.0.1").allowed) << i;
+  EXPECT_FALSE(limiter.Allow("10.0.0.1").allowed);
+
+  limiter.Charge("10.0.0.1", 10);  // 10 tokens owed: 2 s at 5 a second before one is back
+  RateLimiter::Decision d = limiter.Check("10.0.0.1");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_NEAR(d.retry_after_s, 2.2, 1e-9);
+  time.Advance(2.0);
+  EXPECT_FALSE(limiter.Allow("10.0.0.1").allowed);
+  time.Advance(0.2);
+  EXPECT_TRUE(limiter.Allow("10.0.0.1").allowed);
+
+  limiter.Charge("10.0.0.2", 1e9);  // a debt is bounded, so a bad count cannot lock out for ever
+  d = limiter.Check("10.0.0.2");
+  EXPECT_NEAR(d.retry_after_s, (RateLimiter::kMaxDebtBursts * 20 + 1) / 5, 1e-6);
+}
+
+TEST(AuthRateLimiter, ChargingADisabledLimiterKeepsNothing) {
+  ManualTime time;
+  RateLimiter limiter(RateLimit{1, 1}, false, time.clock);
+  limiter.Charge("10.0.0.1", 100);
+  EXPECT_TRUE(limiter.Allow("10.0.0.1").allowed);
+  EXPECT_EQ(limiter.KeyCount(), 0u);
+}
+
 TEST(AuthRateLimiter, RefillsOnARealClock) {
   SystemClock clock;
   RateLimiter limiter(RateLimit{1000, 1}, true, clock);
