@@ -1,7 +1,12 @@
 // Cluster wiring of `psm serve` (cluster_node.hpp).
 #include "app/cluster_node.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <string>
 
 namespace psm::app {
 
@@ -60,6 +65,65 @@ void ApplySessionChanges(const ChangeBatch& changes, auth::SessionCache& cache,
     }
   });
   if (!posted) spdlog::warn("control-room sessions from another node not applied: pool stopped");
+}
+
+Result<std::unique_ptr<ChangeAnnouncer>> ChangeAnnouncer::Start(const std::string& url,
+                                                                Writer& writer,
+                                                                const Clock& clock) {
+  auto parsed = redis::RedisUrl::Parse(url);
+  if (!parsed.ok()) return parsed.error();
+  std::unique_ptr<ChangeAnnouncer> a(new ChangeAnnouncer(
+      redis::Connection(*parsed, clock, redis::ConnectionOptions{.name = "change announcements"})));
+  redis::SubscriberOptions options;
+  options.channels = {std::string(kChangesChannel)};
+  options.on_message = [&writer](std::string_view, std::string_view payload) {
+    std::int64_t seq = 0;
+    std::from_chars(payload.data(), payload.data() + payload.size(), seq);  // 0 if malformed
+    writer.Poke(seq);
+  };
+  // What was announced while this node was away from Redis is read from the feed now.
+  options.on_connected = [&writer] { writer.Poke(0); };
+  a->subscriber_ = std::make_unique<redis::Subscriber>(*parsed, std::move(options));
+  if (Status st = a->subscriber_->Start(); !st.ok()) return st.error();
+  a->thread_ = std::thread([p = a.get()] { p->Run(); });
+  return a;
+}
+
+ChangeAnnouncer::~ChangeAnnouncer() {
+  Stop();
+}
+
+void ChangeAnnouncer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  if (subscriber_) subscriber_->Stop();
+}
+
+void ChangeAnnouncer::Announce(std::int64_t seq) {
+  {
+    std::lock_guard lock(mu_);
+    newest_ = std::max(newest_, seq);
+    pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+void ChangeAnnouncer::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || pending_; });
+    if (stopping_) return;
+    pending_ = false;
+    const std::string payload = std::to_string(newest_);
+    lock.unlock();
+    // A failure is logged by the connection (once per outage); the nodes poll meanwhile.
+    (void)publisher_.Publish(kChangesChannel, payload);
+    lock.lock();
+  }
 }
 
 }  // namespace psm::app

@@ -14,6 +14,7 @@
 #include "bus/bus.hpp"
 #include "http/limit_refusals.hpp"
 #include "http/server.hpp"
+#include "redis/shared_counts.hpp"
 #include "store/serve_lock.hpp"
 
 namespace psm::app {
@@ -297,6 +298,38 @@ http::ServerOptions ServerOptionsFor(const ServeConfig& config,
   return o;
 }
 
+// Redis between the nodes of a cluster (--redis): change announcements and shared limits.
+// Both are empty without it.
+struct RedisLinks {
+  std::unique_ptr<redis::SharedCounts> shared_counts;
+  std::unique_ptr<ChangeAnnouncer> announcer;
+};
+
+// Starts what --redis asks for; a Redis that is down is not an error (the nodes poll the store
+// and limit alone until it is back). Logs why not on a bad URL.
+std::optional<RedisLinks> StartRedis(const ServeConfig& config, Writer& writer, const Clock& clock,
+                                     http::Metrics& metrics) {
+  RedisLinks links;
+  if (config.redis.empty()) return links;
+  auto counts = redis::SharedCounts::Create(config.redis, clock);
+  if (!counts.ok()) {
+    spdlog::error("bad --redis: {}", counts.error().detail);
+    return std::nullopt;
+  }
+  links.shared_counts = std::move(counts).value();
+  links.shared_counts->Start();
+  auto announcer = ChangeAnnouncer::Start(config.redis, writer, clock);
+  if (!announcer.ok()) {
+    spdlog::error("cannot start the Redis subscriber: {}", announcer.error().detail);
+    return std::nullopt;
+  }
+  links.announcer = std::move(announcer).value();
+  metrics.AddCallbackGauge("psm_redis_up", "1 while this node is subscribed to Redis",
+                           [a = links.announcer.get()] { return a->connected() ? 1.0 : 0.0; });
+  spdlog::info("psm serve: Redis at {} carries changes and shared limits", config.redis);
+  return links;
+}
+
 // The routes of the API and the web pages; logs why the pages could not be loaded.
 bool AddAllRoutes(http::Router& router, api::ApiContext& ctx, const std::string& web_root) {
   api::AddRoutes(router, ctx);
@@ -365,6 +398,10 @@ int RunServe(ServeConfig config) {
   writer_options.on_role_change = [&is_writer](bool writer) {
     if (is_writer != nullptr) is_writer->store(writer);
   };
+  ChangeAnnouncer* announcer = nullptr;  // with --redis, once started
+  writer_options.on_committed = [&announcer](std::int64_t seq) {
+    if (announcer != nullptr) announcer->Announce(seq);
+  };
   writer_options.on_session_changes = [&sessions, &pool](const ChangeBatch& changes) {
     ApplySessionChanges(changes, sessions, pool);
   };
@@ -381,7 +418,11 @@ int RunServe(ServeConfig config) {
   }
 
   http::LimitRefusals refusals(metrics);
-  api::RequestLimits request_limits(RateLimitsFor(config), refusals, system_clock);
+  auto redis = StartRedis(config, writer, system_clock, metrics);
+  if (!redis) return 1;
+  announcer = redis->announcer.get();
+  api::RequestLimits request_limits(RateLimitsFor(config), refusals, system_clock,
+                                    redis->shared_counts.get());
   auth::LoginThrottle pin_throttle(system_clock);
   auth::LoginThrottle password_throttle(system_clock, kPasswordFailures, kPasswordLockout,
                                         "password");
@@ -406,6 +447,9 @@ int RunServe(ServeConfig config) {
   metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
                            [&writer] { return static_cast<double>(writer.queued()); });
   AddClusterMetrics(metrics, writer);
+  ctx.sessions_changed = [announcer, &writer] {
+    if (announcer != nullptr) announcer->Announce(writer.applied_seq());
+  };
   ctx.is_writer = writer.IsWriter();
   is_writer = &ctx.is_writer;  // before the writer thread starts: it calls on_role_change
   http::Router router;

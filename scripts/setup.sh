@@ -17,9 +17,9 @@ packages+=(libpq-dev postgresql-15)
 packages+=(libhiredis-dev redis-server)
 # Browser tests of the web pages (web/test) drive Debian's chromium with playwright-core.
 packages+=(chromium)
-# `make cluster` and the nginx test: nginx in front of the nodes (deploy/nginx), Redis between
-# them; both are started in folders of their own (the packages' own services are not used).
-packages+=(nginx redis-server)
+# `make cluster` and the nginx test: nginx in front of the nodes (deploy/nginx), started in a
+# folder of its own (the package's own service is not used).
+packages+=(nginx)
 
 # The web pages' libraries (chart, map) and playwright-core, pinned in web/package-lock.json.
 # npm comes with the machine's Node.js; `npm ci` runs only when the lock file changed since the

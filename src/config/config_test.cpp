@@ -77,6 +77,26 @@ TEST_F(ConfigTest, ResolveDerivesTheDayAndClock) {
   EXPECT_EQ(FormatRfc3339(*c.clock_start_at), "2026-11-30T01:30:00Z");
 }
 
+TEST_F(ConfigTest, TheClockOriginIsSharedByTheNodesOfACluster) {
+  ServeConfig c = Parse(
+      {"--poll-date", "2026-11-30", "--clock-start", "07:00", "--clock-origin", "1796600000000"});
+  ASSERT_TRUE(ResolveServeConfig(c, *ParseRfc3339("2026-11-30T03:00:00Z")).ok());
+  ASSERT_TRUE(c.clock_origin);
+  EXPECT_EQ(c.clock_origin->time_since_epoch().count(), 1796600000000);
+  ServeConfig alone = Parse({"--clock-start", "07:00"});
+  ASSERT_TRUE(ResolveServeConfig(alone, *ParseRfc3339("2026-11-30T03:00:00Z")).ok());
+  EXPECT_FALSE(alone.clock_origin);
+}
+
+TEST_F(ConfigTest, RedisJoinsOnlyTheNodesOfAPostgresStore) {
+  ServeConfig sqlite = Parse({"--store", "sqlite:var/psm.db", "--redis", "redis://127.0.0.1:6379"});
+  const Status refused = ResolveServeConfig(sqlite, *ParseRfc3339("2026-11-30T03:00:00Z"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().detail.find("--redis"), std::string::npos);
+  ServeConfig pg = Parse({"--store", "postgresql://psm@db:5432/psm", "--redis", "redis://r:6379"});
+  EXPECT_TRUE(ResolveServeConfig(pg, *ParseRfc3339("2026-11-30T03:00:00Z")).ok());
+}
+
 TEST_F(ConfigTest, DefaultPollDateIsTodayInTheDistrict) {
   ServeConfig c = Parse({});
   // 20:00 UTC is already the next day in India.

@@ -11,6 +11,10 @@ void AddServeOptions(CLI::App& cmd, ServeConfig& c) {
   };
   opt("--listen", c.listen, "PSM_LISTEN", "HOST:PORT to listen on");
   AddStoreOption(cmd, c.store);
+  opt("--redis", c.redis, "PSM_REDIS",
+      "redis://HOST:PORT between the nodes of a cluster on PostgreSQL: changes reach every node "
+      "at once and look-up and login limits are shared (default: none; the nodes poll the store "
+      "every 250 ms and limit alone)");
   opt("--clock-start", c.clock_start, "PSM_CLOCK_START",
       "start a scaled clock at HH:MM today (demo/simulation); default: the real clock");
   opt("--clock-speed", c.clock_speed, "PSM_CLOCK_SPEED", "scaled clock speed (N × real time)");
@@ -96,6 +100,10 @@ Status ResolveServeConfig(ServeConfig& c, Instant now) {
   const auto bad = [](std::string what) {
     return Status(Error::Invalid("config", std::move(what)));
   };
+  if (!c.redis.empty() && c.store.rfind("postgres", 0) != 0) {
+    return bad("--redis joins the nodes of a cluster, which share a PostgreSQL store; " + c.store +
+               " is served by one node alone");
+  }
   // "+05:30" / "-03:00"
   if (c.utc_offset.size() != 6 || (c.utc_offset[0] != '+' && c.utc_offset[0] != '-'))
     return bad("bad --utc-offset \"" + c.utc_offset + "\": expected +HH:MM");

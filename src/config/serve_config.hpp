@@ -19,6 +19,9 @@ namespace psm {
 struct ServeConfig {
   std::string listen = "0.0.0.0:8080";
   std::string store = kDefaultStoreUrl;
+  // redis://HOST:PORT between the nodes of a cluster (a PostgreSQL store): change notifications
+  // and shared limits. Empty: the nodes poll the store, and limits are per node.
+  std::string redis;
   std::string clock_start;  // "HH:MM": a scaled demo clock; empty = the real clock
   double clock_speed = 1.0;
   std::int64_t clock_origin_ms = 0;  // 0: when the server starts

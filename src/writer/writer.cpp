@@ -137,17 +137,23 @@ void Writer::Run() {
   next_follow_ = clock_.SteadyNow() + options_.follow_interval;
   for (;;) {
     SteadyTime due = std::min({next_refresh, next_alerts, NextDeferred()});
-    if (cluster_) due = std::min(due, next_follow_);
+    if (cluster_) {
+      due =
+          std::min(due, poke_pending_ ? last_follow_ + options_.min_follow_spacing : next_follow_);
+    }
     const bool stop = TakeWork(batch, tasks, due);
     if (cluster_ && !stop) {
-      bool poked;
       {
         std::lock_guard lock(mu_);
-        poked = std::exchange(poked_, false);
+        poke_pending_ = std::exchange(poked_, false) || poke_pending_;
       }
-      if (poked || clock_.SteadyNow() >= next_follow_) {
+      const SteadyTime now = clock_.SteadyNow();
+      if (now >= next_follow_ ||
+          (poke_pending_ && now >= last_follow_ + options_.min_follow_spacing)) {
+        poke_pending_ = false;
         TendCluster();
-        next_follow_ = clock_.SteadyNow() + options_.follow_interval;
+        last_follow_ = clock_.SteadyNow();
+        next_follow_ = last_follow_ + options_.follow_interval;
       }
     }
     if (!batch.empty()) {

@@ -72,6 +72,9 @@ struct WriterOptions {
   // writer role tries to take it and reads the feed, and the writer checks that its session
   // still holds the role. Poke() makes a reader read the feed at once.
   std::chrono::milliseconds follow_interval{250};
+  // A Poke reads the feed at once, but at most once per this: at peak the writer commits a few
+  // hundred batches a second, and a reader need not read the feed for each.
+  std::chrono::milliseconds min_follow_spacing{20};
   std::size_t follow_batch = 5000;  // reports per feed read
   // Sessions are written by every node at once, so their feed is read again from the position
   // it had this long ago (see FeedCursor): a login committed late is still seen.
@@ -137,7 +140,8 @@ class Writer {
   // Thread-safe.
   bool IsWriter() const { return is_writer_.load(); }
   // Wakes a following node to read the feed now: the writer committed up to `seq` (a Redis
-  // notification). Thread-safe, never blocks.
+  // notification). The writer itself reads only sessions from the feed, at its own pace, and
+  // ignores it. Thread-safe, never blocks.
   void Poke(std::int64_t seq);
   // The newest writer-feed sequence number this node has applied or committed, and the newest
   // it has heard of (Poke): their difference is how far behind it is. Thread-safe.
@@ -273,6 +277,8 @@ class Writer {
   std::int64_t sessions_base_ = 0;                                 // writer thread only
   std::deque<std::pair<SteadyTime, std::int64_t>> sessions_seen_;  // writer thread only
   SteadyTime next_follow_{};                                       // writer thread only
+  SteadyTime last_follow_{};                                       // writer thread only
+  bool poke_pending_ = false;                                      // writer thread only
   bool poked_ = false;                                             // guarded by mu_
 
   std::unique_ptr<AlertDesk> desk_;  // uses *store_; writer thread only (Snapshot: any thread)

@@ -10,6 +10,7 @@ namespace psm {
 
 void Writer::Poke(std::int64_t seq) {
   if (seq > heard_seq_.load()) heard_seq_.store(seq);
+  if (is_writer_.load()) return;
   {
     std::lock_guard lock(mu_);
     poked_ = true;

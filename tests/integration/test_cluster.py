@@ -119,6 +119,49 @@ class ClusterTest(unittest.TestCase):
                 lambda n=node: n.request("GET", "/api/v1/alerts", token=token)[0] == 401, 1.0,
                 f"the logout did not reach node {node.port}")
 
+    def test_04_the_lookup_budget_is_shared_by_the_nodes(self):
+        # One client (127.0.0.1, each node's own port) spreads look-ups over the three nodes for
+        # three seconds: alone each node would allow its burst (20) and 5 a second, 105 in all.
+        allowed = limited = 0
+        start = time.time()
+        i = 0
+        while time.time() - start < 3:
+            node = self.c.nodes[i % 3]
+            status, _, _ = node.request("GET", f"/api/v1/lookup?epic=JLW{i:07d}")
+            if status == 429:
+                limited += 1
+            else:
+                allowed += 1
+            i += 1
+            time.sleep(0.03)
+        print(f"look-ups: {allowed} allowed, {limited} limited in 3 s over 3 nodes",
+              file=sys.stderr)
+        self.assertGreater(limited, 0)
+        self.assertLessEqual(allowed, 55, "three nodes multiplied the look-up budget")
+
+    def test_05_without_redis_changes_still_arrive_and_nothing_doubles_when_it_returns(self):
+        token = self.c.front.login("35-1")
+        self.c.redis.stop()
+        for node in self.c.nodes:
+            cluster.wait_for(lambda n=node: n.metric("psm_redis_up") == 0, 5,
+                             f"node {node.port} did not notice Redis was gone")
+        self.post("35-1", token, 51)
+        self.assertLess(self.wait_everywhere("35-1", 51, 1.0), 1.0)
+        self.c.redis.start()
+        for node in self.c.nodes:
+            cluster.wait_for(lambda n=node: n.metric("psm_redis_up") == 1, 5,
+                             f"node {node.port} did not subscribe again")
+        self.post("35-1", token, 52)
+        self.assertLess(self.wait_everywhere("35-1", 52, 1.0), 1.0)
+        stored = self.c.report_ids_in_store()
+        self.assertEqual(len(stored), len(set(stored)))
+        count = int(self.c.pg.psql("SELECT count(*) FROM reports WHERE station = '35-1'",
+                                   db="psm").stdout)
+        for node in self.c.nodes:
+            cluster.wait_for(
+                lambda n=node: len(n.get_json("/api/v1/stations/35-1/timeline")[1]["queue"]) ==
+                count, 2, f"node {node.port} shows a different day at 35-1")
+
     def test_09_writer_killed_while_eight_clients_post(self):
         tokens = {s: self.c.front.login(s) for s in STATIONS}
         acked, unanswered, lock = [], [], threading.Lock()
