@@ -123,11 +123,13 @@ class WriterClusterTest : public ::testing::Test {
     return future.get();
   }
 
-  // Pokes `node` (as a Redis notification would) until `done` holds, for at most five seconds.
-  static bool PokeUntil(Node& node, const std::function<bool()>& done) {
+  // Pokes `node` (as a Redis notification would) and moves the clock on (the writer, which
+  // ignores pokes, reads the feed at its own pace) until `done` holds, for at most five seconds.
+  bool PokeUntil(Node& node, const std::function<bool()>& done) {
     for (int i = 0; i < 500; ++i) {
       if (done()) return true;
       node.writer->Poke(0);
+      clock_.Advance(50ms);
       std::this_thread::sleep_for(10ms);
     }
     return done();
@@ -187,7 +189,8 @@ TEST_F(WriterClusterTest, WhenTheWritersSessionEndsTheFollowerTakesOverWithEvery
   ASSERT_TRUE(a_->writer->UnlockTurnout(kStation, "typo", RequestOrigin{"user:dc", "admin", ""},
                                         [&](Result<TurnoutUnlock> r) { unlock.set_value(r); }));
   ASSERT_TRUE(unlock.get_future().get().ok());
-  ASSERT_EQ(Submit(*a_, Queue(1, 12)).kind, SubmitOutcome::Kind::kCreated);
+  const Report first = Queue(1, 12);
+  ASSERT_EQ(Submit(*a_, first).kind, SubmitOutcome::Kind::kCreated);
   ASSERT_EQ(Submit(*a_, Turnout(2, 100)).kind, SubmitOutcome::Kind::kCreated);
   a_.reset();  // the writer's process ends: its session, and the role, with it
 
@@ -195,7 +198,7 @@ TEST_F(WriterClusterTest, WhenTheWritersSessionEndsTheFollowerTakesOverWithEvery
   EXPECT_EQ(QueueOf(*b_), 12);  // caught up before it took the role
   // The new writer enforces what the old one committed: the same id is a repeat, the unlock
   // opened there admits one correction here.
-  EXPECT_EQ(Submit(*b_, Queue(1, 12)).kind, SubmitOutcome::Kind::kRepeated);
+  EXPECT_EQ(Submit(*b_, first).kind, SubmitOutcome::Kind::kRepeated);
   EXPECT_EQ(Submit(*b_, Queue(3, 14)).kind, SubmitOutcome::Kind::kCreated);
   EXPECT_EQ(Submit(*b_, Turnout(4, 90)).error.reason, "reason_required");
   EXPECT_EQ(Submit(*b_, Turnout(5, 90, "typed 100 for 90")).kind, SubmitOutcome::Kind::kCreated);
