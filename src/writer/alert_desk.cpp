@@ -24,6 +24,9 @@ AlertDesk::AlertDesk(Store& store, Bus& bus, const Board& board, PollingDay day,
 Status AlertDesk::Load(Instant now) {
   auto stored = store_.LoadAlerts();
   if (!stored.ok()) return stored.error();
+  // The store's alerts replace everything, changes not yet written included: a node that takes
+  // the writer role again must not write what it decided before another writer's changes.
+  pending_.clear();
   Queue(tracker_.Load(std::move(stored).value(), now));
   snapshot_.store(std::make_shared<const AlertList>(tracker_.alerts()), std::memory_order_release);
   Flush();

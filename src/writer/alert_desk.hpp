@@ -40,7 +40,8 @@ class AlertDesk {
   // and published. Nothing is written.
   void ApplyStored(const std::vector<Alert>& alerts);
 
-  // Reads every stored alert (ids continue after the largest) and publishes the snapshot.
+  // Reads every stored alert (ids continue after the largest), dropping the changes not yet
+  // written, and publishes the snapshot.
   Status Load(Instant now);
 
   // Re-evaluates the state-derived alerts of the stations at `indexes` (board order):
