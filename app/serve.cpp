@@ -330,6 +330,68 @@ std::optional<RedisLinks> StartRedis(const ServeConfig& config, Writer& writer, 
   return links;
 }
 
+StatusOptions StatusOptionsFor(const ServeConfig& config) {
+  StatusOptions o;
+  o.stale_after = std::chrono::minutes(config.stale_after_min);
+  return o;
+}
+
+// Opens the worker pool's store connections; logs why not.
+bool StartPool(api::BlockingPool& pool) {
+  Status st = pool.Start();
+  if (!st.ok()) spdlog::error("cannot open the store for the worker pool: {}", st.error().detail);
+  return st.ok();
+}
+
+// What the writer's callbacks reach, set as the parts they need come to exist.
+struct WriterHooks {
+  std::atomic<bool>* is_writer = nullptr;  // the API's copy of the role, once ctx exists
+  ChangeAnnouncer* announcer = nullptr;    // with --redis, once started
+};
+
+WriterOptions WriterOptionsWith(const ServeConfig& config, WriterHooks& hooks,
+                                auth::SessionCache& sessions, api::BlockingPool& pool) {
+  WriterOptions o = WriterOptionsFor(config);
+  o.on_role_change = [&hooks](bool writer) {
+    if (hooks.is_writer != nullptr) hooks.is_writer->store(writer);
+  };
+  o.on_committed = [&hooks](std::int64_t seq) {
+    if (hooks.announcer != nullptr) hooks.announcer->Announce(seq);
+  };
+  o.on_session_changes = [&sessions, &pool](const ChangeBatch& changes) {
+    ApplySessionChanges(changes, sessions, pool);
+  };
+  return o;
+}
+
+// Replays the day into the writer, then loads the sessions (after the writer read its place in
+// the feed, so a login committed meanwhile is followed); on a cluster, the hub replays from
+// there. Logs why not.
+bool LoadDay(Writer& writer, const ServeConfig& config, auth::SessionCache& sessions,
+             http::SseHub& hub, const Clock& wall_clock) {
+  if (!ReplayReports(writer)) return false;
+  if (!WarmSessionsFrom(config.store, sessions, wall_clock.Now())) return false;
+  if (config.store.rfind("postgres", 0) == 0) {
+    hub.SetReplayFloor(static_cast<std::uint64_t>(writer.applied_seq()));
+    spdlog::info("psm serve: {} at seq {}",
+                 writer.IsWriter() ? "the cluster's writer" : "following the cluster's writer",
+                 writer.applied_seq());
+  }
+  return true;
+}
+
+// The node's metrics and the API's view of the role and of Redis; before the writer starts.
+void WireNode(api::ApiContext& ctx, Writer& writer, WriterHooks& hooks) {
+  ctx.metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
+                               [&writer] { return static_cast<double>(writer.queued()); });
+  AddClusterMetrics(ctx.metrics, writer);
+  ctx.sessions_changed = [announcer = hooks.announcer, &writer] {
+    if (announcer != nullptr) announcer->Announce(writer.applied_seq());
+  };
+  ctx.is_writer = writer.IsWriter();
+  hooks.is_writer = &ctx.is_writer;  // the writer thread calls on_role_change once started
+}
+
 // The routes of the API and the web pages; logs why the pages could not be loaded.
 bool AddAllRoutes(http::Router& router, api::ApiContext& ctx, const std::string& web_root) {
   api::AddRoutes(router, ctx);
@@ -380,56 +442,31 @@ int RunServe(ServeConfig config) {
   auto district = OpenDistrict(config);
   if (!district) return 1;
   const std::unique_ptr<Clock> clock = PollingDayClock(config);
-  const bool cluster = district->store->HasChangeFeed();
-
   http::Metrics metrics;
-  http::SseHub hub(HubOptionsAt(system_clock.Now(), cluster));
+  http::SseHub hub(HubOptionsAt(system_clock.Now(), district->store->HasChangeFeed()));
   LocalBus bus;
   bus.Subscribe(
       [&hub](const BusEvent& e) { hub.Publish(e.type, e.station, e.ac, *e.data, e.seq); });
 
-  StatusOptions status_options;
-  status_options.stale_after = std::chrono::minutes(config.stale_after_min);
   WriterMetrics writer_metrics(metrics);
   Board& board = *district->board;
   api::BlockingPool pool(config.store, kBlockingPoolThreads);
-  WriterOptions writer_options = WriterOptionsFor(config);
-  std::atomic<bool>* is_writer = nullptr;  // the API's copy of the role, once ctx exists
-  writer_options.on_role_change = [&is_writer](bool writer) {
-    if (is_writer != nullptr) is_writer->store(writer);
-  };
-  ChangeAnnouncer* announcer = nullptr;  // with --redis, once started
-  writer_options.on_committed = [&announcer](std::int64_t seq) {
-    if (announcer != nullptr) announcer->Announce(seq);
-  };
-  writer_options.on_session_changes = [&sessions, &pool](const ChangeBatch& changes) {
-    ApplySessionChanges(changes, sessions, pool);
-  };
-  Writer writer(std::move(district->store), board, bus, *clock, config.day, status_options,
-                writer_options, &writer_metrics);
-  if (!ReplayReports(writer)) return 1;
-  // After the writer read its place in the feed: a login committed meanwhile is followed.
-  if (!WarmSessionsFrom(config.store, sessions, system_clock.Now())) return 1;
-  if (cluster) {
-    hub.SetReplayFloor(static_cast<std::uint64_t>(writer.applied_seq()));
-    spdlog::info("psm serve: {} at seq {}",
-                 writer.IsWriter() ? "the cluster's writer" : "following the cluster's writer",
-                 writer.applied_seq());
-  }
+  WriterHooks hooks;
+  Writer writer(std::move(district->store), board, bus, *clock, config.day,
+                StatusOptionsFor(config), WriterOptionsWith(config, hooks, sessions, pool),
+                &writer_metrics);
+  if (!LoadDay(writer, config, sessions, hub, system_clock)) return 1;
 
   http::LimitRefusals refusals(metrics);
   auto redis = StartRedis(config, writer, system_clock, metrics);
   if (!redis) return 1;
-  announcer = redis->announcer.get();
+  hooks.announcer = redis->announcer.get();
   api::RequestLimits request_limits(RateLimitsFor(config), refusals, system_clock,
                                     redis->shared_counts.get());
   auth::LoginThrottle pin_throttle(system_clock);
   auth::LoginThrottle password_throttle(system_clock, kPasswordFailures, kPasswordLockout,
                                         "password");
-  if (Status st = pool.Start(); !st.ok()) {
-    spdlog::error("cannot open the store for the worker pool: {}", st.error().detail);
-    return 1;
-  }
+  if (!StartPool(pool)) return 1;
   api::ApiContext ctx{board,
                       district->electors,
                       writer,
@@ -444,14 +481,7 @@ int RunServe(ServeConfig config) {
                       pool,
                       ApiOptionsFor(config, std::move(networks->admin_cidrs)),
                       std::string(kOpenApiYaml)};
-  metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
-                           [&writer] { return static_cast<double>(writer.queued()); });
-  AddClusterMetrics(metrics, writer);
-  ctx.sessions_changed = [announcer, &writer] {
-    if (announcer != nullptr) announcer->Announce(writer.applied_seq());
-  };
-  ctx.is_writer = writer.IsWriter();
-  is_writer = &ctx.is_writer;  // before the writer thread starts: it calls on_role_change
+  WireNode(ctx, writer, hooks);
   http::Router router;
   if (!AddAllRoutes(router, ctx, config.web_root)) return 1;
 
