@@ -9,6 +9,7 @@
 #include "core/testing/fake_clock.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/testing/postgres_server.hpp"
+#include "writer/testing/recording_bus.hpp"
 #include "writer/writer.hpp"
 
 namespace psm {
@@ -16,29 +17,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using psm::testing::FakeClock;
+using psm::testing::RecordingBus;
 
 const StationId kStation{34, 1};
-
-class RecordingBus final : public Bus {
- public:
-  void Publish(const BusEvent& e) override {
-    std::lock_guard lock(mu_);
-    events_.push_back(e);
-  }
-  void Subscribe(Handler) override {}
-  // The seq of the latest event of `type`, or 0.
-  std::uint64_t LatestSeq(const std::string& type) {
-    std::lock_guard lock(mu_);
-    for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
-      if (it->type == type) return it->seq;
-    }
-    return 0;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<BusEvent> events_;
-};
 
 // One node: its own store session, board, bus and writer.
 struct Node {

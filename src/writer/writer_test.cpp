@@ -1,6 +1,7 @@
 #include "writer/writer.hpp"
 #include "core/testing/fake_clock.hpp"
 #include "store/testing/store_calls.hpp"
+#include "writer/testing/recording_bus.hpp"
 
 #include <future>
 
@@ -12,38 +13,11 @@ namespace psm {
 namespace {
 
 using psm::testing::FakeClock;
+using psm::testing::RecordingBus;
 
 using namespace std::chrono_literals;
 
 const StationId kStation{34, 1};
-
-class RecordingBus final : public Bus {
- public:
-  void Publish(const BusEvent& e) override {
-    std::lock_guard lock(mu_);
-    events_.push_back(e);
-  }
-  void Subscribe(Handler) override {}
-  int Count(const std::string& type) {
-    std::lock_guard lock(mu_);
-    int n = 0;
-    for (const auto& e : events_)
-      n += e.type == type;
-    return n;
-  }
-  // The data of the latest event of `type`, or "".
-  std::string Latest(const std::string& type) {
-    std::lock_guard lock(mu_);
-    for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
-      if (it->type == type) return *it->data;
-    }
-    return "";
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<BusEvent> events_;
-};
 
 class CountingObserver final : public WriterObserver {
  public:
