@@ -1,6 +1,7 @@
 """Propagation writer → reader: queue reports posted to the writer at a steady rate while an SSE
-client on a reader node timestamps every status event; latency = the event's arrival − the
-moment its report was sent, matched by station and the queue's count (unique per report)."""
+client on a reader node timestamps every status event; latency = the arrival of the first event
+that shows the report (or a later one of its station) − the moment the report was sent, matched
+by station and the queue's count (unique per report)."""
 
 import datetime
 import http.client
@@ -65,7 +66,8 @@ def _queue_men(data):
         d = json.loads(data)
     except ValueError:
         return None, None
-    queue = d.get("queue")
+    status = d.get("status") if isinstance(d.get("status"), dict) else d
+    queue = status.get("queue")
     if isinstance(queue, dict):
         return d.get("id"), queue.get("men")
     return d.get("id"), None
@@ -121,17 +123,31 @@ def measure(writer, reader, officers_file, rate, seconds):
         for c in conns:
             c.close()
         stream.close()
+    # A status event shows its station's latest report, and with it every earlier one a reader
+    # coalesced into it (a follower that polls applies a batch of commits at once): each report
+    # counts as delivered by the first event showing it or a later report of its station.
     latencies = []
-    unmatched = 0
+    unmatched = events_matched = 0
+    pending = {}  # station -> [(men, sent_ns)] in the order sent (men rises)
+    for (station, men), t_sent in sorted(sent.items(), key=lambda kv: kv[1]):
+        pending.setdefault(station, []).append((men, t_sent))
     for t, data in stream.events:
-        key = _queue_men(data)
-        if key in sent:
-            latencies.append((t - sent.pop(key)) / 1e6)
-        else:
+        station, men = _queue_men(data)
+        queue = pending.get(station)
+        if men is None or not queue or queue[0][0] > men:
             unmatched += 1
+            continue
+        events_matched += 1
+        while queue and queue[0][0] <= men:
+            latencies.append((t - queue.pop(0)[1]) / 1e6)
+    row = {}
+    if stream.events and not latencies:
+        # Nothing matched: keep one event to show why.
+        row["unmatched_sample"] = stream.events[0][1][:400].decode(errors="replace")
     return {
-        "rate_per_s": rate, "seconds": seconds, "sent": total, "statuses": statuses,
-        "events": len(stream.events), "matched": len(latencies),
+        **row, "rate_per_s": rate, "seconds": seconds, "sent": total, "statuses": statuses,
+        "events": len(stream.events), "events_matched": events_matched,
+        "matched": len(latencies), "undelivered": total - len(latencies),
         "unmatched_events": unmatched, "sender_behind_ms": round(behind_ms, 1),
         "p50_ms": _round(_pct(latencies, 0.50)), "p99_ms": _round(_pct(latencies, 0.99)),
         "max_ms": _round(max(latencies) if latencies else None),

@@ -167,7 +167,8 @@ def print_table(summary):
         if str(r.get("scenario")).startswith("C") and r.get("failed"):
             print(f"{r['scenario']:<2} {r['label']}: failed: {r['failed']}")
         if r.get("scenario") == "C2":
-            print(f"C2 {r['label']}: {r['matched']}/{r['sent']} events at {r['rate_per_s']}/s, "
+            print(f"C2 {r['label']}: {r['matched']}/{r['sent']} reports seen ({r['events']} "
+                  f"events) at {r['rate_per_s']}/s, "
                   f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms")
         if r.get("name") == "cluster-sse":
             print(f"C4 SSE on {r['nodes']} nodes: {r['connections']:,} held (asked "
