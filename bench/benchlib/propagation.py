@@ -105,7 +105,9 @@ def measure(writer, reader, officers_file, rate, seconds):
                 time.sleep(delay)
             k = i % len(officers)
             station, token = officers[k]
-            men = 100 + i  # unique per report: the key its status event is matched by
+            # Unique per station (the key its status event is matched by) and small: a queue
+            # may not exceed the station's electors.
+            men = 1 + i // len(officers)
             report = {"id": str(uuid.uuid4()), "kind": "queue",
                       "observed_at": _rfc3339_ms(base + datetime.timedelta(milliseconds=i)),
                       "queue": {"men": men, "women": 0, "others": 0}}
