@@ -22,7 +22,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchlib import cluster, data, load, procs, propagation, report, servers, sse  # noqa: E402,E501
+from benchlib import (cluster, data, load, procs, propagation, report, servers,  # noqa: E402
+                      sse)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
