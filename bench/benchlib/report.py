@@ -132,7 +132,10 @@ def build_summary(cfg, rows, facts):
     return {"facts": facts, "settings": {
         "duration": cfg.duration, "connections": [cfg.conns_low, cfg.conns, cfg.conns_high],
         "write_connections": cfg.write_conns, "officers": cfg.officers,
-        "mix_subscribers": cfg.mix_subscribers, "quick": cfg.quick},
+        "mix_subscribers": cfg.mix_subscribers, "quick": cfg.quick,
+        "propagation_rate": getattr(cfg, "propagation_rate", None),
+        "propagation_seconds": getattr(cfg, "propagation_seconds", None),
+        "postgres_fsync": os.environ.get("BENCH_PG_FSYNC") != "off"},
         "scenarios": rows, "targets": out, "ratios": extras}
 
 
