@@ -8,11 +8,13 @@ BENCH_OUT/benchmarks.png. Settings (environment): see docs/benchmarks.md or `--h
 """
 
 import concurrent.futures
+import csv
 import datetime
 import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +22,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchlib import data, load, procs, report, servers, sse  # noqa: E402
+from benchlib import (cluster, data, load, procs, propagation, report, servers,  # noqa: E402
+                      sse)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,6 +55,8 @@ class Config:
         self.mix_subscribers = env_int("BENCH_MIX_SUBSCRIBERS", 1000)
         self.subscribers = env_int("BENCH_SSE_SUBSCRIBERS", 2000 if quick else 100000)
         self.epics = env_int("BENCH_EPICS", 20000)
+        self.propagation_rate = env_int("BENCH_PROPAGATION_RATE", 100)
+        self.propagation_seconds = env_int("BENCH_PROPAGATION_SECONDS", 3 if quick else 10)
         self.only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
         self.keep = os.environ.get("BENCH_KEEP") == "1"
         self.update_docs = os.environ.get("BENCH_UPDATE_DOCS") == "1"
@@ -398,6 +403,252 @@ class Bench:
             f"{row['kib_per_subscriber']} KiB each; report {status} acked in "
             f"{row['report_ack_ms']} ms; reached {got['reached']:,} in {row['fanout_all_ms']} ms")
 
+    # --- the cluster (docs/benchmarks.md, "Cluster") -----------------------------------------
+    def cluster(self):
+        """C1–C4: nodes on one PostgreSQL (and Redis), nginx before them, as deployed."""
+        cfg = self.cfg
+        self.pg = self.start(cluster.Postgres(self.work))
+        self.pg.psql("CREATE DATABASE psm_template ENCODING 'UTF8'")
+        store = self.pg.url("psm_template")
+        t0 = time.monotonic()
+        for args in (("import", "--store", store, self.roll),
+                     ("admin", "issue-pins", "--store", store, "--out",
+                      os.path.join(self.work, "pg-pins.csv"))):
+            out = subprocess.run([cfg.binary, *args], cwd=self.work, capture_output=True,
+                                 text=True)
+            if out.returncode != 0:
+                raise RuntimeError(f"psm {args[0]} (PostgreSQL): {out.stderr}")
+        with open(os.path.join(self.work, "pg-pins.csv"), newline="") as f:
+            self.pg_pins = {row[0]: row[1] for row in list(csv.reader(f))[1:]}
+        log(f"  psm import into PostgreSQL: {time.monotonic() - t0:.1f} s")
+        self.redis = self.start(cluster.Redis(self.work))
+        self.cluster_dbs = 0
+        for key, fn in (("cluster-reads", self.cluster_reads),
+                        ("cluster-propagation", self.cluster_propagation),
+                        ("cluster-writes", self.cluster_writes),
+                        ("cluster-sse", self.cluster_subscribers)):
+            if cfg.only and "cluster" not in cfg.only and key not in cfg.only:
+                continue
+            log(f"  [{key}]")
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001 - one row failing must not lose the others
+                log(f"    {key} failed: {type(e).__name__}: {e}")
+                self.rows.append({"name": key, "label": key, "scenario": "C",
+                                  "server": "psm", "failed": f"{type(e).__name__}: {e}"})
+                for server in [s for s in self.running if s not in (self.pg, self.redis)]:
+                    try:
+                        self.stop(server)
+                    except Exception:  # noqa: BLE001
+                        pass
+        self.stop(self.redis)
+        self.stop(self.pg)
+
+    def start_nodes(self, name, n, redis=True, extra=()):
+        """n nodes on a fresh copy of the district in PostgreSQL; returns (nodes, writer, db)."""
+        self.cluster_dbs += 1
+        db = f"psm_{self.cluster_dbs}"
+        store = self.pg.copy_db("psm_template", db)
+        today = datetime.datetime.now(servers.IST).strftime("%Y-%m-%d")
+        args = cluster.clock_args(today, int(time.time() * 1000))
+        if redis:
+            args += ["--redis", self.redis.url()]
+        nodes = []
+        for i in range(n):
+            nodes.append(self.start(cluster.Node(self.cfg.binary, self.work, f"{name}-{i}", store,
+                                                 [*args, *extra])))
+        procs.wait_until(lambda: sum(nd.role() == "writer" for nd in nodes) == 1, 30,
+                         f"{name}: one writer")
+        writer = next(nd for nd in nodes if nd.role() == "writer")
+        return nodes, writer, db
+
+    def stop_nodes(self, nodes, db):
+        for nd in nodes:
+            self.stop(nd)
+        self.pg.drop_db(db)
+
+    def pg_officers_file(self, node, n):
+        stations = self.stations[:n]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            tokens = list(pool.map(lambda s: node.login(s, self.pg_pins[s]), stations))
+        return self._write_lines(f"officers-{node.port}.txt",
+                                 [f"{s} {t}" for s, t in zip(stations, tokens)])
+
+    def cluster_reads(self):
+        """C1: station reads through nginx to 3 nodes, in turns with nginx proxying to an nginx
+        that returns the same bytes (and the Express + Redis peer behind nginx, as deployed)."""
+        cfg = self.cfg
+        c = cfg.conns
+        env = self.read_env()
+        nodes, _, db = self.start_nodes("reads", 3)
+        front = self.start(cluster.ProxyNginx(self.work, "nginx-front",
+                                              [f"127.0.0.1:{n.port}" for n in nodes]))
+        ref_up = self.start(self.nginx_server())
+        ref = self.start(cluster.ProxyNginx(self.work, "nginx-front-ref",
+                                            [f"127.0.0.1:{ref_up.port}"]))
+        peer = peer_front = None
+        if self.wanted("express") or "cluster" in cfg.only:
+            peer = self.start(servers.ExpressPeer(self.work, self.bodies))
+            peer_front = cluster.ProxyNginx(self.work, "nginx-front-express",
+                                            [f"127.0.0.1:{peer.port}"])
+            self.running.append(peer_front)
+            peer_front.start(ready_path=f"/api/v1/stations/{self.stations[0]}")
+        body, _ = self.reference
+        ref_runs, runs, peer_runs = [], [], []
+        for _ in range(cfg.pairs):
+            ref_runs.append(load.measure(
+                f"cluster-nginx-{c}", cluster.Group(ref.port, [ref, ref_up]), "stations.lua", c,
+                cfg.pair_duration, env, f"nginx → nginx c{c}", body_bytes=len(body)))
+            runs.append(load.measure(
+                f"cluster-reads-{c}", cluster.Group(front.port, [front, *nodes]), "stations.lua",
+                c, cfg.pair_duration, env, f"nginx → 3 nodes c{c}",
+                reference=f"cluster-nginx-{c}", nodes=3))
+            if peer_front is not None:
+                peer_runs.append(load.measure(
+                    f"cluster-express-{c}", cluster.Group(peer_front.port, [peer_front, peer]),
+                    "stations.lua", c, cfg.pair_duration, env, f"nginx → Express peer c{c}",
+                    reference=f"cluster-nginx-{c}"))
+        for server in (peer_front, peer, ref, ref_up, front):
+            if server is not None:
+                self.stop(server)
+        self.stop_nodes(nodes, db)
+        ref_row = self.add("C1", "nginx", load.merge(ref_runs))
+        row = load.merge(runs)
+        row["pair_ratios"] = turn_ratios(runs, ref_runs)
+        self.add("C1", "psm", row)
+        if peer_runs:
+            prow = load.merge(peer_runs)
+            prow["pair_ratios"] = turn_ratios(peer_runs, ref_runs)
+            prow["cluster_ratios"] = turn_ratios(runs, peer_runs)
+            self.add("C1", "express", prow)
+        del ref_row
+
+    def cluster_propagation(self):
+        """C2: reports posted to the writer at BENCH_PROPAGATION_RATE/s; an SSE client on a
+        reader node timestamps each status event; with Redis and without it."""
+        for redis in (True, False):
+            nodes, writer, db = self.start_nodes("prop-redis" if redis else "prop-poll", 2,
+                                                 redis=redis)
+            try:
+                reader = next(n for n in nodes if n is not writer)
+                row = propagation.measure(writer, reader, self.pg_officers_file(writer, 4),
+                                          self.cfg.propagation_rate,
+                                          self.cfg.propagation_seconds)
+            finally:
+                self.stop_nodes(nodes, db)
+            row.update(name="propagation-redis" if redis else "propagation-poll",
+                       label="writer → reader, " + ("Redis" if redis else "no Redis (polling)"),
+                       scenario="C2", server="psm", redis=redis)
+            self.rows.append(row)
+            log(f"    {row['label']}: {row['matched']}/{row['sent']} events matched, p50 "
+                f"{row['p50_ms']} ms, p99 {row['p99_ms']} ms, max {row['max_ms']} ms")
+
+    def cluster_writes(self):
+        """C3: the write scenario's load against one node on PostgreSQL, group commit and one
+        report per transaction."""
+        cfg = self.cfg
+        for mode, extra in (("group commit", ()),
+                            ("1 per transaction", ("--writer-max-batch", "1",
+                                                   "--writer-flush-ms", "0"))):
+            key = mode.split()[0]
+            nodes, writer, db = self.start_nodes(f"pg-writes-{key}", 1, redis=False, extra=extra)
+            try:
+                officers = self.pg_officers_file(writer, cfg.officers)
+                env = self.report_env(officers, writer, mix=False)
+                # The server's CPU is the node's and PostgreSQL's together.
+                stack = cluster.Group(writer.port, [writer, self.pg])
+                row = load.measure(f"pg-writes-{key}", stack, "reports.lua", cfg.write_conns,
+                                   cfg.duration, env, f"PostgreSQL reports, {mode}",
+                                   write_mode=mode, officers=cfg.officers, store="postgresql")
+            finally:
+                for nd in nodes:
+                    self.stop(nd)
+            # Counted once the node has stopped: what it had acknowledged and what was still in
+            # flight when wrk stopped and committed after.
+            row["reports_stored"] = self.pg.count(db, "SELECT count(*) FROM reports")
+            self.pg.drop_db(db)
+            row["durable_reports_per_s"] = row["ok_per_s"]
+            self.add("C3", "psm", row)
+
+    def cluster_subscribers(self):
+        """C4: BENCH_SSE_SUBSCRIBERS spread over 5 nodes (PostgreSQL + Redis); one report to the
+        writer, the time until the last subscriber has it, and the nodes' memory per subscriber."""
+        cfg = self.cfg
+        n_nodes = 5
+        # Each node holds one descriptor per subscriber, under the same open-files limit as every
+        # process here; 150 stay free for its listener, store and Redis connections and logs.
+        per_node_max = self.nofile - 150
+        per_node = min(-(-cfg.subscribers // n_nodes), per_node_max)
+        if per_node * n_nodes < cfg.subscribers:
+            log(f"    open-files limit {self.nofile} per process: {per_node:,} per node, "
+                f"{per_node * n_nodes:,} instead of {cfg.subscribers:,}")
+        nodes, writer, db = self.start_nodes(
+            "sse", n_nodes, extra=("--max-connections", str(per_node + 100), "--idle-timeout",
+                                   "3600"))
+        subs = []
+        try:
+            station, token = open(self.pg_officers_file(writer, 1)).read().split()
+            time.sleep(0.5)
+            pids = [p for nd in nodes for p in nd.pids()]
+            rss0 = procs.rss_kib(pids)
+            fds0 = [len(os.listdir(f"/proc/{nd.proc.pid}/fd")) for nd in nodes]
+            # Two client processes per node, each well under the open-files limit.
+            t0 = time.monotonic()
+            for i, nd in enumerate(nodes):
+                half = per_node // 2
+                for j, count in enumerate((half, per_node - half)):
+                    subs.append(sse.Subscribers(self.sse_exe, nd.port, count,
+                                                os.path.join(self.work, f"sse-c{i}-{j}.log")))
+            ready = [s.wait_ready() for s in subs]
+            connect_s = time.monotonic() - t0
+            held = sum(r["streaming"] for r in ready)
+            failed = sum(r["failed"] for r in ready)
+            time.sleep(1.0)
+            pids = [p for nd in nodes for p in nd.pids()]
+            rss1 = procs.rss_kib(pids)
+            fds1 = [len(os.listdir(f"/proc/{nd.proc.pid}/fd")) for nd in nodes]
+            body = {"id": str(uuid.uuid4()), "kind": "queue",
+                    "observed_at": self.observed_at(writer),
+                    "queue": {"men": 7, "women": 5, "others": 0}}
+            for s in subs:
+                s.mark()
+            time.sleep(0.2)
+            t_send = time.monotonic_ns()
+            status, _, _ = servers.request(writer.port, "POST",
+                                           f"/api/v1/stations/{station}/reports", body,
+                                           {"Authorization": "Bearer " + token})
+            t_ack = time.monotonic_ns()
+            got = [s.wait_reached(r["streaming"], timeout=30) for s, r in zip(subs, ready)]
+            still = sum(s.stats()["streaming"] for s in subs)
+        finally:
+            for s in subs:
+                s.close()
+            self.stop_nodes(nodes, db)
+        reached = sum(g["reached"] for g in got)
+        firsts = [g["first_ns"] for g in got if g["reached"]]
+        lasts = [g["last_ns"] for g in got if g["reached"]]
+        row = {
+            "name": "cluster-sse", "label": f"SSE on {n_nodes} nodes ({held:,})",
+            "scenario": "C4", "server": "psm", "nodes": n_nodes, "connections": held,
+            "per_node": per_node, "client_processes": len(subs),
+            "requested_subscribers": cfg.subscribers, "nofile_limit": self.nofile,
+            "connect_s": round(connect_s, 2), "failed": failed, "still_open": still,
+            "report_status": status, "report_ack_ms": round((t_ack - t_send) / 1e6, 2),
+            "reached": reached,
+            "fanout_first_ms": round((min(firsts) - t_send) / 1e6, 2) if firsts else None,
+            "fanout_all_ms": round((max(lasts) - t_send) / 1e6, 2) if lasts else None,
+            "rss_before_mib": round(rss0 / 1024.0, 1), "rss_held_mib": round(rss1 / 1024.0, 1),
+            "kib_per_subscriber": round((rss1 - rss0) / held, 2) if held else None,
+            "node_fds_before": fds0, "node_fds_held": fds1,
+        }
+        if per_node * n_nodes < cfg.subscribers:
+            row["limited_by"] = (f"open-files hard limit {self.nofile:,} a process: a node holds "
+                                 f"one descriptor per subscriber beside its own {max(fds0)}")
+        self.rows.append(row)
+        log(f"    {held:,} subscribers on {n_nodes} nodes ({failed} failed), "
+            f"{row['kib_per_subscriber']} KiB each; report {status} in {row['report_ack_ms']} "
+            f"ms; reached {reached:,} in {row['fanout_all_ms']} ms")
+
     def startup_row(self):
         row = {"name": "startup-import", "label": "start-up and import", "scenario": 9,
                "server": "psm", "import_s": round(self.import_s, 2), **self.startup,
@@ -417,11 +668,14 @@ class Bench:
                  ("express", "Express + Redis peer", self.express),
                  ("mix", "psm: mix with SSE subscribers", self.mix),
                  ("writes", "psm: durable writes", self.writes),
-                 ("sse", "psm: live subscribers", self.subscribers)]
+                 ("sse", "psm: live subscribers", self.subscribers),
+                 ("cluster", "psm cluster: PostgreSQL, Redis, nodes behind nginx",
+                  self.cluster)]
         for key, title, fn in steps:
             # The reads step always runs: it measures start-up, fetches the bodies that nginx
             # and the Express peer serve, and measures nginx (when wanted) beside psm.
-            if key != "reads" and not self.wanted(key):
+            if key != "reads" and not self.wanted(key) and not (
+                    key == "cluster" and any(k.startswith("cluster-") for k in cfg.only)):
                 continue
             log(f"[{key}] {title}")
             fn()

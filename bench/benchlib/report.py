@@ -97,6 +97,23 @@ def build_summary(cfg, rows, facts):
         ("RSS after start ≤ 300 MiB" + scale, start.get("rss_after_start_mib"), 300.0, "<="),
         ("import ≤ 20 s" + scale, start.get("import_s"), 20.0, "<="),
     ]
+    creads = get(f"cluster-reads-{c}", "ratio_vs_nginx")
+    if creads is not None or _find(rows, "cluster-sse") or _find(rows, "pg-writes-group"):
+        csse = _find(rows, "cluster-sse") or {}
+        targets += [
+            ("cluster: reads via nginx to 3 nodes ≥ 0.9× nginx → nginx", creads, 0.9, ">="),
+            ("cluster: writer → reader p99 ≤ 250 ms (Redis) (ms)",
+             get("propagation-redis", "p99_ms"), 250.0, "<="),
+            ("cluster: ≥ 10,000 durable reports/s (PostgreSQL)",
+             get("pg-writes-group", "durable_reports_per_s"), 10000.0, ">="),
+            ("cluster: SSE subscribers on 5 nodes ≥ 100,000", csse.get("connections"), 100000,
+             ">="),
+            ("cluster: SSE memory ≤ 10 KiB per subscriber", csse.get("kib_per_subscriber"),
+             KIB_PER_SUBSCRIBER, "<="),
+            ("cluster: one report reaches every subscriber ≤ 2 s (ms)",
+             csse.get("fanout_all_ms") if csse.get("reached") == csse.get("connections")
+             else None, 2000.0, "<="),
+        ]
     out = []
     for name, value, bound, op in targets:
         if value is None:
@@ -105,11 +122,20 @@ def build_summary(cfg, rows, facts):
             verdict = "PASS" if (value >= bound if op == ">=" else value <= bound) else "MISS"
         out.append({"target": name, "value": value, "bound": bound, "op": op,
                     "verdict": verdict})
-    extras = {"group_commit_vs_one_per_transaction": _ratio(group, single)}
+    extras = {"group_commit_vs_one_per_transaction": _ratio(group, single),
+              "postgresql_group_commit_vs_one_per_transaction": _ratio(
+                  get("pg-writes-group", "durable_reports_per_s"),
+                  get("pg-writes-1", "durable_reports_per_s")),
+              "cluster_reads_vs_express_behind_nginx": (
+                  statistics.median(get(f"cluster-express-{c}", "cluster_ratios"))
+                  if get(f"cluster-express-{c}", "cluster_ratios") else None)}
     return {"facts": facts, "settings": {
         "duration": cfg.duration, "connections": [cfg.conns_low, cfg.conns, cfg.conns_high],
         "write_connections": cfg.write_conns, "officers": cfg.officers,
-        "mix_subscribers": cfg.mix_subscribers, "quick": cfg.quick},
+        "mix_subscribers": cfg.mix_subscribers, "quick": cfg.quick,
+        "propagation_rate": getattr(cfg, "propagation_rate", None),
+        "propagation_seconds": getattr(cfg, "propagation_seconds", None),
+        "postgres_fsync": os.environ.get("BENCH_PG_FSYNC") != "off"},
         "scenarios": rows, "targets": out, "ratios": extras}
 
 
@@ -141,6 +167,17 @@ def print_table(summary):
             print(f"9  import {r['import_s']} s, ready {r['ready_s']} s, RSS after start "
                   f"{r['rss_after_start_mib']} MiB ({r['electors']:,} electors, "
                   f"{r['stations']:,} stations)")
+        if str(r.get("scenario")).startswith("C") and r.get("failed"):
+            print(f"{r['scenario']:<2} {r['label']}: failed: {r['failed']}")
+        if r.get("scenario") == "C2":
+            print(f"C2 {r['label']}: {r['matched']}/{r['sent']} reports seen ({r['events']} "
+                  f"events) at {r['rate_per_s']}/s, "
+                  f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms")
+        if r.get("name") == "cluster-sse":
+            print(f"C4 SSE on {r['nodes']} nodes: {r['connections']:,} held (asked "
+                  f"{r['requested_subscribers']:,}, {r['per_node']:,} a node, open-files limit "
+                  f"{r['nofile_limit']:,}), {r['kib_per_subscriber']} KiB each, fan-out to "
+                  f"{r['reached']:,} in {r['fanout_all_ms']} ms (first {r['fanout_first_ms']} ms)")
         if r.get("ratio_vs_read_reference") is not None:
             ref = r["read_reference"]
             what = "the plain reads' nginx run" if ref.startswith("nginx") else "the same reads with the limits off"
@@ -148,6 +185,12 @@ def print_table(summary):
                   f"({ref})")
     g = summary["ratios"]["group_commit_vs_one_per_transaction"]
     print(f"7  group commit / one report per transaction: {_fmt(g, '{:.1f}')}×")
+    pg = summary["ratios"].get("postgresql_group_commit_vs_one_per_transaction")
+    if pg is not None:
+        print(f"C3 PostgreSQL group commit / one report per transaction: {pg:.1f}×")
+    ex = summary["ratios"].get("cluster_reads_vs_express_behind_nginx")
+    if ex is not None:
+        print(f"C1 3 nodes behind nginx / the Express peer behind nginx: {ex:.1f}×")
     print()
     for t in summary["targets"]:
         v = t["value"]
