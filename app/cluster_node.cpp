@@ -16,7 +16,8 @@ void AddClusterMetrics(http::Metrics& metrics, const Writer& writer) {
                            [&writer] { return writer.IsWriter() ? 1.0 : 0.0; });
   metrics.AddCallbackGauge(
       "psm_feed_applied_seq",
-      "the newest store sequence number of the writer's changes this node has applied",
+      "the newest store sequence number of the writer's changes this node has applied (on the "
+      "writer: of its newest committed report batch)",
       [&writer] { return static_cast<double>(writer.applied_seq()); });
   metrics.AddCallbackGauge(
       "psm_feed_lag_seq",
