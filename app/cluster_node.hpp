@@ -1,5 +1,6 @@
 // What `psm serve` adds on a cluster's store (PostgreSQL): the node's role and place in the
-// change feed as metrics, and the session changes of other nodes applied to this node's cache.
+// change feed as metrics, the session changes of other nodes applied to this node's cache, and
+// the announcements of commits through Redis.
 #pragma once
 
 #include <atomic>
@@ -18,7 +19,7 @@
 
 namespace psm::app {
 
-// psm_node_role{role}, psm_feed_applied_seq, psm_feed_lag_seq and psm_store_up, read from the
+// psm_node_writer, psm_feed_applied_seq, psm_feed_lag_seq and psm_store_up, read from the
 // writer at scrape time.
 void AddClusterMetrics(http::Metrics& metrics, const Writer& writer);
 
