@@ -2,13 +2,8 @@
 // PING, a stop by PID.
 #include "redis/testing/redis_server.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,11 +11,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <thread>
 #include <vector>
+
+#include "support/child_process.hpp"
 
 namespace psm::testing {
 namespace {
@@ -31,87 +26,6 @@ constexpr const char* kDefaultBinary = "/usr/bin/redis-server";
 
 Error Failed(std::string detail) {
   return Error::Unavailable("redis_test_server", std::move(detail));
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// The log from `from` on, cut to its last lines, for a failure message.
-std::string LogTail(const std::filesystem::path& log, std::size_t from) {
-  std::string text = ReadFile(log);
-  text = text.size() > from ? text.substr(from) : "";
-  constexpr std::size_t kMax = 3000;
-  if (text.size() > kMax) text = "..." + text.substr(text.size() - kMax);
-  return text.empty() ? "(empty log)" : text;
-}
-
-// A port the kernel just found free on 127.0.0.1; another process may take it before the server
-// binds it, so Start tries again on "port_taken".
-Result<int> FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Failed(std::string("socket: ") + std::strerror(errno));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Failed(std::string("bind: ") + std::strerror(err));
-  }
-  ::close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
-}
-
-// Forks and execs args[0] with stdout and stderr appended to `log`. The server gets SIGTERM if
-// this process dies without stopping it.
-Result<pid_t> Spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  std::vector<char*> argv;  // prepared before fork: after it, only system calls
-  for (const std::string& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return Failed("open " + log.string() + ": " + std::strerror(errno));
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int err = errno;
-    ::close(log_fd);
-    if (null_fd >= 0) ::close(null_fd);
-    return Failed(std::string("fork: ") + std::strerror(err));
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(1);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  if (null_fd >= 0) ::close(null_fd);
-  return pid;
-}
-
-// Waits for `pid` to exit, up to `limit`; its status, or nullopt while it still runs.
-std::optional<int> WaitExit(pid_t pid, std::chrono::milliseconds limit) {
-  const auto deadline = Steady::now() + limit;
-  for (;;) {
-    int status = 0;
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return -1;  // not our child any more
-    if (Steady::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
 }
 
 bool AnswersPing(int port) {
@@ -142,7 +56,7 @@ Result<std::unique_ptr<RedisServer>> RedisServer::Start() {
   server->dir_ = std::make_unique<TempDir>();
   Status launched;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto port = FreePort();
+    auto port = FreeLoopbackPort("redis_test_server");
     if (!port.ok()) return port.error();
     launched = server->Launch(*port);
     if (launched.ok()) return server;
@@ -158,7 +72,7 @@ Status RedisServer::Launch(int port) {
   auto pid =
       Spawn({binary_, "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", root.string(), "--daemonize", "no", "--logfile", ""},
-            log);
+            SpawnOptions{.log = log, .death_signal = SIGTERM, .error_reason = "redis_test_server"});
   if (!pid.ok()) return pid.error();
   pid_ = *pid;
   port_ = port;

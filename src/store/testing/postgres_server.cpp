@@ -2,15 +2,9 @@
 // and a stop by PID. Processes are started with fork/exec so the PID held is the postmaster's.
 #include "store/testing/postgres_server.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,13 +14,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "store/postgres/connection.hpp"
+#include "support/child_process.hpp"
 
 namespace psm::testing {
 namespace {
@@ -46,101 +39,6 @@ Error Failed(std::string detail) {
   return Error::Unavailable("postgres_test_server", std::move(detail));
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// The last lines of the server's log, for a failure message.
-std::string LogTail(const std::filesystem::path& log) {
-  std::string text = ReadFile(log);
-  constexpr std::size_t kMax = 3000;
-  if (text.size() > kMax) text = "..." + text.substr(text.size() - kMax);
-  return text.empty() ? "(empty log)" : text;
-}
-
-// A port the kernel just found free on 127.0.0.1. Another process may take it before the
-// server binds it; Start then tries another.
-Result<int> FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Failed(std::string("socket: ") + std::strerror(errno));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Failed(std::string("bind: ") + std::strerror(err));
-  }
-  ::close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
-}
-
-// Forks and execs argv[0] with stdout and stderr appended to `log`, in `cwd`, as `as`. The child
-// gets its own process group (so a SIGKILL reaches every process the server started) and, when
-// `die_with_parent`, SIGINT (a fast shutdown) if this process dies without stopping it.
-Result<pid_t> Spawn(const std::vector<std::string>& args, const RunAs& as,
-                    const std::filesystem::path& log, const std::filesystem::path& cwd,
-                    bool die_with_parent) {
-  // Everything the child needs is prepared before fork: after it, only system calls.
-  std::vector<char*> argv;
-  for (const std::string& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const std::string cwd_text = cwd.string();
-  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return Failed("open " + log.string() + ": " + std::strerror(errno));
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int err = errno;
-    ::close(log_fd);
-    if (null_fd >= 0) ::close(null_fd);
-    return Failed(std::string("fork: ") + std::strerror(err));
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    if (::chdir(cwd_text.c_str()) != 0) ::_exit(126);
-    if (as.switch_user) {
-      if (::setgroups(0, nullptr) != 0 || ::setgid(as.gid) != 0 || ::setuid(as.uid) != 0) {
-        ::_exit(126);
-      }
-    }
-    // Set after the user change, which clears it.
-    if (die_with_parent) {
-      ::prctl(PR_SET_PDEATHSIG, SIGINT);
-      if (::getppid() != parent) ::_exit(1);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  if (null_fd >= 0) ::close(null_fd);
-  return pid;
-}
-
-// Waits for `pid` to exit, up to `limit`; its exit status, or nullopt if it is still running.
-std::optional<int> WaitExit(pid_t pid, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  for (;;) {
-    int status = 0;
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return -1;  // not our child any more
-    if (Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
 Result<RunAs> ServerUser() {
   if (::geteuid() != 0) return RunAs{};
   const passwd* pw = ::getpwnam("postgres");
@@ -150,6 +48,19 @@ Result<RunAs> ServerUser() {
         "system user to run it as (the Debian package postgresql-15 creates it)");
   }
   return RunAs{true, pw->pw_uid, pw->pw_gid};
+}
+
+// How the server's programs are started: as `as`, in `cwd`, output to `log`; `death_signal`
+// (e.g. SIGINT, a fast shutdown) if this process dies without stopping them.
+SpawnOptions SpawnAs(const RunAs& as, const std::filesystem::path& log,
+                     const std::filesystem::path& cwd, int death_signal) {
+  SpawnOptions o{
+      .log = log, .cwd = cwd, .death_signal = death_signal, .error_reason = "postgres_test_server"};
+  if (as.switch_user) {
+    o.uid = as.uid;
+    o.gid = as.gid;
+  }
+  return o;
 }
 
 Status Chown(const std::filesystem::path& path, const RunAs& as) {
@@ -189,7 +100,7 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
 
   auto initdb = Spawn({server->bin_ + "/initdb", "-D", (root / "data").string(), "-U", "postgres",
                        "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
-                      as, log, root, false);
+                      SpawnAs(as, log, root, 0));
   if (!initdb.ok()) return initdb.error();
   const auto status = WaitExit(*initdb, std::chrono::seconds(120));
   if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
@@ -203,7 +114,7 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   // A free port may be taken by another process before the server binds it: try a few.
   Status launched;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto port = FreePort();
+    auto port = FreeLoopbackPort("postgres_test_server");
     if (!port.ok()) return port.error();
     launched = server->Launch(*port);
     if (launched.ok()) return server;
@@ -221,7 +132,7 @@ Status PostgresServer::Launch(int port) {
   auto pid = Spawn({bin_ + "/postgres", "-D", (root / "data").string(), "-p", std::to_string(port),
                     "-k", (root / "sock").string(), "-c", "listen_addresses=127.0.0.1", "-c",
                     "fsync=off", "-c", "full_page_writes=off", "-c", "logging_collector=off"},
-                   *as, log, root, true);
+                   SpawnAs(*as, log, root, SIGINT));
   if (!pid.ok()) return pid.error();
   pid_ = *pid;
   port_ = port;
