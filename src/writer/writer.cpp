@@ -164,10 +164,12 @@ void Writer::Run() {
       task();
     const bool commands = !tasks.empty();
     tasks.clear();
-    if (clock_.SteadyNow() >= next_alerts && HoldsRole()) {
+    // A follower's alert timer moves on too: left in the past, every wait would return at once.
+    const bool alerts_due = clock_.SteadyNow() >= next_alerts;
+    if (alerts_due) next_alerts = clock_.SteadyNow() + options_.alert_interval;
+    if (alerts_due && HoldsRole()) {
       desk_->EvaluateAll(ledgers_, clock_.Now());
       desk_->Flush();
-      next_alerts = clock_.SteadyNow() + options_.alert_interval;
       NotifyCommitted();
     } else if (commands) {
       NotifyCommitted();

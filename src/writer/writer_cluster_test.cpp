@@ -63,12 +63,11 @@ class WriterClusterTest : public ::testing::Test {
     return std::move(*store);
   }
 
-  std::unique_ptr<Node> StartNode() {
+  std::unique_ptr<Node> StartNode(WriterOptions options = {}) {
     auto node = std::make_unique<Node>();
     node->board = std::make_unique<Board>(
         std::vector<Constituency>{{34, "Jalandhar West", "SC", "Jalandhar"}},
         std::vector<Station>{station_});
-    WriterOptions options;
     options.on_session_changes = [n = node.get()](const ChangeBatch&) { ++n->session_changes; };
     node->writer = std::make_unique<Writer>(OpenStore(), *node->board, node->bus, clock_, day_,
                                             StatusOptions{}, options, nullptr);
@@ -160,6 +159,21 @@ TEST_F(WriterClusterTest, OneNodeCommitsAndTheOtherFollowsWithTheSameEventIds) {
       PokeUntil(*b_, [&] { return b_->writer->Alerts()->size() == a_->writer->Alerts()->size(); }));
   EXPECT_EQ(b_->writer->Alerts()->back().id, a_->writer->Alerts()->back().id);
   EXPECT_EQ(b_->writer->Alerts()->back().kind, AlertKind::kRejectedReport);
+}
+
+TEST_F(WriterClusterTest, AnIdleFollowerSleepsUntilItsNextFeedRead) {
+  a_ = StartNode();
+  WriterOptions options;
+  options.alert_interval = 1s;
+  options.follow_interval = 300ms;  // unlike the writer's, so the wait below is the follower's
+  b_ = StartNode(options);
+  ASSERT_FALSE(b_->writer->IsWriter());
+  // Past the alert interval: a follower evaluates no alerts, but its alert timer must move on,
+  // or every later wait would end at once and the thread would spin.
+  clock_.Advance(1500ms);
+  EXPECT_TRUE(clock_.AwaitWaiter(clock_.SteadyNow() + 300ms, 5s));
+  clock_.Advance(1500ms);
+  EXPECT_TRUE(clock_.AwaitWaiter(clock_.SteadyNow() + 300ms, 5s));
 }
 
 TEST_F(WriterClusterTest, WhenTheWritersSessionEndsTheFollowerTakesOverWithEverythingCommitted) {
