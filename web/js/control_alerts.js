@@ -20,6 +20,12 @@ export class AlertsPanel {
   constructor({ list, count, msg, filter, token, stationName }) {
     Object.assign(this, { list, count, msg, filter, token, stationName });
     this.alerts = new Map();
+    // The API answers at most its default limit (1,000) of alerts but counts them all: the badge
+    // and the note under the list go by the server's counts, moved by what changed here since.
+    this.total = 0;
+    this.loaded = 0;
+    this.openTotal = 0;
+    this.openLoaded = 0;
     this.available = true;
     this.timer = null;
     this.last = 0;
@@ -32,7 +38,17 @@ export class AlertsPanel {
       const query = { unresolved: '?state=active', open: '?state=open', all: '' }[this.filter.value] ?? '';
       const { body } = await api('GET', `/api/v1/alerts${query}`, { token: this.token() });
       const arr = Array.isArray(body) ? body : (body && (body.alerts || body.items)) || [];
+      const total = Number.isInteger(body && body.total) ? body.total : arr.length;
+      let openTotal = total;
+      if (this.filter.value !== 'open') {
+        const open = await api('GET', '/api/v1/alerts?state=open&limit=1', { token: this.token() });
+        openTotal = Number.isInteger(open.body && open.body.total) ? open.body.total : 0;
+      }
       this.alerts = new Map(arr.map((a) => [String(a.id), a]));
+      this.total = total;
+      this.loaded = arr.length;
+      this.openTotal = openTotal;
+      this.openLoaded = this.openHere();
       this.available = true;
       this.msg.textContent = '';
     } catch (e) {
@@ -73,14 +89,20 @@ export class AlertsPanel {
     }
   }
 
+  openHere() {
+    let n = 0;
+    for (const a of this.alerts.values()) if (a.state === 'open') n += 1;
+    return n;
+  }
+
   render() {
     const show = this.filter.value;
     const rank = { open: 0, acknowledged: 1, resolved: 2 };
     const items = [...this.alerts.values()]
       .filter((a) => show === 'all' || (show === 'open' ? a.state === 'open' : a.state !== 'resolved'))
       .sort((a, b) => (rank[a.state] ?? 3) - (rank[b.state] ?? 3) || String(timeOf(b.opened_at)).localeCompare(String(timeOf(a.opened_at))));
-    const open = [...this.alerts.values()].filter((a) => a.state === 'open').length;
-    this.count.textContent = open ? `${open} open` : '';
+    const open = Math.max(0, this.openTotal + this.openHere() - this.openLoaded);
+    this.count.textContent = open ? `${open.toLocaleString('en-IN')} open` : '';
     this.count.className = open ? 'badge state-interrupted' : 'badge';
     this.list.replaceChildren(...items.map((a) => {
       const li = document.createElement('li');
@@ -111,7 +133,13 @@ export class AlertsPanel {
       }
       return li;
     }));
-    if (this.available && !items.length && !this.msg.textContent) this.msg.textContent = 'No alerts.';
-    else if (items.length && this.msg.textContent === 'No alerts.') this.msg.textContent = '';
+    const note = this.msg.textContent;
+    // Alerts that arrived live since the load are in both the list and the count.
+    const total = this.total + this.alerts.size - this.loaded;
+    const fewer = this.alerts.size < total;
+    if (this.available && !items.length && !note) this.msg.textContent = 'No alerts.';
+    else if (fewer && (!note || note === 'No alerts.' || note.startsWith('Showing the newest'))) {
+      this.msg.textContent = `Showing the newest ${this.alerts.size.toLocaleString('en-IN')} of ${total.toLocaleString('en-IN')}.`;
+    } else if (items.length && note === 'No alerts.') this.msg.textContent = '';
   }
 }

@@ -413,3 +413,21 @@ test('the control room sorts by wait and acknowledges an alert', async () => {
   await context.close();
   noProblems();
 });
+
+test('the control room counts every open alert, not only the ones it lists', async () => {
+  // The API lists at most 1,000 alerts and counts them all in `total`: here it lists 3.
+  const { context, page } = await newPage(DESKTOP);
+  await context.route(/\/api\/v1\/alerts(\?|$)/, async (route) => {
+    const open = new URL(route.request().url()).searchParams.get('state') === 'open';
+    const alerts = [1, 2, 3].map((i) => ({
+      id: 900000 + i, station: '35-4', kind: 'long_wait', state: 'open', opened_at: '2026-11-30T10:00:00+05:30',
+    }));
+    await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ total: open ? 1130 : 1500, alerts }) });
+  });
+  await controlLogin(page);
+  await page.locator('#alerts-count', { hasText: '1,130 open' }).waitFor({ timeout: 5000 });
+  assert.equal(await page.locator('#alerts li').count(), 3);
+  assert.match(await page.locator('#alerts-msg').textContent(), /Showing the newest 3 of 1,500\./);
+  await context.close();
+  noProblems();
+});
