@@ -54,6 +54,9 @@ class Config:
         self.officers = env_int("BENCH_OFFICERS", 16 if quick else 64)
         self.mix_subscribers = env_int("BENCH_MIX_SUBSCRIBERS", 1000)
         self.subscribers = env_int("BENCH_SSE_SUBSCRIBERS", 2000 if quick else 100000)
+        # 5 nodes under a 20,000 open-files limit hold 5 × (20,000 − their own descriptors): a
+        # few hundred short of 100,000. BENCH_SSE_NODES=6 holds them all.
+        self.sse_nodes = env_int("BENCH_SSE_NODES", 5)
         self.epics = env_int("BENCH_EPICS", 20000)
         self.propagation_rate = env_int("BENCH_PROPAGATION_RATE", 100)
         self.propagation_seconds = env_int("BENCH_PROPAGATION_SECONDS", 3 if quick else 10)
@@ -243,9 +246,9 @@ class Bench:
             self.stop(peer)
         self.stop(psm)
 
-    def nginx_server(self):
+    def nginx_server(self, extra_headers=(), name="nginx", workers=2):
         body, etag = self.reference
-        return servers.Nginx(self.work, body.decode(), etag)
+        return servers.Nginx(self.work, body.decode(), etag, extra_headers, name, workers)
 
     def nginx_run(self, ng, c, env, name, label=None, duration=None, script="stations.lua"):
         body, _ = self.reference
@@ -445,7 +448,11 @@ class Bench:
         self.stop(self.pg)
 
     def start_nodes(self, name, n, redis=True, extra=()):
-        """n nodes on a fresh copy of the district in PostgreSQL; returns (nodes, writer, db)."""
+        """n nodes on a fresh copy of the district in PostgreSQL; returns (nodes, writer, db).
+        A lone node gets two event loops, as in the single-node scenarios; several share the
+        machine's two cores with one each (two each made C1's reads about 10 % slower: more
+        threads waking for fewer requests each)."""
+        threads = 2 if n == 1 else 1
         self.cluster_dbs += 1
         db = f"psm_{self.cluster_dbs}"
         store = self.pg.copy_db("psm_template", db)
@@ -456,7 +463,7 @@ class Bench:
         nodes = []
         for i in range(n):
             nodes.append(self.start(cluster.Node(self.cfg.binary, self.work, f"{name}-{i}", store,
-                                                 [*args, *extra])))
+                                                 [*args, *extra], threads)))
         procs.wait_until(lambda: sum(nd.role() == "writer" for nd in nodes) == 1, 30,
                          f"{name}: one writer")
         writer = next(nd for nd in nodes if nd.role() == "writer")
@@ -476,16 +483,29 @@ class Bench:
 
     def cluster_reads(self):
         """C1: station reads through nginx to 3 nodes, in turns with nginx proxying to an nginx
-        that returns the same bytes (and the Express + Redis peer behind nginx, as deployed)."""
+        that returns the same bytes, with nginx proxying to three such nginx of one worker each
+        (like for like: each node runs one event loop here), and with the Express + Redis peer
+        behind nginx, as deployed."""
         cfg = self.cfg
         c = cfg.conns
         env = self.read_env()
         nodes, _, db = self.start_nodes("reads", 3)
         front = self.start(cluster.ProxyNginx(self.work, "nginx-front",
                                               [f"127.0.0.1:{n.port}" for n in nodes]))
-        ref_up = self.start(self.nginx_server())
+        # The reference returns what a node returns: the headers nginx makes itself (and those
+        # the front replaces) aside, psm's own come through the front too.
+        _, headers, _ = servers.request(nodes[0].port, "GET", f"/api/v1/stations/{self.stations[0]}")
+        own = {"server", "date", "content-type", "content-length", "connection", "etag",
+               "cache-control"}
+        extra = [("-".join(w.capitalize() for w in k.split("-")), v)
+                 for k, v in headers.items() if k not in own]
+        ref_up = self.start(self.nginx_server(extra, name="nginx-upstream-ref"))
         ref = self.start(cluster.ProxyNginx(self.work, "nginx-front-ref",
                                             [f"127.0.0.1:{ref_up.port}"]))
+        ups3 = [self.start(self.nginx_server(extra, name=f"nginx-upstream-3ref-{i}", workers=1))
+                for i in range(3)]
+        ref3 = self.start(cluster.ProxyNginx(self.work, "nginx-front-3ref",
+                                             [f"127.0.0.1:{u.port}" for u in ups3]))
         peer = peer_front = None
         if self.wanted("express") or "cluster" in cfg.only:
             peer = self.start(servers.ExpressPeer(self.work, self.bodies))
@@ -494,11 +514,15 @@ class Bench:
             self.running.append(peer_front)
             peer_front.start(ready_path=f"/api/v1/stations/{self.stations[0]}")
         body, _ = self.reference
-        ref_runs, runs, peer_runs = [], [], []
+        ref_runs, ref3_runs, runs, peer_runs = [], [], [], []
         for _ in range(cfg.pairs):
             ref_runs.append(load.measure(
                 f"cluster-nginx-{c}", cluster.Group(ref.port, [ref, ref_up]), "stations.lua", c,
                 cfg.pair_duration, env, f"nginx → nginx c{c}", body_bytes=len(body)))
+            ref3_runs.append(load.measure(
+                f"cluster-nginx3-{c}", cluster.Group(ref3.port, [ref3, *ups3]), "stations.lua",
+                c, cfg.pair_duration, env, f"nginx → 3 nginx c{c}",
+                reference=f"cluster-nginx-{c}", nodes=3))
             runs.append(load.measure(
                 f"cluster-reads-{c}", cluster.Group(front.port, [front, *nodes]), "stations.lua",
                 c, cfg.pair_duration, env, f"nginx → 3 nodes c{c}",
@@ -508,20 +532,23 @@ class Bench:
                     f"cluster-express-{c}", cluster.Group(peer_front.port, [peer_front, peer]),
                     "stations.lua", c, cfg.pair_duration, env, f"nginx → Express peer c{c}",
                     reference=f"cluster-nginx-{c}"))
-        for server in (peer_front, peer, ref, ref_up, front):
+        for server in (peer_front, peer, ref3, *ups3, ref, ref_up, front):
             if server is not None:
                 self.stop(server)
         self.stop_nodes(nodes, db)
-        ref_row = self.add("C1", "nginx", load.merge(ref_runs))
+        self.add("C1", "nginx", load.merge(ref_runs))
+        row3 = load.merge(ref3_runs)
+        row3["pair_ratios"] = turn_ratios(ref3_runs, ref_runs)
+        self.add("C1", "nginx-3", row3)
         row = load.merge(runs)
         row["pair_ratios"] = turn_ratios(runs, ref_runs)
+        row["like_for_like_ratios"] = turn_ratios(runs, ref3_runs)
         self.add("C1", "psm", row)
         if peer_runs:
             prow = load.merge(peer_runs)
             prow["pair_ratios"] = turn_ratios(peer_runs, ref_runs)
             prow["cluster_ratios"] = turn_ratios(runs, peer_runs)
             self.add("C1", "express", prow)
-        del ref_row
 
     def cluster_propagation(self):
         """C2: reports posted to the writer at BENCH_PROPAGATION_RATE/s; an SSE client on a
@@ -571,10 +598,11 @@ class Bench:
             self.add("C3", "psm", row)
 
     def cluster_subscribers(self):
-        """C4: BENCH_SSE_SUBSCRIBERS spread over 5 nodes (PostgreSQL + Redis); one report to the
-        writer, the time until the last subscriber has it, and the nodes' memory per subscriber."""
+        """C4: BENCH_SSE_SUBSCRIBERS spread over BENCH_SSE_NODES nodes (5; PostgreSQL + Redis);
+        one report to the writer, the time until the last subscriber has it, and the nodes'
+        memory per subscriber."""
         cfg = self.cfg
-        n_nodes = 5
+        n_nodes = cfg.sse_nodes
         # Each node holds one descriptor per subscriber, under the same open-files limit as every
         # process here; 150 stay free for its listener, store and Redis connections and logs.
         per_node_max = self.nofile - 150

@@ -137,14 +137,14 @@ class Redis:
 class Node(servers.Psm):
     """One `psm serve` of a cluster: servers.Psm on a shared PostgreSQL store."""
 
-    def __init__(self, binary, work, name, store, extra_args=()):
+    def __init__(self, binary, work, name, store, extra_args=(), threads=1):
         self.binary = binary
         self.dir = os.path.join(work, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = procs.free_port()
         self.store = store
         self.cmd = [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--store", store,
-                    "--threads", "2", "--rate-limits", "off", "--log-level", "warn",
+                    "--threads", str(threads), "--rate-limits", "off", "--log-level", "warn",
                     "--trusted-proxies", "127.0.0.1/32", *extra_args]
         self.proc = None
         self.ready_s = None

@@ -35,6 +35,10 @@ def _find(rows, name):
     return next((r for r in rows if r.get("name") == name), None)
 
 
+def _median(values):
+    return statistics.median(values) if values else None
+
+
 def _ratio(a, b):
     return round(a / b, 3) if a is not None and b else None
 
@@ -106,7 +110,8 @@ def build_summary(cfg, rows, facts):
              get("propagation-redis", "p99_ms"), 250.0, "<="),
             ("cluster: ≥ 10,000 durable reports/s (PostgreSQL)",
              get("pg-writes-group", "durable_reports_per_s"), 10000.0, ">="),
-            ("cluster: SSE subscribers on 5 nodes ≥ 100,000", csse.get("connections"), 100000,
+            (f"cluster: SSE subscribers on {csse.get('nodes', 5)} nodes ≥ 100,000",
+             csse.get("connections"), 100000,
              ">="),
             ("cluster: SSE memory ≤ 10 KiB per subscriber", csse.get("kib_per_subscriber"),
              KIB_PER_SUBSCRIBER, "<="),
@@ -126,6 +131,12 @@ def build_summary(cfg, rows, facts):
               "postgresql_group_commit_vs_one_per_transaction": _ratio(
                   get("pg-writes-group", "durable_reports_per_s"),
                   get("pg-writes-1", "durable_reports_per_s")),
+              # C1's reference is one nginx of two workers behind the front; three upstream
+              # processes cost more on two shared cores whatever they are, so the same reads
+              # through three one-worker nginx show the most a 3-node deployment reaches here.
+              "cluster_three_nginx_vs_one": _median(get(f"cluster-nginx3-{c}", "pair_ratios")),
+              "cluster_reads_vs_three_nginx": _median(
+                  get(f"cluster-reads-{c}", "like_for_like_ratios")),
               "cluster_reads_vs_express_behind_nginx": (
                   statistics.median(get(f"cluster-express-{c}", "cluster_ratios"))
                   if get(f"cluster-express-{c}", "cluster_ratios") else None)}
@@ -188,6 +199,13 @@ def print_table(summary):
     pg = summary["ratios"].get("postgresql_group_commit_vs_one_per_transaction")
     if pg is not None:
         print(f"C3 PostgreSQL group commit / one report per transaction: {pg:.1f}×")
+    three = summary["ratios"].get("cluster_three_nginx_vs_one")
+    if three is not None:
+        print(f"C1 nginx → 3 one-worker nginx / nginx → nginx: {three:.2f}× (the most three "
+              f"upstream processes reach here)")
+    like = summary["ratios"].get("cluster_reads_vs_three_nginx")
+    if like is not None:
+        print(f"C1 nginx → 3 nodes / nginx → 3 one-worker nginx: {like:.2f}× (like for like)")
     ex = summary["ratios"].get("cluster_reads_vs_express_behind_nginx")
     if ex is not None:
         print(f"C1 3 nodes behind nginx / the Express peer behind nginx: {ex:.1f}×")

@@ -104,16 +104,21 @@ def nginx_escape(text):
 
 
 class Nginx:
-    """nginx, 2 workers, `return 200` with the given body and psm's ETag and Cache-Control."""
+    """nginx, `workers` worker processes, `return 200` with the given body and psm's ETag and
+    Cache-Control, and `extra_headers` ((name, value) pairs) after them."""
 
-    def __init__(self, work, body, etag):
-        self.dir = os.path.join(work, "nginx")
+    def __init__(self, work, body, etag, extra_headers=(), name="nginx", workers=2):
+        self.dir = os.path.join(work, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = procs.free_port()
         with open(os.path.join(BENCH_DIR, "nginx.conf.template")) as f:
             conf = f.read()
         conf = (conf.replace("@PREFIX@", self.dir).replace("@PORT@", str(self.port))
-                .replace("@ETAG@", nginx_escape(etag)).replace("@BODY@", nginx_escape(body)))
+                .replace("@WORKERS@", str(workers))
+                .replace("@ETAG@", nginx_escape(etag)).replace("@BODY@", nginx_escape(body))
+                .replace("@EXTRA_HEADERS@", "\n".join(
+                    f"      add_header {name} '{nginx_escape(value)}';"
+                    for name, value in extra_headers)))
         self.conf = os.path.join(self.dir, "nginx.conf")
         with open(self.conf, "w") as f:
             f.write(conf)
