@@ -1,6 +1,8 @@
 // Target parsing and percent-decoding for Request.
 #include "http/request.hpp"
 
+#include "core/text.hpp"
+
 namespace psm::http {
 namespace {
 
@@ -11,14 +13,16 @@ int HexValue(char c) {
   return -1;
 }
 
-// PercentDecode into `out`, reusing its capacity; false (with `out` unspecified) when malformed.
+// PercentDecode into `out`, reusing its capacity; false (with `out` unspecified) when malformed
+// or when the decoded text is not UTF-8: every handler, problem detail and log line that quotes
+// a path or a parameter may then assume it is text.
 bool PercentDecodeInto(std::string_view text, bool plus_as_space, std::string& out) {
   out.clear();
   // Nearly every path and query is plain text: copied in one go, into reused capacity.
   if (text.find('%') == std::string_view::npos &&
       (!plus_as_space || text.find('+') == std::string_view::npos)) {
     out.assign(text);
-    return true;
+    return IsValidUtf8(out);
   }
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -38,7 +42,7 @@ bool PercentDecodeInto(std::string_view text, bool plus_as_space, std::string& o
       out.push_back(c);
     }
   }
-  return true;
+  return IsValidUtf8(out);
 }
 
 }  // namespace

@@ -15,7 +15,8 @@
 namespace psm::http {
 
 // Decodes %XX escapes (and '+' as space when `plus_as_space`). Returns nullopt for a truncated or
-// non-hex escape or an encoded NUL, so malformed input becomes a 400 rather than a guess.
+// non-hex escape, an encoded NUL, or a result that is not UTF-8, so malformed input becomes a 400
+// rather than a guess.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space);
 
 // `{name}` captures of a matched route pattern: names point into the Router's pattern storage,
@@ -30,7 +31,8 @@ class Request {
   Request() = default;
 
   // Splits `target` ("/path?query") into a decoded path and decoded query parameters. Returns
-  // false when the target is not origin-form ("/...") or has a malformed escape.
+  // false when the target is not origin-form ("/..."), has a malformed escape or decodes to
+  // bytes that are not UTF-8.
   bool SetTarget(std::string_view target);
 
   boost::beast::http::verb method = boost::beast::http::verb::unknown;

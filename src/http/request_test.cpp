@@ -17,6 +17,11 @@ TEST(HttpRequest, PercentDecode) {
   EXPECT_FALSE(PercentDecode("ab%", false));
   EXPECT_FALSE(PercentDecode("%zz", false));
   EXPECT_FALSE(PercentDecode("%00", false));
+  // Not UTF-8: a lone byte above 0x7f, a truncated sequence, an overlong '/'.
+  EXPECT_FALSE(PercentDecode("%ff", false));
+  EXPECT_FALSE(PercentDecode("%E0%A8", false));
+  EXPECT_FALSE(PercentDecode("%C0%AF", false));
+  EXPECT_FALSE(PercentDecode("a\xff", false));
 }
 
 TEST(HttpRequest, SplitsPathAndQuery) {
@@ -47,6 +52,10 @@ TEST(HttpRequest, RejectsMalformedTargets) {
   EXPECT_FALSE(r.SetTarget("/a%zz"));
   EXPECT_FALSE(r.SetTarget("/a?x=%"));
   EXPECT_FALSE(r.SetTarget("/a%00b"));
+  EXPECT_FALSE(r.SetTarget("/api/v1/stations/%ff"));
+  EXPECT_FALSE(r.SetTarget("/api/v1/events?station=%ff"));
+  EXPECT_FALSE(r.SetTarget("/api/v1/events?%ff=1"));
+  EXPECT_FALSE(r.SetTarget("/raw\xff"));
 }
 
 // The session keeps one Request per connection: each target must leave nothing of the last.
