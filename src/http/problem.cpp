@@ -116,6 +116,21 @@ Response HeaderTooLarge() {
   return r;
 }
 
+Response TransferCodingRefused(bool unsupported) {
+  Response r =
+      unsupported
+          ? Response::Problem(501, "Not implemented",
+                              "psm reads no transfer coding but chunked; send the body with "
+                              "Content-Length or Transfer-Encoding: chunked alone.",
+                              "transfer_coding")
+          : Response::Problem(400, "Bad request",
+                              "Transfer-Encoding must end with chunked, once: otherwise the "
+                              "body's length is unknown (RFC 9112, section 6.3).",
+                              "bad_request");
+  r.close = true;
+  return r;
+}
+
 Response TooManyRequests(std::string_view limit, std::chrono::seconds retry_after,
                          std::string detail) {
   Response r = Response::Problem(429, "Too many requests", std::move(detail),

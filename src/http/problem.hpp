@@ -54,6 +54,9 @@ Response UnsupportedMediaType(std::string detail);
 Response PayloadTooLarge(std::size_t limit);
 // 431: the request header exceeded the server's limit.
 Response HeaderTooLarge();
+// 400 (kUnframed) or 501 (kUnsupported) for a request's Transfer-Encoding (framing.hpp), with
+// Connection: close: the body cannot be read, so nothing after it can be either.
+Response TransferCodingRefused(bool unsupported);
 // 429 with Retry-After (at least 1 s) from the limit named `limit` ("lookup", "login",
 // "connections", "streams", "token"): type ".../rate_limited_<limit>", so a client can tell the
 // limits apart. `detail` should say what was limited and how much is allowed.

@@ -364,6 +364,51 @@ TEST_F(HttpServerTest, MalformedRequestIs400AndCloses) {
   auto t = bad_target.Get("/a%zz");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->result_int(), 400u);
+
+  // A path or parameter that decodes to bytes that are not UTF-8: a route's, an unknown path's
+  // and a HEAD's, each answered 400 with a problem (a HEAD without its body).
+  for (const char* target : {"/stations/%ff", "/stations/1?q=%ff", "/nope/%ff"}) {
+    TestClient c(server_->Port());
+    auto r = c.Get(target);
+    ASSERT_TRUE(r) << target;
+    EXPECT_EQ(r->result_int(), 400u) << target;
+    EXPECT_EQ((*r)["Content-Type"], "application/problem+json") << target;
+  }
+  const std::string head = RawAnswer("HEAD /nope/%ff HTTP/1.1\r\nHost: t\r\n\r\n", "\r\n\r\n");
+  EXPECT_EQ(head.rfind("HTTP/1.1 400 ", 0), 0u) << head;
+}
+
+TEST_F(HttpServerTest, TransferCodingOtherThanChunkedIsRefusedAndCloses) {
+  // The body is a smuggled request: read as "no body" it would be answered as the next one.
+  const std::string smuggled = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (const char* coding : {"gzip", "identity", "xchunked", "chunked, identity"}) {
+    TestClient c(server_->Port());
+    ASSERT_TRUE(c.Send(std::string("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: ") +
+                       coding + "\r\n\r\n" + smuggled));
+    auto r = c.Read();
+    ASSERT_TRUE(r) << coding;
+    EXPECT_EQ(r->result_int(), 400u) << coding;
+    EXPECT_EQ((*r)["Content-Type"], "application/problem+json");
+    EXPECT_FALSE(r->keep_alive());
+    EXPECT_TRUE(c.WaitClosed()) << coding << ": the smuggled request must not be answered";
+  }
+  TestClient c(server_->Port());
+  ASSERT_TRUE(
+      c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+             "5\r\nhello\r\n0\r\n\r\n"));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 501u);
+  EXPECT_TRUE(c.WaitClosed());
+  // Chunked alone is read as before.
+  TestClient ok(server_->Port());
+  ASSERT_TRUE(
+      ok.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+              "5\r\nhello\r\n0\r\n\r\n"));
+  auto echoed = ok.Read();
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(echoed->result_int(), 200u);
+  EXPECT_EQ(echoed->body(), "hello");
 }
 
 TEST_F(HttpServerTest, OversizedHeaderIs431) {

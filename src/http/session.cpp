@@ -16,6 +16,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/framing.hpp"
 #include "http/limit_refusals.hpp"
 #include "http/problem.hpp"
 #include "http/response_writer.hpp"
@@ -306,8 +307,12 @@ std::optional<Response> BeginExchange(ServerShared& shared, Parser& parser, Requ
   ex.wctx.keep_alive = header.keep_alive();
   ex.wctx.head_only = req.method == bhttp::verb::head;
   ex.body_limit = shared.options.default_body_limit;
+  if (const TransferCoding coding = RequestTransferCoding(header);
+      coding == TransferCoding::kUnframed || coding == TransferCoding::kUnsupported) {
+    return TransferCodingRefused(coding == TransferCoding::kUnsupported);
+  }
   if (!req.SetTarget(std::string_view(header.target().data(), header.target().size())))
-    return BadRequest("The request target is not a valid origin-form path.");
+    return BadRequest("The request target is not a valid origin-form path of UTF-8 text.");
   ex.match = shared.router.Match(req.method, req.path(), req.mutable_params());
   if (ex.match.kind == RouteMatch::Kind::kFound) {
     ex.route_label = ex.match.route_name;
