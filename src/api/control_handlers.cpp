@@ -160,6 +160,7 @@ void UnlockTurnout(ApiContext& ctx, Request& req, Reply reply) {
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
   const auto station = PathStation(ctx, req, reply);
   if (!station) return;
+  if (auto refused = RefuseUnlessJson(req)) return reply(std::move(*refused));
   auto body = ParseJsonBody(req.body);
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));
   const auto reason = body->is_object() ? body->find("reason") : body->end();

@@ -132,6 +132,12 @@ TEST_F(ControlHandlersTest, TurnoutUnlockLetsOneCorrectionThrough) {
   }
   EXPECT_EQ(api_.Post(unlock, json{{"reason", std::string(501, 'x')}}, admin_).ProblemReason(),
             "bad_field");
+  testing::TestRequest as_text{
+      boost::beast::http::verb::post,
+      unlock,
+      json{{"reason", "x"}}.dump(),
+      {{"Content-Type", "text/plain"}, {"Authorization", "Bearer " + admin_}}};
+  EXPECT_EQ(api_.Call(std::move(as_text)).status, 415u);
   EXPECT_EQ(api_.Post("/api/v1/stations/99-9/turnout-unlock", json{{"reason", "x"}}, admin_)
                 .ProblemReason(),
             "unknown_station");

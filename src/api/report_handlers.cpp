@@ -13,15 +13,6 @@ namespace {
 
 constexpr std::size_t kMaxBatch = 1000;
 
-bool IsJson(const Request& req) {
-  const std::string_view ct = req.Header("Content-Type");
-  return ct.substr(0, ct.find(';')) == "application/json";
-}
-
-Response UnsupportedType() {
-  return http::UnsupportedMediaType("send the report as Content-Type: application/json");
-}
-
 unsigned StatusOf(const SubmitOutcome& out) {
   switch (out.kind) {
     case SubmitOutcome::Kind::kCreated:
@@ -84,7 +75,7 @@ void PostReport(ApiContext& ctx, Request& req, Reply reply) {
     return reply(http::ProblemFor(UnknownStation(req.Param("id"))));
   if (Status st = auth::MaySubmitFor(*who, *station); !st.ok())
     return reply(http::ProblemFor(st.error()));
-  if (!IsJson(req)) return reply(UnsupportedType());
+  if (auto refused = RefuseUnlessJson(req)) return reply(std::move(*refused));
   auto body = ParseJsonBody(req.body);
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));
   auto report = ParseReport(*body, *station);
@@ -108,7 +99,7 @@ void PostBatch(ApiContext& ctx, Request& req, Reply reply) {
   if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto who = Authenticate(ctx, req);
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
-  if (!IsJson(req)) return reply(UnsupportedType());
+  if (auto refused = RefuseUnlessJson(req)) return reply(std::move(*refused));
   auto body = ParseJsonBody(req.body);
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));
   if (!body->is_object() || !(*body)["reports"].is_array())

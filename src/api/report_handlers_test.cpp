@@ -91,6 +91,8 @@ TEST_F(ReportHandlersTest, BodyMustBeJsonOfTheRightShape) {
   auto r = PostRaw(good, "text/plain", officer_);
   EXPECT_EQ(r.status, 415u);
   EXPECT_EQ(PostRaw(good, "application/json; charset=utf-8", officer_).status, 201u);
+  EXPECT_EQ(PostRaw(api_.QueueReport(2, 1).dump(), "APPLICATION/JSON", officer_).status, 201u);
+  EXPECT_EQ(PostRaw(good, "application/jsonx", officer_).status, 415u);
   r = PostRaw("{not json", "application/json", officer_);
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");

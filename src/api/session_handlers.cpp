@@ -12,6 +12,13 @@
 namespace psm::api {
 namespace {
 
+// The answer that carries a new token: no cache (nor the browser's back button) may keep it.
+Response TokenAnswer(const Json& session) {
+  return Response::Json(201, session.dump())
+      .With("Cache-Control", "no-store")
+      .With("Pragma", "no-cache");
+}
+
 using Json = nlohmann::json;
 
 Response LockedResponse(ApiContext& ctx, const Error& e, Millis remaining) {
@@ -81,7 +88,7 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
     auto session = OpenSession(ctx, store, std::move(p));
     if (!session.ok()) return reply(http::ProblemFor(session.error()));
     Audit(store, audit);
-    reply(Response::Json(201, session->dump()));
+    reply(TokenAnswer(*session));
   });
   if (!posted) reply(http::Unavailable("the server is busy; try again"));
 }
@@ -119,7 +126,7 @@ void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply repl
     auto session = OpenSession(ctx, store, std::move(p));
     if (!session.ok()) return reply(http::ProblemFor(session.error()));
     Audit(store, audit);
-    reply(Response::Json(201, session->dump()));
+    reply(TokenAnswer(*session));
   });
   if (!posted) reply(http::Unavailable("the server is busy; try again"));
 }
@@ -129,6 +136,7 @@ void Login(ApiContext& ctx, Request& req, Reply reply) {
   // and finds the session at once; the other nodes follow it through the feed (or a Redis
   // notification) within moments. nginx retries the 503 on the next node.
   if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
+  if (auto refused = RefuseUnlessJson(req)) return reply(std::move(*refused));
   auto body = ParseJsonBody(req.body);
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));
   if (!body->is_object()) return reply(http::BadRequest("the body must be a JSON object"));

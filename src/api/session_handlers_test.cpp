@@ -52,6 +52,8 @@ TEST_F(SessionHandlersTest, RightPinOpensAnOfficerSession) {
   const auto s = r.Json();
   EXPECT_EQ(s["role"], "officer");
   EXPECT_EQ(s["station"], "34-1");
+  // The answer holds the token: nothing may cache it.
+  EXPECT_EQ(r.Header("Cache-Control"), "no-store");
   // Sessions run on the real clock, 16 h by default.
   EXPECT_EQ(s["expires_at"], FormatRfc3339(api_.real_clock().Now() + std::chrono::hours(16)));
   const std::string token = s["token"];
@@ -102,6 +104,26 @@ TEST_F(SessionHandlersTest, UnknownStationIsTheSame401AsAWrongPin) {
     EXPECT_EQ(r.status, 401u) << station;
     EXPECT_EQ(r.ProblemReason(), "bad_credentials") << station;
   }
+}
+
+TEST_F(SessionHandlersTest, TheBodyMustBeDeclaredJsonInAnyCase) {
+  auto post_as = [&](std::string content_type) {
+    TestRequest req{boost::beast::http::verb::post,
+                    "/api/v1/sessions",
+                    json{{"station", "34-1"}, {"pin", kPin}}.dump(),
+                    {}};
+    if (!content_type.empty()) req.headers.emplace_back("Content-Type", std::move(content_type));
+    return api_.Call(std::move(req));
+  };
+  for (const char* type : {"", "text/plain", "application/x-www-form-urlencoded",
+                           "application/jsonx", "multipart/form-data; boundary=x"}) {
+    const auto r = post_as(type);
+    EXPECT_EQ(r.status, 415u) << "'" << type << "'";
+    EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+  }
+  // Media types are case-insensitive, and parameters may follow.
+  EXPECT_EQ(post_as("APPLICATION/JSON").status, 201u);
+  EXPECT_EQ(post_as("Application/Json; charset=UTF-8").status, 201u);
 }
 
 TEST_F(SessionHandlersTest, MalformedBodiesAreRefusedBeforeAnyCheck) {
@@ -168,6 +190,7 @@ TEST(SessionHandlersUserTest, ControlRoomUsersLogInWithPasswords) {
   ASSERT_EQ(r.status, 201u) << r.body;
   EXPECT_EQ(r.Json()["role"], "sector");
   EXPECT_EQ(r.Json()["user"], "gill");
+  EXPECT_EQ(r.Header("Cache-Control"), "no-store");
   EXPECT_FALSE(r.Json().contains("station"));
   // The session carries the user's stations: their alerts are visible, others' are not.
   const std::string token = r.Json()["token"];

@@ -39,8 +39,10 @@ std::size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end)
   return extra + 1;
 }
 
+// OWASP's list: a spreadsheet may read a cell starting with a TAB or CR as the formula after it.
 bool StartsFormula(std::string_view s) {
-  return !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+  return !s.empty() &&
+         (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
 }
 
 }  // namespace

@@ -118,9 +118,10 @@ bool IsValidUtf8(std::string_view s);
 // Whether a field that could start a spreadsheet formula is defused.
 //  kNone: written exactly as given. For files psm itself reads back (the demo roll, which
 //    `psm import` reads): there a leading '-' or '=' is data and must round-trip byte for byte.
-//  kFormula: a field starting with '=', '+', '-' or '@' gets a leading '\'' so a spreadsheet
-//    shows it as text instead of running it. For exports meant for people (audit log, reports,
-//    turnout), where an officer-typed reason or an imported name is never run as a formula.
+//  kFormula: a field starting with '=', '+', '-', '@', TAB or CR gets a leading '\'' so a
+//    spreadsheet shows it as text instead of running it. For exports meant for people (audit log,
+//    reports, turnout), where an officer-typed reason or an imported name is never run as a
+//    formula.
 enum class CsvGuard { kNone, kFormula };
 
 // Whether a field is quoted only when it must be (it holds a comma, quote or line break) or

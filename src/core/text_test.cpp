@@ -164,9 +164,11 @@ TEST(CsvField, TheGuardDefusesFormulas) {
   EXPECT_EQ(CsvField("+91", CsvGuard::kFormula), "'+91");
   EXPECT_EQ(CsvField("-2", CsvGuard::kFormula), "'-2");
   EXPECT_EQ(CsvField("@SUM(A1)", CsvGuard::kFormula), "'@SUM(A1)");
+  EXPECT_EQ(CsvField("\t=1+1", CsvGuard::kFormula), "'\t=1+1");
+  EXPECT_EQ(CsvField("\r=1+1", CsvGuard::kFormula), "\"'\r=1+1\"");
   EXPECT_EQ(CsvField("=a,b", CsvGuard::kFormula), "\"'=a,b\"");
   EXPECT_EQ(CsvField("=A", CsvGuard::kFormula, CsvQuoting::kAlways), "\"'=A\"");
-  // Only the first character counts, and only those four.
+  // Only the first character counts, and only those six.
   for (const char* value : {"a=b", "", "'quoted", "1-2", "#tag", " =x"}) {
     EXPECT_EQ(CsvField(value, CsvGuard::kFormula), value) << value;
   }

@@ -102,6 +102,17 @@ std::string_view Request::Header(std::string_view name) const {
   return std::string_view(v.data(), v.size());
 }
 
+bool Request::ContentTypeIs(std::string_view media_type) const {
+  std::string_view type = Header("Content-Type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+    type.remove_prefix(1);
+  return boost::beast::iequals(boost::beast::string_view(type.data(), type.size()),
+                               boost::beast::string_view(media_type.data(), media_type.size()));
+}
+
 std::string_view Request::Param(std::string_view name) const {
   for (const auto& [key, value] : params_) {
     if (key == name) return value;

@@ -58,6 +58,9 @@ class Request {
   // The value of header `name` (case-insensitive); empty when absent. With repeated headers this
   // is the first one; use `headers.equal_range` for all.
   std::string_view Header(std::string_view name) const;
+  // Whether Content-Type names `media_type` ("application/json"): compared without case, with
+  // parameters such as charset allowed (RFC 9110 §8.3.1).
+  bool ContentTypeIs(std::string_view media_type) const;
 
   // The value captured by `{name}` in the matched route pattern; empty when there is none.
   std::string_view Param(std::string_view name) const;
