@@ -3,6 +3,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <string_view>
 
 #include "api/context.hpp"
 #include "auth/access.hpp"
@@ -16,6 +17,11 @@ namespace psm::api {
 // ctx.options.admin_cidrs when that list is set (else kForbidden "admin_network"). Never blocks.
 Result<auth::Principal> AuthorizeControl(ApiContext& ctx, const http::Request& req,
                                          std::initializer_list<Role> roles);
+
+// For an admin: kForbidden "admin_network" unless `client_ip` is inside ctx.options.admin_cidrs
+// (when that list is set). Every admin action checks it — control-room commands, reports and
+// logging in — so an admin password or token is useless outside the control room's network.
+Status RequireAdminNetwork(const ApiContext& ctx, Role role, std::string_view client_ip);
 
 // Who is asking, for the audit log.
 RequestOrigin OriginOf(const auth::Principal& p, const http::Request& req);

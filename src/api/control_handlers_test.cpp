@@ -211,5 +211,44 @@ TEST(ControlHandlersNetworkTest, AdminTokensWorkOnlyFromAdminNetworks) {
   EXPECT_EQ(get_from("203.0.113.9", sector).status, 200u);
 }
 
+TEST(ControlHandlersNetworkTest, AdminLoginsAndAdminReportsOnlyFromAdminNetworks) {
+  ApiFixtureOptions o;
+  o.api.admin_cidrs = {*http::Cidr::Parse("10.0.0.0/8")};
+  ApiFixture api(o);
+  api.AddUser("dc", Role::kAdmin, "district-admin-pass");
+  api.AddUser("gill", Role::kSector, "sector-officer-pass", {{34, 1}});
+  auto post_from = [&](const std::string& client, const std::string& target, const json& body,
+                       const std::string& token = "") {
+    TestRequest req{boost::beast::http::verb::post,
+                    target,
+                    body.dump(),
+                    {{"Content-Type", "application/json"}}};
+    if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+    req.client_ip = client;
+    return api.Call(std::move(req));
+  };
+  const json admin_login{{"user", "dc"}, {"password", "district-admin-pass"}};
+  auto r = post_from("203.0.113.9", "/api/v1/sessions", admin_login);
+  EXPECT_EQ(r.status, 403u) << r.body;
+  EXPECT_EQ(r.ProblemReason(), "admin_network");
+  EXPECT_EQ(post_from("10.1.2.3", "/api/v1/sessions", admin_login).status, 201u);
+  EXPECT_EQ(post_from("203.0.113.9", "/api/v1/sessions",
+                      json{{"user", "gill"}, {"password", "sector-officer-pass"}})
+                .status,
+            201u);
+
+  // Reports too: an admin may report for any station, but only from inside.
+  const std::string admin = api.AdminToken();
+  r = post_from("203.0.113.9", "/api/v1/stations/34-1/reports", api.QueueReport(1, 1), admin);
+  EXPECT_EQ(r.status, 403u) << r.body;
+  EXPECT_EQ(r.ProblemReason(), "admin_network");
+  r = post_from("203.0.113.9", "/api/v1/reports/batch",
+                json{{"reports", json::array({api.QueueReport(1, 1)})}}, admin);
+  EXPECT_EQ(r.status, 403u) << r.body;
+  EXPECT_EQ(
+      post_from("10.1.2.3", "/api/v1/stations/34-1/reports", api.QueueReport(1, 1), admin).status,
+      201u);
+}
+
 }  // namespace
 }  // namespace psm::api

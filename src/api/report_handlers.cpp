@@ -2,6 +2,7 @@
 #include <atomic>
 
 #include "api/authenticate.hpp"
+#include "api/control_access.hpp"
 #include "api/handler_util.hpp"
 #include "api/report_parse.hpp"
 #include "api/routes.hpp"
@@ -70,6 +71,8 @@ void PostReport(ApiContext& ctx, Request& req, Reply reply) {
   if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto who = Authenticate(ctx, req);
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
+  if (Status st = RequireAdminNetwork(ctx, who->role, req.client_ip); !st.ok())
+    return reply(http::ProblemFor(st.error()));
   const auto station = StationId::Parse(req.Param("id"));
   if (!station || !ctx.board.IndexOf(*station))
     return reply(http::ProblemFor(UnknownStation(req.Param("id"))));
@@ -99,6 +102,8 @@ void PostBatch(ApiContext& ctx, Request& req, Reply reply) {
   if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto who = Authenticate(ctx, req);
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
+  if (Status st = RequireAdminNetwork(ctx, who->role, req.client_ip); !st.ok())
+    return reply(http::ProblemFor(st.error()));
   if (auto refused = RefuseUnlessJson(req)) return reply(std::move(*refused));
   auto body = ParseJsonBody(req.body);
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/authenticate.hpp"
+#include "api/control_access.hpp"
 #include "api/handler_util.hpp"
 #include "api/report_parse.hpp"
 #include "api/routes.hpp"
@@ -69,9 +70,13 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
       spdlog::error("PIN lookup failed for {}: {}", key, hash.error().detail);
       return reply(http::ProblemFor(hash.error()));
     }
-    // A PIN that is not six digits cannot be right: no Argon2 hash is spent on it.
+    // A PIN that is not six digits cannot be right: no Argon2 hash is spent on it. A station
+    // without a PIN is checked against a dummy hash, so it answers as slowly as a wrong PIN.
     const bool well_formed = auth::IsWellFormedPin(pin);
-    if (!hash.value() || !well_formed || !auth::VerifySecret(**hash, pin)) {
+    const bool verified =
+        well_formed &&
+        auth::VerifySecret(hash.value() ? **hash : auth::DummyHash(auth::HashCost::kPin), pin);
+    if (!hash.value() || !verified) {
       ctx.pin_throttle.RecordFailure(key);
       ctx.limits.LoginFailed(client_key);
       audit.action = "login_failed";
@@ -108,7 +113,12 @@ void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply repl
     auto found = store.FindUser(user);
     if (!found.ok()) return reply(http::ProblemFor(found.error()));
     const auto& u = found.value();
-    if (!u || u->disabled || !auth::VerifySecret(u->password_hash, password)) {
+    // An unknown or disabled user is checked against a dummy hash: it answers as slowly as a
+    // wrong password, so the time does not tell which user names exist.
+    const bool usable = u && !u->disabled;
+    const bool verified = auth::VerifySecret(
+        usable ? u->password_hash : auth::DummyHash(auth::HashCost::kPassword), password);
+    if (!usable || !verified) {
       ctx.password_throttle.RecordFailure(user);
       ctx.limits.LoginFailed(client_key);
       audit.action = "login_failed";
@@ -118,6 +128,13 @@ void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply repl
           http::ProblemFor(Error::Unauthorized("bad_credentials", "wrong user name or password")));
     }
     ctx.password_throttle.RecordSuccess(user);
+    if (Status st = RequireAdminNetwork(ctx, u->role, client); !st.ok()) {
+      audit.action = "login_refused";
+      audit.role = std::string(ToString(u->role));
+      audit.detail = "outside PSM_ADMIN_CIDRS";
+      Audit(store, audit);
+      return reply(http::ProblemFor(st.error()));
+    }
     auth::Principal p;
     p.role = u->role;
     p.user = u->name;

@@ -56,4 +56,27 @@ bool VerifySecret(std::string_view hash, std::string_view secret) {
   return crypto_pwhash_str_verify(buf, pw, secret.size()) == 0;
 }
 
+namespace {
+
+std::string MakeDummyHash(HashCost cost) {
+  unsigned char random[32];
+  EnsureSodium();
+  randombytes_buf(random, sizeof random);
+  char hex[sizeof random * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, random, sizeof random);
+  auto hash = HashSecret(hex, cost);
+  // Only an allocation failure stops it; verifying against "" then fails as fast as before,
+  // which costs the timing, never a login.
+  return hash.ok() ? *hash : std::string();
+}
+
+}  // namespace
+
+const std::string& DummyHash(HashCost cost) {
+  static const std::string password = MakeDummyHash(HashCost::kPassword);
+  if (cost == HashCost::kPassword) return password;
+  static const std::string pin = MakeDummyHash(HashCost::kPin);
+  return pin;
+}
+
 }  // namespace psm::auth

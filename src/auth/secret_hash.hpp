@@ -33,4 +33,10 @@ Result<std::string> HashSecret(std::string_view secret, HashCost cost);
 // long as the hash's embedded cost demands.
 bool VerifySecret(std::string_view hash, std::string_view secret);
 
+// A hash at `cost` of a random secret nobody knows, made on first use and kept: a login for a
+// user or station with no hash of its own verifies against it, so it takes as long as a wrong
+// password and the time does not tell which names exist. Thread-safe; the first call blocks on
+// CPU like HashSecret.
+const std::string& DummyHash(HashCost cost);
+
 }  // namespace psm::auth

@@ -44,6 +44,18 @@ TEST(AuthSecretHash, EmptySecretIsRefused) {
   EXPECT_EQ(hash.error().code, ErrorCode::kInvalid);
 }
 
+TEST(AuthSecretHash, DummyHashesAreRealHashesOfNoKnownSecret) {
+  for (const HashCost cost : {HashCost::kPassword, HashCost::kPin}) {
+    const std::string& dummy = DummyHash(cost);
+    EXPECT_EQ(dummy.rfind("$argon2id$", 0), 0u) << dummy;
+    EXPECT_EQ(&DummyHash(cost), &dummy) << "made once";
+    for (const char* guess : {"", "password", "123456", "dummy"})
+      EXPECT_FALSE(VerifySecret(dummy, guess)) << guess;
+  }
+  EXPECT_NE(DummyHash(HashCost::kPassword), DummyHash(HashCost::kPin));
+  EXPECT_NE(DummyHash(HashCost::kPin).find("m=8192"), std::string::npos) << "a PIN's cost";
+}
+
 TEST(AuthSecretHash, MalformedHashNeverVerifies) {
   auto good = HashSecret("123456", HashCost::kPin);
   ASSERT_TRUE(good.ok());

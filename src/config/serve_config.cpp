@@ -31,7 +31,7 @@ void AddServeOptions(CLI::App& cmd, ServeConfig& c) {
   opt("--no-report-after-min", c.no_report_after_min, "PSM_NO_REPORT_AFTER_MIN",
       "minutes without a queue report before an open station raises a no_report alert");
   opt("--admin-cidrs", c.admin_cidrs, "PSM_ADMIN_CIDRS",
-      "CIDR,… from which admin tokens are accepted (empty: anywhere)");
+      "CIDR,… from which admins may log in and act (empty: anywhere)");
   cmd.add_option("--rate-limits", c.rate_limits,
                  "on|off: every limit below (off for a benchmark from one address)")
       ->envname("PSM_RATE_LIMITS")

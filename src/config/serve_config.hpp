@@ -32,7 +32,7 @@ struct ServeConfig {
   int threads = 0;  // event-loop threads; 0 = one per core
   int stale_after_min = 30;
   int no_report_after_min = 30;    // the no_report alert
-  std::string admin_cidrs;         // CIDR,…: where admin tokens are accepted; empty = anywhere
+  std::string admin_cidrs;         // CIDR,…: where admins may log in and act; empty = anywhere
   std::string rate_limits = "on";  // off: none of the limits below (a benchmark from one address)
   // The request budgets' defaults are auth::RateLimits' (docs/security.md), stated once there.
   double lookup_rate_per_s = auth::RateLimits{}.lookup.rate_per_s;
