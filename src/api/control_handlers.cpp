@@ -59,10 +59,11 @@ void ListAlerts(ApiContext& ctx, Request& req, Reply reply) {
   }
   int ac = 0;
   if (auto v = req.Query("ac")) {
-    const auto parsed = ParseId(*v);
-    if (!parsed || !ctx.board.FindConstituency(static_cast<int>(*parsed)))
+    // Parsed as an int, never narrowed: 4294967330 must not become AC 34.
+    const auto parsed = ParseDigits<int>(*v);
+    if (!parsed || !ctx.board.FindConstituency(*parsed))
       return reply(http::ProblemFor(Invalid("bad_ac", "no constituency " + std::string(*v))));
-    ac = static_cast<int>(*parsed);
+    ac = *parsed;
   }
   std::optional<StationId> station;
   if (auto v = req.Query("station")) {

@@ -71,6 +71,9 @@ TEST_F(ControlHandlersTest, AlertFiltersAndTheirRefusals) {
                                                                      {"kind=late", "bad_kind"},
                                                                      {"ac=77", "bad_ac"},
                                                                      {"ac=x", "bad_ac"},
+                                                                     // 2^32 + 34: not AC 34
+                                                                     {"ac=4294967330", "bad_ac"},
+                                                                     {"ac=-34", "bad_ac"},
                                                                      {"limit=0", "bad_limit"}};
   for (const auto& [query, reason] : refusals) {
     r = api_.Get("/api/v1/alerts?" + query, admin_);
