@@ -123,6 +123,8 @@ void AcknowledgeAlert(ApiContext& ctx, Request& req, Reply reply) {
 }
 
 void ResetPin(ApiContext& ctx, Request& req, Reply reply) {
+  // On the writer, like every command: officers log in there, so its lock is the one to clear.
+  if (auto refused = RefuseUnlessWriter(ctx)) return reply(std::move(*refused));
   auto who = AuthorizeControl(ctx, req, {Role::kAdmin});
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
   const auto station = PathStation(ctx, req, reply);
@@ -134,6 +136,8 @@ void ResetPin(ApiContext& ctx, Request& req, Reply reply) {
     if (!hash.ok()) return reply(http::ProblemFor(hash.error()));
     if (Status st = store.SetStationPinHash(station, *hash); !st.ok())
       return reply(http::ProblemFor(st.error()));
+    // Wrong guesses at the old PIN say nothing about the new one: the station's lock ends now.
+    ctx.pin_throttle.Forget(station.ToString());
     // The old PIN's sessions end now: whoever held them must log in with the new PIN.
     if (Status st = store.DeleteStationSessions(station); !st.ok()) {
       spdlog::error("revoking sessions of {} failed: {}", station.ToString(), st.error().detail);

@@ -170,6 +170,11 @@ TEST_F(ControlHandlersTest, PinResetShowsTheNewPinOnceAndEndsOldSessions) {
   EXPECT_EQ(api_.Post(path, json::object(), officer_).status, 403u);
   EXPECT_EQ(api_.Post("/api/v1/stations/99-9/pin", json::object(), admin_).ProblemReason(),
             "unknown_station");
+  // Someone guessed the old PIN until the station locked.
+  for (int i = 0; i < 5; ++i)
+    api_.Post("/api/v1/sessions", json{{"station", "34-1"}, {"pin", "111111"}});
+  ASSERT_EQ(api_.Post("/api/v1/sessions", json{{"station", "34-1"}, {"pin", "482913"}}).status,
+            429u);
 
   const auto r = api_.Post(path, json::object(), admin_);
   ASSERT_EQ(r.status, 200u) << r.body;
@@ -180,7 +185,8 @@ TEST_F(ControlHandlersTest, PinResetShowsTheNewPinOnceAndEndsOldSessions) {
   EXPECT_EQ(body["sessions_revoked"], 1);
   const std::string pin = body["pin"];
   EXPECT_TRUE(auth::IsWellFormedPin(pin)) << pin;
-  // The officer's old token is gone; the new PIN logs in.
+  // The officer's old token is gone; the new PIN logs in at once: the guessers cannot know it,
+  // so the lock they caused ends with the old PIN.
   EXPECT_EQ(api_.Post("/api/v1/stations/34-1/reports", api_.QueueReport(1, 1), officer_).status,
             401u);
   EXPECT_EQ(api_.Post("/api/v1/sessions", json{{"station", "34-1"}, {"pin", pin}}).status, 201u);

@@ -62,6 +62,10 @@ TEST_F(ReportHandlersTest, ANodeWithoutTheWriterRoleAnswers503NotWriterBeforeAut
   r = api_.Post("/api/v1/reports/batch", json::object());
   EXPECT_EQ(r.status, 503u);
   EXPECT_EQ(r.ProblemReason(), "not_writer");
+  // A PIN reset too: officers log in on the writer, whose login lock it clears.
+  r = api_.Post("/api/v1/stations/34-1/pin", json::object());
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.ProblemReason(), "not_writer");
   EXPECT_EQ(api_.Get("/healthz").Json()["role"], "reader");
   api_.ctx().is_writer = true;
   EXPECT_EQ(api_.Post(kPath, report).status, 401u);

@@ -70,7 +70,7 @@ void LoginThrottle::RecordFailure(std::string_view key) {
   }
 }
 
-void LoginThrottle::RecordSuccess(std::string_view key) {
+void LoginThrottle::Forget(std::string_view key) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);
   if (it != entries_.end()) entries_.erase(it);

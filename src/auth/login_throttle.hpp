@@ -47,7 +47,11 @@ class LoginThrottle {
   void RecordFailure(std::string_view key);
 
   // Clears `key`'s failure count (a correct PIN or password).
-  void RecordSuccess(std::string_view key);
+  void RecordSuccess(std::string_view key) { Forget(key); }
+
+  // Forgets `key`'s failures and ends its lock at once: its secret was replaced (a PIN reset),
+  // so what the guessers tried counts for nothing.
+  void Forget(std::string_view key);
 
   // Number of keys currently tracked (locked or with recent failures). For tests and metrics.
   std::size_t TrackedKeys();
