@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cmath>
 
+#include "api/authenticate.hpp"
+#include "api/control_access.hpp"
 #include "api/handler_util.hpp"
 #include "api/routes.hpp"
 #include "api/station_answers.hpp"
@@ -237,6 +239,38 @@ void Lookup(ApiContext& ctx, const StationAnswers& answers, Request& req, Reply 
   reply(Response::FromPrepared(answers.For(*index).lookup));
 }
 
+// Alerts are the control room's: a stream without a token gets none, one with an admin's token
+// every alert, one with a sector officer's the alerts of their stations. A token that is sent
+// must be valid, and one that asks for alerts by name (`types=alert`) must be allowed them.
+std::optional<Response> ScopeAlerts(ApiContext& ctx, const Request& req, http::SseFilter& filter) {
+  const bool asked = filter.types != http::kSseAllTypes && (filter.types & http::kSseAlert) != 0;
+  if (req.Header("Authorization").empty()) {
+    if (asked)
+      return http::ProblemFor(
+          Error::Unauthorized("missing_token",
+                              "alert events are for the control room: log in and send "
+                              "Authorization: Bearer <token>"));
+    filter.types &= ~http::kSseAlert;
+    return std::nullopt;
+  }
+  auto who = Authenticate(ctx, req);
+  if (!who.ok()) return http::ProblemFor(who.error());
+  Status allowed = auth::RequireRole(*who, {Role::kAdmin, Role::kSector});
+  if (allowed.ok()) allowed = RequireAdminNetwork(ctx, who->role, req.client_ip);
+  if (!allowed.ok()) {
+    if (asked) return http::ProblemFor(allowed.error());
+    filter.types &= ~http::kSseAlert;
+    return std::nullopt;
+  }
+  if (who->role == Role::kSector) {
+    auto stations = std::make_shared<std::vector<std::string>>();
+    for (const StationId& s : who->stations)
+      stations->push_back(s.ToString());
+    filter.alert_stations = std::move(stations);
+  }
+  return std::nullopt;
+}
+
 void Events(ApiContext& ctx, Request& req, Reply reply) {
   http::SseFilter filter;
   if (auto v = req.Query("station")) {
@@ -256,6 +290,7 @@ void Events(ApiContext& ctx, Request& req, Reply reply) {
           Invalid("bad_types", "types is a comma list of status, summary and alert")));
     filter.types = *types;
   }
+  if (auto refused = ScopeAlerts(ctx, req, filter)) return reply(std::move(*refused));
   std::optional<std::uint64_t> last_id;
   std::string_view last = req.Header("Last-Event-ID");
   if (last.empty() && req.Query("last_event_id")) last = *req.Query("last_event_id");

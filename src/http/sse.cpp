@@ -23,6 +23,11 @@ struct SseHubCore {
 
   static bool Matches(const SseFilter& f, const SseEvent& e) {
     if ((f.types & e.type) == 0) return false;
+    if (e.type == kSseAlert && f.alert_stations &&
+        std::find(f.alert_stations->begin(), f.alert_stations->end(), e.station) ==
+            f.alert_stations->end()) {
+      return false;
+    }
     if (e.ac == 0 && e.station.empty()) return true;
     if (!f.station.empty() && f.station != e.station) return false;
     if (f.ac != 0 && f.ac != e.ac) return false;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace psm::http {
 
@@ -41,6 +42,9 @@ struct SseFilter {
   std::string station;            // "34-112" or empty
   int ac = 0;                     // 0 = any
   unsigned types = kSseAllTypes;  // kSse* bits
+  // When set, `alert` events only of these stations (a sector officer's), whatever the place
+  // filters say.
+  std::shared_ptr<const std::vector<std::string>> alert_stations;
 };
 
 // One published event, immutable and shared by the ring and every writer. `wire` holds the

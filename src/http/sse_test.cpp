@@ -83,6 +83,24 @@ TEST(HttpSse, FiltersByType) {
   EXPECT_EQ(Drain(*replay).size(), 1u);
 }
 
+TEST(HttpSse, AlertStationsLimitAlertsOnly) {
+  SseHub hub;
+  SseFilter sector;
+  sector.alert_stations =
+      std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"34-1", "34-2"});
+  auto sub = hub.Subscribe(sector, std::nullopt);
+  hub.Publish("alert", "34-1", 34, "1");
+  hub.Publish("alert", "35-1", 35, "2");   // not theirs
+  hub.Publish("alert", "", 0, "3");        // district-wide: no station of theirs either
+  hub.Publish("status", "35-1", 35, "4");  // other events pass as before
+  hub.Publish("alert", "34-2", 34, "5");
+  auto got = Drain(*sub);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_NE(got[0].find("data: 1"), std::string::npos);
+  EXPECT_NE(got[1].find("data: 4"), std::string::npos);
+  EXPECT_NE(got[2].find("data: 5"), std::string::npos);
+}
+
 TEST(HttpSse, FiltersByStationAndAc) {
   SseHub hub;
   auto everyone = hub.Subscribe({}, std::nullopt);

@@ -59,12 +59,13 @@ def alerts(psm, token, query=""):
 
 
 class SseReader(threading.Thread):
-    """Collects `alert` events from /api/v1/events on a raw socket."""
+    """Collects `alert` events from /api/v1/events on a raw socket, with `token` when given."""
 
-    def __init__(self, port):
+    def __init__(self, port, token=None):
         super().__init__(daemon=True)
         self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: t\r\n\r\n")
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        self.sock.sendall(f"GET /api/v1/events HTTP/1.1\r\nHost: t\r\n{auth}\r\n".encode())
         self.events = []
         self.start()
 
@@ -150,8 +151,11 @@ class ControlRoomTest(unittest.TestCase):
         psm = new_psm("--no-report-after-min", "2")
         try:
             psm.start("--clock-start", "10:00", "--clock-speed", "60", clock_start=None)
-            sse = SseReader(psm.port)
             admin, officer = psm.admin_login(), psm.login("34-1")
+            # Alerts are the control room's: an admin's stream gets all, a sector officer's
+            # those of 34-1 and 34-2, a stream without a token none.
+            sse, sector, public = (SseReader(psm.port, admin),
+                                   SseReader(psm.port, sector_login(psm)), SseReader(psm.port))
             post = lambda r: psm.request("POST", "/api/v1/stations/34-1/reports", r, token=officer)
             self.assertEqual(post(event_report(psm.now(), "poll_started"))[0], 201)
             mine = lambda q="": alerts(psm, admin, "?station=34-1" + q)
@@ -187,7 +191,17 @@ class ControlRoomTest(unittest.TestCase):
                              what="SSE alert events")
             self.assertTrue(kinds)
             self.assertTrue(all("detail" not in e for e in sse.events))
-            sse.close()
+            wait_for(lambda: any(e["station"] == "34-1" for e in sector.events),
+                     what="the sector officer's alert events")
+            self.assertEqual({e["station"] for e in sector.events} - {"34-1", "34-2"}, set())
+            self.assertEqual(public.events, [])
+            # Asking for alerts by name needs a control-room token.
+            status, _, data = psm.request("GET", "/api/v1/events?types=alert")
+            self.assertEqual(status, 401, data)
+            status, _, data = psm.request("GET", "/api/v1/events?types=alert", token=officer)
+            self.assertEqual(status, 403, data)
+            for reader in (sse, sector, public):
+                reader.close()
             before = {a["id"]: a["state"] for a in alerts(psm, admin, "?station=34-1")}
             psm.stop()
             psm.start("--clock-start", "10:30", "--clock-speed", "60", clock_start=None)

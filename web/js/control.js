@@ -239,7 +239,9 @@ function enter() {
     },
     onReset: loadAll,
   });
-  setInterval(() => { drawTable(); getDistrict().catch(() => {}); }, 30000); // "minutes since" moves with time
+  // "Minutes since" moves with time, and alerts raised by the clock alone (no report for 30 min)
+  // come with no station change.
+  setInterval(() => { drawTable(); getDistrict().catch(() => {}); alerts.soon(); }, 30000);
 }
 
 try { session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch { session = null; }

@@ -1,6 +1,7 @@
-// The control room's alerts panel. Alerts come from GET /api/v1/alerts and `alert` SSE events;
-// the panel is refetched (at most every 2 s) after station changes as well, so it stays live
-// even if alert events do not reach this page's public event stream.
+// The control room's alerts panel. Alerts come from GET /api/v1/alerts; the page's event stream
+// carries none (alert events are for streams opened with a control-room token, which
+// EventSource cannot send), so the panel is refetched, at most every 2 s, after station changes
+// and every 30 s, and takes `alert` events when a stream does carry them.
 import { api, ApiError } from './api.js';
 import { clock } from './format.js';
 
