@@ -108,10 +108,6 @@ std::optional<std::vector<http::Cidr>> ParseCidrs(const std::vector<std::string>
 // quarter second the pass over every station would cost more than it tells.
 constexpr std::chrono::milliseconds kAlertInterval{30000};
 constexpr std::chrono::milliseconds kShortestAlertInterval{250};
-// Control-room passwords: after this many failures the user waits this long (officers' PINs
-// use LoginThrottle's defaults).
-constexpr int kPasswordFailures = 5;
-constexpr std::chrono::minutes kPasswordLockout{5};
 // Threads with their own store connection for the blocking work of requests (exports, audit).
 constexpr std::size_t kBlockingPoolThreads = 2;
 // How often the main thread has users re-read (a user disabled with `psm admin` loses their
@@ -463,9 +459,8 @@ int RunServe(ServeConfig config) {
   hooks.announcer = redis->announcer.get();
   api::RequestLimits request_limits(RateLimitsFor(config), refusals, system_clock,
                                     redis->shared_counts.get());
-  auth::LoginThrottle pin_throttle(system_clock);
-  auth::LoginThrottle password_throttle(system_clock, kPasswordFailures, kPasswordLockout,
-                                        "password");
+  auth::GuessThrottle pin_throttle(system_clock);
+  auth::GuessThrottle password_throttle(system_clock, auth::PasswordGuesses());
   if (!StartPool(pool)) return 1;
   api::ApiContext ctx{board,
                       district->electors,

@@ -10,7 +10,7 @@
 
 #include "api/blocking_pool.hpp"
 #include "api/request_limits.hpp"
-#include "auth/login_throttle.hpp"
+#include "auth/guess_throttle.hpp"
 #include "auth/session_cache.hpp"
 #include "board/board.hpp"
 #include "board/elector_index.hpp"
@@ -43,8 +43,8 @@ struct ApiContext {
   http::SseHub& hub;
   http::Metrics& metrics;
   auth::SessionCache& sessions;
-  auth::LoginThrottle& pin_throttle;
-  auth::LoginThrottle& password_throttle;
+  auth::GuessThrottle& pin_throttle;       // keyed by station, per client address
+  auth::GuessThrottle& password_throttle;  // keyed by user name, per client address
   RequestLimits& limits;  // look-ups and failed logins per address, requests per token
   BlockingPool& pool;
   ApiOptions options;

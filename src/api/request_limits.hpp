@@ -39,7 +39,7 @@ class RequestLimits {
   std::optional<http::Response> Login(std::string_view client_key);
   // A wrong PIN or password (or an unknown user or station) from `client_key`.
   void LoginFailed(std::string_view client_key);
-  // Counts a refusal by the per-station or per-user lockout, which the login handler answers.
+  // Counts a refusal by the per-station or per-user back-off, which the login handler answers.
   void CountLockout() { refusals_.Count(http::Limit::kLogin); }
 
   // An authenticated request under the session whose token hashes to `token_hash`: Ok, or

@@ -58,8 +58,8 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
     return reply(http::ProblemFor(Error::Unauthorized("bad_credentials", "wrong station or PIN")));
   }
   const std::string key = station->ToString();
-  if (Status st = ctx.pin_throttle.Check(key); !st.ok())
-    return reply(LockedResponse(ctx, st.error(), ctx.pin_throttle.Remaining(key)));
+  if (Status st = ctx.pin_throttle.Check(key, req.client_key); !st.ok())
+    return reply(LockedResponse(ctx, st.error(), ctx.pin_throttle.Remaining(key, req.client_key)));
   std::string pin = body["pin"].get<std::string>();
   const bool posted = ctx.pool.Post([&ctx, key, station = *station, pin = std::move(pin), client,
                                      client_key = req.client_key, reply](Store& store) mutable {
@@ -77,7 +77,7 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
         well_formed &&
         auth::VerifySecret(hash.value() ? **hash : auth::DummyHash(auth::HashCost::kPin), pin);
     if (!hash.value() || !verified) {
-      ctx.pin_throttle.RecordFailure(key);
+      ctx.pin_throttle.RecordFailure(key, client_key);
       ctx.limits.LoginFailed(client_key);
       audit.action = "login_failed";
       audit.detail =
@@ -86,7 +86,7 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
       return reply(
           http::ProblemFor(Error::Unauthorized("bad_credentials", "wrong station or PIN")));
     }
-    ctx.pin_throttle.RecordSuccess(key);
+    ctx.pin_throttle.RecordSuccess(key, client_key);
     auth::Principal p;
     p.role = Role::kOfficer;
     p.station = station;
@@ -104,8 +104,10 @@ void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply repl
     return reply(
         http::ProblemFor(Error::Invalid("bad_login", "send {\"user\":\"…\",\"password\":\"…\"}")));
   std::string user = body["user"].get<std::string>();
-  if (Status st = ctx.password_throttle.Check(user); !st.ok())
-    return reply(LockedResponse(ctx, st.error(), ctx.password_throttle.Remaining(user)));
+  if (Status st = ctx.password_throttle.Check(user, req.client_key); !st.ok()) {
+    return reply(
+        LockedResponse(ctx, st.error(), ctx.password_throttle.Remaining(user, req.client_key)));
+  }
   std::string password = body["password"].get<std::string>();
   const bool posted = ctx.pool.Post([&ctx, user, password = std::move(password), client,
                                      client_key = req.client_key, reply](Store& store) mutable {
@@ -119,7 +121,7 @@ void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply repl
     const bool verified = auth::VerifySecret(
         usable ? u->password_hash : auth::DummyHash(auth::HashCost::kPassword), password);
     if (!usable || !verified) {
-      ctx.password_throttle.RecordFailure(user);
+      ctx.password_throttle.RecordFailure(user, client_key);
       ctx.limits.LoginFailed(client_key);
       audit.action = "login_failed";
       audit.detail = !u ? "unknown user" : (u->disabled ? "disabled user" : "wrong password");
@@ -127,7 +129,7 @@ void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply repl
       return reply(
           http::ProblemFor(Error::Unauthorized("bad_credentials", "wrong user name or password")));
     }
-    ctx.password_throttle.RecordSuccess(user);
+    ctx.password_throttle.RecordSuccess(user, client_key);
     if (Status st = RequireAdminNetwork(ctx, u->role, client); !st.ok()) {
       audit.action = "login_refused";
       audit.role = std::string(ToString(u->role));

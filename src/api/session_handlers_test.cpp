@@ -1,5 +1,5 @@
 // session_handlers: officer and control-room logins (201 + token, 401, malformed bodies and
-// PINs, the per-station lockout, the per-address budget of failures) and logout.
+// PINs, the back-off per station and address, the per-address budget of failures) and logout.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -148,22 +148,37 @@ TEST_F(SessionHandlersTest, MalformedBodiesAreRefusedBeforeAnyCheck) {
   }
 }
 
-TEST_F(SessionHandlersTest, FiveWrongPinsLockTheStationNotOthers) {
+TEST_F(SessionHandlersTest, WrongPinsMakeTheirAddressWaitButKeepNoOfficerOut) {
   api_.SetPin({34, 2}, kPin);
-  for (int i = 0; i < 5; ++i)
-    ASSERT_EQ(Login(api_, "34-1", kWrongPin).status, 401u) << i;
-  const auto locked = Login(api_, "34-1", kPin);  // even the right PIN waits
-  EXPECT_EQ(locked.status, 429u);
-  EXPECT_EQ(locked.ProblemReason(), "login_locked");
-  EXPECT_EQ(locked.Header("Retry-After"), "301");  // 5 min, rounded up
-  EXPECT_EQ(Login(api_, "34-2", kPin).status, 201u);
-  // Locked attempts never reach the hash, so only the five failures are audited.
-  EXPECT_EQ(AuditDetails(api_, "34-1", "login_failed").size(), 5u);
-  // The lock lapses on the real clock, not the polling day's.
-  api_.clock().Advance(std::chrono::minutes(6));
-  EXPECT_EQ(Login(api_, "34-1", kPin).status, 429u);
-  api_.real_clock().Advance(std::chrono::minutes(5) + std::chrono::seconds(1));
-  EXPECT_EQ(Login(api_, "34-1", kPin).status, 201u);
+  const std::string guesser = "203.0.113.66", officer = "198.51.100.7";
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(Login(api_, "34-1", kWrongPin, guesser).status, 401u) << i;
+  const auto waiting = Login(api_, "34-1", kPin, guesser);  // even the right PIN waits
+  EXPECT_EQ(waiting.status, 429u);
+  EXPECT_EQ(waiting.ProblemReason(), "login_locked");
+  EXPECT_EQ(waiting.Header("Retry-After"), "61");  // 1 min after 3 free tries, rounded up
+  // The probe's lock-out: wrong PINs from one address kept the officer on another out. No more.
+  EXPECT_EQ(Login(api_, "34-1", kPin, officer).status, 201u);
+  EXPECT_EQ(Login(api_, "34-2", kPin, guesser).status, 201u);
+  // Refused tries never reach the hash, so only the four failures are audited.
+  EXPECT_EQ(AuditDetails(api_, "34-1", "login_failed").size(), 4u);
+  // The wait runs on the real clock, not the polling day's, and doubles with each failure.
+  api_.clock().Advance(std::chrono::minutes(2));
+  EXPECT_EQ(Login(api_, "34-1", kPin, guesser).status, 429u);
+  api_.real_clock().Advance(std::chrono::minutes(1) + std::chrono::seconds(1));
+  EXPECT_EQ(Login(api_, "34-1", kWrongPin, guesser).status, 401u);
+  EXPECT_EQ(Login(api_, "34-1", kPin, guesser).Header("Retry-After"), "121");
+}
+
+TEST_F(SessionHandlersTest, ManyAddressesGuessingAtOneStationSlowItsLogins) {
+  // The station's budget: 10 failures, then one more every 3 minutes, whoever sends them.
+  for (int a = 0; a < 10; ++a)
+    ASSERT_EQ(Login(api_, "34-1", kWrongPin, "10.0.0." + std::to_string(a)).status, 401u) << a;
+  const auto slowed = Login(api_, "34-1", kPin, "198.51.100.7");
+  EXPECT_EQ(slowed.status, 429u);
+  EXPECT_EQ(slowed.Header("Retry-After"), "181");
+  api_.real_clock().Advance(std::chrono::minutes(3) + std::chrono::seconds(1));
+  EXPECT_EQ(Login(api_, "34-1", kPin, "198.51.100.7").status, 201u);
 }
 
 TEST(SessionHandlersBudgetTest, FailedLoginsPerAddressAreBudgeted) {

@@ -14,7 +14,7 @@ namespace psm::http {
 
 enum class Limit {
   kLookup,       // EPIC look-ups per client address
-  kLogin,        // failed logins per client address, and the per-station/per-user lockout
+  kLogin,        // failed logins per client address, and the per-station/per-user back-off
   kConnections,  // open connections per client address
   kStreams,      // open event streams per client address
   kToken,        // authenticated requests per session token

@@ -77,7 +77,7 @@ ApiFixture::ApiFixture(ApiFixtureOptions options)
       real_clock_(*ParseRfc3339(kTen)),
       limits_clock_(*ParseRfc3339(kTen)),
       pin_throttle_(real_clock_),
-      password_throttle_(real_clock_, 5, std::chrono::minutes(5), "password"),
+      password_throttle_(real_clock_, auth::PasswordGuesses()),
       refusals_(metrics_) {
   day_.date = *ParseDate("2026-11-30");
   Check(store_.Migrate(), "migrate");

@@ -95,8 +95,8 @@ class ApiFixture {
   LocalBus bus_;
   std::unique_ptr<Writer> writer_;
   auth::SessionCache sessions_;
-  auth::LoginThrottle pin_throttle_;
-  auth::LoginThrottle password_throttle_;
+  auth::GuessThrottle pin_throttle_;
+  auth::GuessThrottle password_throttle_;
   http::LimitRefusals refusals_;
   std::unique_ptr<RequestLimits> limits_;
   std::unique_ptr<BlockingPool> pool_;
