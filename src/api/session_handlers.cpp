@@ -13,14 +13,14 @@
 namespace psm::api {
 namespace {
 
+using Json = nlohmann::json;
+
 // The answer that carries a new token: no cache (nor the browser's back button) may keep it.
 Response TokenAnswer(const Json& session) {
   return Response::Json(201, session.dump())
       .With("Cache-Control", "no-store")
       .With("Pragma", "no-cache");
 }
-
-using Json = nlohmann::json;
 
 Response LockedResponse(ApiContext& ctx, const Error& e, Millis remaining) {
   ctx.limits.CountLockout();

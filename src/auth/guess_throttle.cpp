@@ -146,7 +146,8 @@ void GuessThrottle::PurgeLocked(Instant now) {
     const PairEntry& e = it->second;
     if (now >= e.wait_until && now >= e.last_failure + o_.forget_after) {
       const std::string_view pair(it->first);
-      if (auto k = keys_.find(pair.substr(0, pair.find('\n')));
+      // The address (last) holds no newline; a user name might.
+      if (auto k = keys_.find(pair.substr(0, pair.rfind('\n')));
           k != keys_.end() && k->second.addresses > 0) {
         --k->second.addresses;
       }

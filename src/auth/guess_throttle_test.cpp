@@ -131,5 +131,14 @@ TEST_F(GuessThrottleTest, MemoryStaysBoundedAndLapsedEntriesGo) {
   EXPECT_LE(t.Entries(), 2u);
 }
 
+TEST_F(GuessThrottleTest, AUserNameWithANewlineLapsesLikeAnyOther) {
+  GuessThrottle t(clock_, PasswordGuesses());
+  t.RecordFailure("a\nb", "10.0.0.1");
+  EXPECT_EQ(t.FailingAddresses("a\nb"), 1u);
+  clock_.Advance(4h);
+  EXPECT_EQ(t.FailingAddresses("a\nb"), 0u);
+  EXPECT_EQ(t.Entries(), 0u);
+}
+
 }  // namespace
 }  // namespace psm::auth
