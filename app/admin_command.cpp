@@ -13,6 +13,7 @@ struct AdminArgs {
   std::string store_url = kDefaultStoreUrl;
   std::string pins_out;
   int pins_ac = 0;
+  int pin_digits = 8;
   std::string user, role, stations;
 };
 
@@ -37,14 +38,18 @@ Command AddAdminCommand(CLI::App& cli) {
   admin->require_subcommand(1);
   std::vector<AdminAction> actions;
 
-  actions.push_back(
-      AddAction(*admin, *a, "issue-pins",
-                "create a random 6-digit PIN per station; write station_id,pin to FILE",
-                [a] { return RunIssuePins(a->store_url, a->pins_out, a->pins_ac); }));
+  actions.push_back(AddAction(
+      *admin, *a, "issue-pins", "create a random PIN per station; write station_id,pin to FILE",
+      [a] { return RunIssuePins(a->store_url, a->pins_out, a->pins_ac, a->pin_digits); }));
   actions.back()
       .app->add_option("--out", a->pins_out, "CSV file to write (the only place PINs exist)")
       ->required();
   actions.back().app->add_option("--ac", a->pins_ac, "only the stations of this AC");
+  actions.back()
+      .app->add_option("--pin-digits", a->pin_digits, "digits of each PIN")
+      ->envname("PSM_PIN_DIGITS")
+      ->check(CLI::Range(6, 10))
+      ->capture_default_str();
 
   actions.push_back(
       AddAction(*admin, *a, "add-user",

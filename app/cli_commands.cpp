@@ -56,7 +56,7 @@ int RunImport(const std::string& store_url, const std::string& dir, bool dry_run
   return 0;
 }
 
-int RunIssuePins(const std::string& store_url, const std::string& out, int ac) {
+int RunIssuePins(const std::string& store_url, const std::string& out, int ac, int digits) {
   auto store = OpenForCli(store_url);
   if (!store) return 1;
   auto stations = store->LoadStations();
@@ -84,7 +84,7 @@ int RunIssuePins(const std::string& store_url, const std::string& out, int ac) {
   file << "station_id,pin\n";
   std::vector<std::pair<StationId, std::string>> pins;
   for (const auto& s : chosen) {
-    pins.emplace_back(s.id, auth::NewPin());
+    pins.emplace_back(s.id, auth::NewPin(static_cast<std::size_t>(digits)));
     file << s.id.ToString() << ',' << pins.back().second << '\n';
   }
   file.close();

@@ -23,7 +23,7 @@ struct Command {
 
 int RunServe(ServeConfig config);
 int RunImport(const std::string& store_url, const std::string& dir, bool dry_run);
-int RunIssuePins(const std::string& store_url, const std::string& out, int ac);
+int RunIssuePins(const std::string& store_url, const std::string& out, int ac, int digits);
 int RunAddUser(const std::string& store_url, const std::string& user, const std::string& role,
                const std::string& stations);
 // `psm admin list-users`: every control-room user, their role, status and stations.

@@ -266,6 +266,7 @@ api::ApiOptions ApiOptionsFor(const ServeConfig& config, std::vector<http::Cidr>
       std::chrono::milliseconds(static_cast<long long>(config.session_ttl_h * 3600.0 * 1000.0));
   o.batch_body_limit = config.batch_body_limit;
   o.admin_cidrs = std::move(admin_cidrs);
+  o.pin_digits = static_cast<std::size_t>(config.pin_digits);
   o.default_headers = {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}};
   return o;
 }

@@ -32,6 +32,7 @@ struct ApiOptions {
   std::size_t batch_body_limit = 1024 * 1024;
   // When not empty, an admin token is accepted only from these networks (PSM_ADMIN_CIDRS).
   std::vector<http::Cidr> admin_cidrs;
+  std::size_t pin_digits = 8;  // of a PIN made by a reset (PSM_PIN_DIGITS)
 };
 
 struct ApiContext {

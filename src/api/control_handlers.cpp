@@ -131,7 +131,7 @@ void ResetPin(ApiContext& ctx, Request& req, Reply reply) {
   if (!station) return;
   const RequestOrigin origin = OriginOf(*who, req);
   const bool posted = ctx.pool.Post([&ctx, station = *station, origin, reply](Store& store) {
-    const std::string pin = auth::NewPin();
+    const std::string pin = auth::NewPin(ctx.options.pin_digits);
     auto hash = auth::HashSecret(pin, auth::HashCost::kPin);
     if (!hash.ok()) return reply(http::ProblemFor(hash.error()));
     if (Status st = store.SetStationPinHash(station, *hash); !st.ok())

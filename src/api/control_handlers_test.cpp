@@ -185,6 +185,7 @@ TEST_F(ControlHandlersTest, PinResetShowsTheNewPinOnceAndEndsOldSessions) {
   EXPECT_EQ(body["sessions_revoked"], 1);
   const std::string pin = body["pin"];
   EXPECT_TRUE(auth::IsWellFormedPin(pin)) << pin;
+  EXPECT_EQ(pin.size(), 8u) << "8 digits by default";
   // The officer's old token is gone; the new PIN logs in at once: the guessers cannot know it,
   // so the lock they caused ends with the old PIN.
   EXPECT_EQ(api_.Post("/api/v1/stations/34-1/reports", api_.QueueReport(1, 1), officer_).status,

@@ -70,7 +70,7 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
       spdlog::error("PIN lookup failed for {}: {}", key, hash.error().detail);
       return reply(http::ProblemFor(hash.error()));
     }
-    // A PIN that is not six digits cannot be right: no Argon2 hash is spent on it. A station
+    // A PIN that is not 6 to 10 digits cannot be right: no Argon2 hash is spent on it. A station
     // without a PIN is checked against a dummy hash, so it answers as slowly as a wrong PIN.
     const bool well_formed = auth::IsWellFormedPin(pin);
     const bool verified =

@@ -16,7 +16,7 @@ enum class HashCost {
   kPassword,
   // Officer PINs: 2 passes, 8 MiB. `psm admin issue-pins` hashes one PIN for each of the 1,951
   // stations, and at the INTERACTIVE cost that run takes minutes and 64 MiB per worker. A
-  // 6-digit PIN has only 10^6 values, so no affordable Argon2 cost stops an offline search of a
+  // PIN has only 10^8 values (8 digits), so no affordable Argon2 cost stops an offline search of a
   // stolen hash anyway; what protects a PIN is the online back-off (GuessThrottle) plus rate
   // limits. The hash exists so the store never holds PINs in plain text, and the cheaper cost
   // loses little.

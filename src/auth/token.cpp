@@ -2,6 +2,7 @@
 #include "auth/token.hpp"
 
 #include <sodium.h>
+#include <algorithm>
 
 #include <cstdint>
 #include <cstdio>
@@ -50,17 +51,19 @@ bool IsWellFormedToken(std::string_view token) {
   return rc == 0 && len == kTokenBytes && end == token.data() + token.size();
 }
 
-std::string NewPin() {
+std::string NewPin(std::size_t digits) {
   EnsureSodium();
-  // randombytes_uniform avoids modulo bias, so every PIN in 000000..999999 is equally likely.
-  const std::uint32_t n = randombytes_uniform(1000000);
-  char text[kPinLength + 1];
-  std::snprintf(text, sizeof text, "%06u", static_cast<unsigned>(n));
-  return std::string(text, kPinLength);
+  digits = std::clamp(digits, kMinPinDigits, kMaxPinDigits);
+  // One uniform digit at a time (randombytes_uniform avoids modulo bias), so every PIN of this
+  // length is equally likely, leading zeros included.
+  std::string pin(digits, '0');
+  for (char& c : pin)
+    c = static_cast<char>('0' + randombytes_uniform(10));
+  return pin;
 }
 
 bool IsWellFormedPin(std::string_view pin) {
-  if (pin.size() != kPinLength) return false;
+  if (pin.size() < kMinPinDigits || pin.size() > kMaxPinDigits) return false;
   for (char c : pin) {
     if (c < '0' || c > '9') return false;
   }

@@ -12,7 +12,12 @@ namespace psm::auth {
 inline constexpr std::size_t kTokenLength = 43;
 // Length of a TokenHash() string: SHA-256 in lower-case hex.
 inline constexpr std::size_t kTokenHashLength = 64;
-inline constexpr std::size_t kPinLength = 6;
+// Officer PINs: 8 digits by default (10^8 values: docs/security.md, "Guessing PINs and
+// passwords", shows why 6 are too few for a district); 6 to 10 may be issued, and any PIN of
+// those lengths is checked, so PINs issued before a change of length keep working.
+inline constexpr std::size_t kMinPinDigits = 6;
+inline constexpr std::size_t kMaxPinDigits = 10;
+inline constexpr std::size_t kDefaultPinDigits = 8;
 
 // Returns a fresh bearer token: 256 random bits from the OS CSPRNG, base64url without padding
 // (43 characters, URL- and header-safe). Thread-safe.
@@ -27,10 +32,12 @@ std::string TokenHash(std::string_view token);
 // canonically to 32 bytes. Lets a handler refuse junk before any lookup. Thread-safe.
 bool IsWellFormedToken(std::string_view token);
 
-// Returns a uniformly random 6-digit PIN, leading zeros allowed ("004217"). Thread-safe.
-std::string NewPin();
+// Returns a uniformly random PIN of `digits` digits (kMinPinDigits..kMaxPinDigits), leading
+// zeros allowed ("00421795"). Thread-safe.
+std::string NewPin(std::size_t digits = kDefaultPinDigits);
 
-// True when `pin` is exactly six ASCII digits. Check this before spending an Argon2 verify.
+// True when `pin` is kMinPinDigits to kMaxPinDigits ASCII digits. Check this before spending an
+// Argon2 verify.
 bool IsWellFormedPin(std::string_view pin);
 
 }  // namespace psm::auth

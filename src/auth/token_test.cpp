@@ -57,35 +57,45 @@ TEST(AuthToken, RejectsMalformedTokens) {
 
 TEST(AuthPin, FormatAndRoughUniformity) {
   constexpr int kDraws = 20000;
-  std::array<std::array<int, 10>, kPinLength> digit_counts{};
+  std::array<std::array<int, 10>, kDefaultPinDigits> digit_counts{};
   int leading_zero = 0;
   std::set<std::string> distinct;
   for (int i = 0; i < kDraws; ++i) {
     const std::string pin = NewPin();
-    ASSERT_EQ(pin.size(), kPinLength);
+    ASSERT_EQ(pin.size(), kDefaultPinDigits);
     ASSERT_TRUE(IsWellFormedPin(pin)) << pin;
-    for (std::size_t pos = 0; pos < kPinLength; ++pos)
+    for (std::size_t pos = 0; pos < kDefaultPinDigits; ++pos)
       ++digit_counts[pos][pin[pos] - '0'];
     if (pin[0] == '0') ++leading_zero;
     distinct.insert(pin);
   }
   // Each digit at each position: expected 2,000, sd ~42; 1,700..2,300 is over 7 sd either way.
-  for (std::size_t pos = 0; pos < kPinLength; ++pos) {
+  for (std::size_t pos = 0; pos < kDefaultPinDigits; ++pos) {
     for (int d = 0; d < 10; ++d) {
       EXPECT_GT(digit_counts[pos][d], 1700) << "position " << pos << " digit " << d;
       EXPECT_LT(digit_counts[pos][d], 2300) << "position " << pos << " digit " << d;
     }
   }
   EXPECT_GT(leading_zero, 0);
-  // 20,000 draws from 10^6 values: ~200 expected collisions, so well over 19,000 distinct.
-  EXPECT_GT(distinct.size(), 19000u);
+  // 20,000 draws from 10^8 values: ~2 expected collisions.
+  EXPECT_GT(distinct.size(), 19980u);
+}
+
+TEST(AuthPin, OtherLengthsOnRequest) {
+  EXPECT_EQ(NewPin(6).size(), 6u);
+  EXPECT_EQ(NewPin(10).size(), 10u);
+  EXPECT_EQ(NewPin(3).size(), kMinPinDigits);  // never shorter
+  EXPECT_EQ(NewPin(40).size(), kMaxPinDigits);
+  EXPECT_TRUE(IsWellFormedPin(NewPin(10)));
 }
 
 TEST(AuthPin, WellFormedPin) {
-  EXPECT_TRUE(IsWellFormedPin("000000"));
+  EXPECT_TRUE(IsWellFormedPin("000000"));  // issued before PINs grew to 8 digits
   EXPECT_TRUE(IsWellFormedPin("999999"));
+  EXPECT_TRUE(IsWellFormedPin("00421795"));
+  EXPECT_TRUE(IsWellFormedPin("1234567890"));
   EXPECT_FALSE(IsWellFormedPin("12345"));
-  EXPECT_FALSE(IsWellFormedPin("1234567"));
+  EXPECT_FALSE(IsWellFormedPin("12345678901"));
   EXPECT_FALSE(IsWellFormedPin("12a456"));
   EXPECT_FALSE(IsWellFormedPin(" 12345"));
   EXPECT_FALSE(IsWellFormedPin(""));

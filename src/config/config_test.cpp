@@ -115,7 +115,9 @@ TEST_F(ConfigTest, ResolveRejectsNonsense) {
                                                          {"--lookup-burst", "0.5"},
                                                          {"--token-rate", "-1"},
                                                          {"--token-burst", "0"},
-                                                         {"--login-failures-per-min", "0"}}) {
+                                                         {"--login-failures-per-min", "0"},
+                                                         {"--pin-digits", "5"},
+                                                         {"--pin-digits", "11"}}) {
     ServeConfig c = Parse(args);
     EXPECT_FALSE(ResolveServeConfig(c, *ParseRfc3339("2026-11-30T03:00:00Z")).ok()) << args[0];
   }

@@ -32,6 +32,8 @@ void AddServeOptions(CLI::App& cmd, ServeConfig& c) {
       "minutes without a queue report before an open station raises a no_report alert");
   opt("--admin-cidrs", c.admin_cidrs, "PSM_ADMIN_CIDRS",
       "CIDR,… from which admins may log in and act (empty: anywhere)");
+  opt("--pin-digits", c.pin_digits, "PSM_PIN_DIGITS",
+      "digits of a PIN made by an admin's PIN reset (6 to 10; PINs of any such length log in)");
   cmd.add_option("--rate-limits", c.rate_limits,
                  "on|off: every limit below (off for a benchmark from one address)")
       ->envname("PSM_RATE_LIMITS")
@@ -143,6 +145,7 @@ Status ResolveServeConfig(ServeConfig& c, Instant now) {
       !(c.token_burst >= 1))
     return bad("rates must be positive and bursts at least 1");
   if (!(c.login_failures_per_min >= 1)) return bad("--login-failures-per-min must be at least 1");
+  if (c.pin_digits < 6 || c.pin_digits > 10) return bad("--pin-digits must be 6 to 10");
   if (c.max_connections_per_address < 0 || c.max_streams_per_address < 0)
     return bad("per-address caps must be 0 (no cap) or more");
   const auto split = [](std::string_view list) {

@@ -33,6 +33,7 @@ struct ServeConfig {
   int stale_after_min = 30;
   int no_report_after_min = 30;    // the no_report alert
   std::string admin_cidrs;         // CIDR,…: where admins may log in and act; empty = anywhere
+  int pin_digits = 8;              // of a PIN made by a reset (6 to 10)
   std::string rate_limits = "on";  // off: none of the limits below (a benchmark from one address)
   // The request budgets' defaults are auth::RateLimits' (docs/security.md), stated once there.
   double lookup_rate_per_s = auth::RateLimits{}.lookup.rate_per_s;
