@@ -135,11 +135,13 @@ class Bench:
         return servers.Psm(self.cfg.binary, self.db, self.work, name, extra,
                            rate_limits=rate_limits)
 
-    def officers_file(self, psm, n):
-        """Logs in officers of the first n stations (Argon2id makes each login slow on purpose)."""
+    def officers_file(self, psm, n, pins=None):
+        """Logs in officers of the first n stations (Argon2id makes each login slow on purpose),
+        with `pins` (the SQLite store's unless given)."""
         stations = self.stations[:n]
+        pins = pins or self.pins
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            tokens = list(pool.map(lambda s: psm.login(s, self.pins[s]), stations))
+            tokens = list(pool.map(lambda s: psm.login(s, pins[s]), stations))
         return self._write_lines(f"officers-{psm.port}.txt",
                                  [f"{s} {t}" for s, t in zip(stations, tokens)])
 
@@ -474,13 +476,6 @@ class Bench:
             self.stop(nd)
         self.pg.drop_db(db)
 
-    def pg_officers_file(self, node, n):
-        stations = self.stations[:n]
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            tokens = list(pool.map(lambda s: node.login(s, self.pg_pins[s]), stations))
-        return self._write_lines(f"officers-{node.port}.txt",
-                                 [f"{s} {t}" for s, t in zip(stations, tokens)])
-
     def cluster_reads(self):
         """C1: station reads through nginx to 3 nodes, in turns with nginx proxying to an nginx
         that returns the same bytes, with nginx proxying to three such nginx of one worker each
@@ -558,7 +553,8 @@ class Bench:
                                                  redis=redis)
             try:
                 reader = next(n for n in nodes if n is not writer)
-                row = propagation.measure(writer, reader, self.pg_officers_file(writer, 4),
+                officers = self.officers_file(writer, 4, self.pg_pins)
+                row = propagation.measure(writer, reader, officers,
                                           self.cfg.propagation_rate,
                                           self.cfg.propagation_seconds)
             finally:
@@ -580,7 +576,7 @@ class Bench:
             key = mode.split()[0]
             nodes, writer, db = self.start_nodes(f"pg-writes-{key}", 1, redis=False, extra=extra)
             try:
-                officers = self.pg_officers_file(writer, cfg.officers)
+                officers = self.officers_file(writer, cfg.officers, self.pg_pins)
                 env = self.report_env(officers, writer, mix=False)
                 # The server's CPU is the node's and PostgreSQL's together.
                 stack = cluster.Group(writer.port, [writer, self.pg])
@@ -615,7 +611,7 @@ class Bench:
                                    "3600"))
         subs = []
         try:
-            station, token = open(self.pg_officers_file(writer, 1)).read().split()
+            station, token = open(self.officers_file(writer, 1, self.pg_pins)).read().split()
             time.sleep(0.5)
             pids = [p for nd in nodes for p in nd.pids()]
             rss0 = procs.rss_kib(pids)

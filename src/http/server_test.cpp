@@ -392,19 +392,20 @@ TEST_F(HttpServerTest, TransferCodingOtherThanChunkedIsRefusedAndCloses) {
     EXPECT_FALSE(r->keep_alive());
     EXPECT_TRUE(c.WaitClosed()) << coding << ": the smuggled request must not be answered";
   }
+  // "hello" in one chunk, sent with `coding`.
+  auto post_hello = [&](TestClient& client, const std::string& coding) {
+    return client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + coding +
+                       "\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  };
   TestClient c(server_->Port());
-  ASSERT_TRUE(
-      c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-             "5\r\nhello\r\n0\r\n\r\n"));
+  ASSERT_TRUE(post_hello(c, "gzip, chunked"));
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 501u);
   EXPECT_TRUE(c.WaitClosed());
   // Chunked alone is read as before.
   TestClient ok(server_->Port());
-  ASSERT_TRUE(
-      ok.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-              "5\r\nhello\r\n0\r\n\r\n"));
+  ASSERT_TRUE(post_hello(ok, "chunked"));
   auto echoed = ok.Read();
   ASSERT_TRUE(echoed);
   EXPECT_EQ(echoed->result_int(), 200u);
