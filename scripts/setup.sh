@@ -20,6 +20,8 @@ packages+=(chromium)
 # `make cluster` and the nginx test: nginx in front of the nodes (deploy/nginx), started in a
 # folder of its own (the package's own service is not used).
 packages+=(nginx)
+# The firewall test loads deploy/nftables/psm.nft into network namespaces with nft.
+packages+=(nftables)
 
 # The web pages' libraries (chart, map) and playwright-core, pinned in web/package-lock.json.
 # npm comes with the machine's Node.js; `npm ci` runs only when the lock file changed since the
