@@ -232,7 +232,7 @@ class NginxTest(unittest.TestCase):
         status, headers, body = self.request("GET", "/api/v1/district")
         self.assertEqual(status, 200, body)
         self.assertIn("now", json.loads(body))
-        self.assertEqual(headers["strict-transport-security"], "max-age=31536000")
+        self.assertEqual(headers["strict-transport-security"], "max-age=63072000")
         self.assertEqual(headers["server"], "nginx")  # no version
         # HTTP/2 for clients that offer it (curl does; Python's http.client speaks HTTP/1.1).
         proto = subprocess.run(["curl", "-sk", "--http2", "-o", "/dev/null", "-w",
