@@ -228,11 +228,11 @@ class TlsTest(unittest.TestCase):
             with ctx.wrap_socket(s, server_hostname=name, session=session) as t:
                 return t.version(), t.cipher()[0], t.session, t.session_reused
 
-    def get(self, ctx, path, name="localhost"):
+    def get(self, ctx, path, name="localhost", method="GET", body=None):
         # localhost resolves to 127.0.0.1 (after ::1, where nothing listens).
         conn = http.client.HTTPSConnection(name, self.https_port, context=ctx, timeout=30)
         try:
-            conn.request("GET", path)
+            conn.request(method, path, body=body)
             resp = conn.getresponse()
             resp.read()
             return resp.status, {k.lower(): v for k, v in resp.getheaders()}
@@ -305,6 +305,10 @@ class TlsTest(unittest.TestCase):
             t.join()
         self.assertEqual(status, 429)
         self.assertEqual(headers.get("retry-after"), "1")
+        self.assertEqual(headers.get("strict-transport-security"), HSTS)
+        # A body over nginx's limit: 413 from a location without add_header of its own.
+        status, headers = self.get(ctx, "/api/v1/reports", method="POST", body=b"x" * 20000)
+        self.assertEqual(status, 413)
         self.assertEqual(headers.get("strict-transport-security"), HSTS)
 
     def test_plain_http_redirects_without_hsts_except_acme(self):
