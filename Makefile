@@ -8,6 +8,10 @@ BENCH_BUILD := build-bench
 MICROBENCH_MIN_TIME ?= 0.5
 # More of its flags, e.g. MICROBENCH_ARGS=--benchmark_filter=Elector.
 MICROBENCH_ARGS ?=
+# Seconds each fuzz target runs for in `make fuzz`; `make test` gives each TEST_FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 15
+.PHONY: fuzz test-fuzz
 
 .PHONY: setup build build-asan run cluster test test-release test-asan bench microbench fmt check-format clean
 
@@ -42,7 +46,11 @@ test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) --timeout 600
 
-test: check-format test-release test-asan
+# The libFuzzer targets (tests/fuzz) briefly, after every kept crash input is replayed.
+test-fuzz: setup
+	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) scripts/fuzz.sh
+
+test: check-format test-release test-asan test-fuzz
 	@echo "make test: all suites passed"
 
 check-format: setup
@@ -50,6 +58,10 @@ check-format: setup
 
 bench: build
 	@scripts/bench.sh
+
+# Every libFuzzer target for FUZZ_SECONDS in build-fuzz (clang, ASan, UBSan): one line each.
+fuzz: setup
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 # The micro-benchmarks (bench/micro) in a Release build of their own, run for figures.
 microbench: setup

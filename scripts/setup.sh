@@ -20,6 +20,8 @@ packages+=(chromium)
 # `make cluster` and the nginx test: nginx in front of the nodes (deploy/nginx), started in a
 # folder of its own (the package's own service is not used).
 packages+=(nginx)
+# `make fuzz` and the fuzz run of `make test`: clang's libFuzzer with ASan and UBSan (tests/fuzz).
+packages+=(clang)
 # The firewall test loads deploy/nftables/psm.nft into network namespaces with nft.
 packages+=(nftables)
 

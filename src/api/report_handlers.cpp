@@ -107,12 +107,9 @@ void PostBatch(ApiContext& ctx, Request& req, Reply reply) {
   if (auto refused = RefuseUnlessJson(req)) return reply(std::move(*refused));
   auto body = ParseJsonBody(req.body);
   if (!body.ok()) return reply(http::BadRequest(body.error().detail));
-  if (!body->is_object() || !(*body)["reports"].is_array())
-    return reply(http::ProblemFor(Error::Invalid("bad_batch", "send {\"reports\":[…]}")));
-  const auto& items = (*body)["reports"];
-  if (items.empty() || items.size() > kMaxBatch)
-    return reply(http::ProblemFor(Error::Invalid(
-        "bad_batch", "a batch holds 1 to " + std::to_string(kMaxBatch) + " reports")));
+  const auto reports = BatchReports(*body, kMaxBatch);
+  if (!reports.ok()) return reply(http::ProblemFor(reports.error()));
+  const auto& items = **reports;
 
   // Results are filled in by index; the last completion sends the answer.
   struct State {

@@ -57,6 +57,15 @@ Result<std::string> StringField(const json& j, const char* name) {
 
 }  // namespace
 
+Result<const json*> BatchReports(const json& body, std::size_t max_items) {
+  // find() is end() for a body that is not an object.
+  const auto it = body.find("reports");
+  if (it == body.end() || !it->is_array()) return Invalid("bad_batch", "send {\"reports\":[…]}");
+  if (it->empty() || it->size() > max_items)
+    return Invalid("bad_batch", "a batch holds 1 to " + std::to_string(max_items) + " reports");
+  return &*it;
+}
+
 Result<json> ParseJsonBody(std::string_view body) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Invalid("malformed_json", "the body is not valid JSON");

@@ -2,6 +2,7 @@
 // reason for every refusal. Pure: no clock, no store.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -16,6 +17,10 @@ namespace psm::api {
 // entry, which must carry its own "station" field. Errors are kInvalid with a reason such as
 // "missing_field" and a detail naming the field.
 Result<Report> ParseReport(const nlohmann::json& j, std::optional<StationId> station);
+
+// The "reports" array of a batch body: kInvalid "bad_batch" unless `body` is an object whose
+// "reports" is an array of 1 to `max_items` entries. The pointer is into `body`.
+Result<const nlohmann::json*> BatchReports(const nlohmann::json& body, std::size_t max_items);
 
 // Parses a request body as JSON; kInvalid reason "malformed_json" with the parser's position.
 Result<nlohmann::json> ParseJsonBody(std::string_view body);

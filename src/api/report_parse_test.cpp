@@ -123,5 +123,18 @@ TEST(ReportParse, MalformedJson) {
   EXPECT_TRUE(ParseJsonBody("{}").ok());
 }
 
+TEST(ApiBatchReports, WantsAnObjectWithOneToMaxReports) {
+  const json ok = json::parse(R"({"reports":[{},{}]})");
+  const auto reports = BatchReports(ok, 2);
+  ASSERT_TRUE(reports.ok());
+  EXPECT_EQ((*reports)->size(), 2u);
+  for (const char* bad : {R"({"reports":[]})", R"({"reports":{}})", R"({"report":[{}]})",
+                          R"([{"reports":[{}]}])", R"("reports")", R"({"reports":[1,2,3]})"}) {
+    const auto refused = BatchReports(json::parse(bad), 2);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.error().reason, "bad_batch") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace psm::api

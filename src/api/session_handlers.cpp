@@ -4,6 +4,7 @@
 #include "api/authenticate.hpp"
 #include "api/control_access.hpp"
 #include "api/handler_util.hpp"
+#include "api/login_form.hpp"
 #include "api/report_parse.hpp"
 #include "api/routes.hpp"
 #include "auth/secret_hash.hpp"
@@ -47,12 +48,9 @@ Result<Json> OpenSession(ApiContext& ctx, Store& store, auth::Principal principa
   return out;
 }
 
-void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply reply) {
+void OfficerLogin(ApiContext& ctx, const Request& req, LoginForm form, Reply reply) {
   const std::string& client = req.client_ip;
-  if (!body["station"].is_string() || !body.contains("pin") || !body["pin"].is_string())
-    return reply(http::ProblemFor(
-        Error::Invalid("bad_login", "send {\"station\":\"34-112\",\"pin\":\"123456\"}")));
-  const auto station = StationId::Parse(body["station"].get<std::string>());
+  const auto station = StationId::Parse(form.name);
   if (!station || !ctx.board.IndexOf(*station)) {
     ctx.limits.LoginFailed(req.client_key);
     return reply(http::ProblemFor(Error::Unauthorized("bad_credentials", "wrong station or PIN")));
@@ -60,7 +58,7 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
   const std::string key = station->ToString();
   if (Status st = ctx.pin_throttle.Check(key, req.client_key); !st.ok())
     return reply(LockedResponse(ctx, st.error(), ctx.pin_throttle.Remaining(key, req.client_key)));
-  std::string pin = body["pin"].get<std::string>();
+  std::string pin = std::move(form.secret);
   const bool posted = ctx.pool.Post([&ctx, key, station = *station, pin = std::move(pin), client,
                                      client_key = req.client_key, reply](Store& store) mutable {
     AuditEntry audit{0, ctx.real_clock.Now(), "officer:" + key, "officer", client, "login", key,
@@ -98,17 +96,14 @@ void OfficerLogin(ApiContext& ctx, const Request& req, const Json& body, Reply r
   if (!posted) reply(http::Unavailable("the server is busy; try again"));
 }
 
-void UserLogin(ApiContext& ctx, const Request& req, const Json& body, Reply reply) {
+void UserLogin(ApiContext& ctx, const Request& req, LoginForm form, Reply reply) {
   const std::string& client = req.client_ip;
-  if (!body["user"].is_string() || !body.contains("password") || !body["password"].is_string())
-    return reply(
-        http::ProblemFor(Error::Invalid("bad_login", "send {\"user\":\"…\",\"password\":\"…\"}")));
-  std::string user = body["user"].get<std::string>();
+  std::string user = std::move(form.name);
   if (Status st = ctx.password_throttle.Check(user, req.client_key); !st.ok()) {
     return reply(
         LockedResponse(ctx, st.error(), ctx.password_throttle.Remaining(user, req.client_key)));
   }
-  std::string password = body["password"].get<std::string>();
+  std::string password = std::move(form.secret);
   const bool posted = ctx.pool.Post([&ctx, user, password = std::move(password), client,
                                      client_key = req.client_key, reply](Store& store) mutable {
     AuditEntry audit{0, ctx.real_clock.Now(), "user:" + user, "", client, "login", "", ""};
@@ -161,10 +156,11 @@ void Login(ApiContext& ctx, Request& req, Reply reply) {
   if (!body->is_object()) return reply(http::BadRequest("the body must be a JSON object"));
   // The address's budget of failed logins is checked before any hash is computed.
   if (auto refused = ctx.limits.Login(req.client_key)) return reply(std::move(*refused));
-  if (body->contains("station")) return OfficerLogin(ctx, req, *body, std::move(reply));
-  if (body->contains("user")) return UserLogin(ctx, req, *body, std::move(reply));
-  reply(http::ProblemFor(
-      Error::Invalid("bad_login", "send station + pin (officers) or user + password")));
+  auto form = ParseLoginForm(*body);
+  if (!form.ok()) return reply(http::ProblemFor(form.error()));
+  if (form->kind == LoginForm::Kind::kOfficer)
+    return OfficerLogin(ctx, req, std::move(form).value(), std::move(reply));
+  UserLogin(ctx, req, std::move(form).value(), std::move(reply));
 }
 
 void Logout(ApiContext& ctx, Request& req, Reply reply) {

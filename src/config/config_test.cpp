@@ -67,6 +67,19 @@ TEST_F(ConfigTest, DotEnvErrorsNameFileAndLine) {
   EXPECT_TRUE(LoadDotEnv(dir_ / "missing.env").ok());
 }
 
+TEST_F(ConfigTest, ParseDotEnvReadsWithoutTouchingTheEnvironment) {
+  ::unsetenv("PSM_PARSE_ONLY");
+  const auto vars =
+      ParseDotEnv("PSM_PARSE_ONLY=1\r\nexport PSM_B='two words'\nOTHER=x\nPSM_C=3", "f");
+  ASSERT_TRUE(vars.ok());
+  EXPECT_EQ(*vars, (std::vector<std::pair<std::string, std::string>>{
+                       {"PSM_PARSE_ONLY", "1"}, {"PSM_B", "two words"}, {"PSM_C", "3"}}));
+  EXPECT_EQ(::getenv("PSM_PARSE_ONLY"), nullptr);
+  const auto bad = ParseDotEnv("PSM_A=1\n\n=2\n", "f");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().detail.find("f:3: "), std::string::npos);
+}
+
 TEST_F(ConfigTest, ResolveDerivesTheDayAndClock) {
   ServeConfig c = Parse({"--listen", "127.0.0.1:9000", "--poll-date", "2026-11-30", "--clock-start",
                          "07:00", "--clock-speed", "60"});

@@ -44,6 +44,9 @@ std::optional<Cidr> Cidr::Parse(std::string_view text) {
     prefix = ParseInt<unsigned>(text.substr(slash + 1));
     if (!prefix) return std::nullopt;
   }
+  // A zone ("fe80::1%eth0") names an interface, not a network, and Boost reads an unknown or
+  // overlong one as some other number that prints back differently: refused, not guessed.
+  if (addr_text.find('%') != std::string_view::npos) return std::nullopt;
   boost::system::error_code ec;
   ip::address address = ip::make_address(std::string(addr_text), ec);
   if (ec) return std::nullopt;

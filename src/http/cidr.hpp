@@ -14,7 +14,8 @@ namespace psm::http {
 class Cidr {
  public:
   // Parses "A.B.C.D/N", "v6/N", or a single address (a /32 or /128). Returns nullopt on bad
-  // syntax or a prefix length beyond the family's width. Host bits are masked off.
+  // syntax, a zone ("fe80::1%eth0") or a prefix length beyond the family's width. Host bits are
+  // masked off.
   static std::optional<Cidr> Parse(std::string_view text);
 
   // True when `address` is inside the network. IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are

@@ -15,6 +15,16 @@ bool TrustedProxies::Contains(const boost::asio::ip::address& address) const {
   return false;
 }
 
+std::string ForwardedFor(const boost::beast::http::fields& fields) {
+  std::string joined;
+  auto range = fields.equal_range("X-Forwarded-For");
+  for (auto it = range.first; it != range.second; ++it) {
+    if (!joined.empty()) joined += ',';
+    joined.append(it->value().data(), it->value().size());
+  }
+  return joined;
+}
+
 boost::asio::ip::address ResolveClientIp(const boost::asio::ip::address& peer,
                                          std::string_view forwarded_for,
                                          const TrustedProxies& trusted) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/beast/http/fields.hpp>
 
 #include "http/cidr.hpp"
 
@@ -22,6 +23,9 @@ class TrustedProxies {
  private:
   std::vector<Cidr> networks_;
 };
+
+// Every X-Forwarded-For field of a request joined with ',' in arrival order; empty if none.
+std::string ForwardedFor(const boost::beast::http::fields& fields);
 
 // `forwarded_for` is every X-Forwarded-For value joined with ',' in arrival order (empty if
 // none). Walking right to left, trusted hops are skipped; the first untrusted entry is the

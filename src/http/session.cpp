@@ -231,16 +231,6 @@ Awaitable<> LingeringClose(Stream& stream) {
   }
 }
 
-std::string ForwardedFor(const bhttp::fields& fields) {
-  std::string joined;
-  auto range = fields.equal_range("X-Forwarded-For");
-  for (auto it = range.first; it != range.second; ++it) {
-    if (!joined.empty()) joined += ',';
-    joined.append(it->value().data(), it->value().size());
-  }
-  return joined;
-}
-
 // What the request loop hands back to the session when it ends.
 struct LoopEnd {
   bool linger = false;                // unread request bytes may remain: drain before closing
