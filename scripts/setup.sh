@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config make git
-  libboost1.74-dev libsqlite3-dev libsodium-dev nlohmann-json3-dev
+  libboost1.74-dev libsqlite3-dev libsodium-dev nlohmann-json3-dev zlib1g-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-format python3 sqlite3 curl ccache
 )

@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "api/static_gzip.hpp"
+#include "api/static_versions.hpp"
 #include "core/fnv.hpp"
 #include "core/text.hpp"
 #include "http/etag.hpp"
@@ -21,9 +23,23 @@ const char* const kPageContentSecurityPolicy =
 
 namespace {
 
-// Pages are revalidated on every load, so a new release reaches officers at once; the libraries
-// and images they pull in may be reused for five minutes, then revalidated by ETag (a 304).
-constexpr int kAssetMaxAgeSeconds = 300;
+// Pages are revalidated on every load (a 304 when unchanged), so a new release reaches officers
+// at once. Everything a page loads carries its content hash in its URL (?v=), so a browser may
+// keep it for a year without asking: a new release loads new URLs. A request without the current
+// hash (an old page during an upgrade, a hand-typed URL, /favicon.ico) is revalidated instead,
+// so it never pins an old file under a new URL or the reverse.
+constexpr const char* kPageCache = "no-cache";
+constexpr const char* kVersionedCache = "public, max-age=31536000, immutable";
+constexpr const char* kUnversionedCache = "no-cache";
+
+// gzip is kept only when it saves at least this share of the bytes (images seldom shrink).
+constexpr double kGzipMinSaving = 0.1;
+
+bool Compressible(std::string_view content_type) {
+  return content_type.starts_with("text/") || content_type.starts_with("application/json") ||
+         content_type.starts_with("application/manifest+json") ||
+         content_type.starts_with("image/svg+xml") || content_type.starts_with("image/x-icon");
+}
 
 std::string ContentTypeOf(const fs::path& p) {
   static const std::map<std::string, std::string> kTypes = {
@@ -58,9 +74,19 @@ Result<StaticFile> Load(const fs::path& file, std::string url_path) {
   f.url_path = std::move(url_path);
   f.content_type = ContentTypeOf(file);
   f.is_page = file.extension() == ".html";
-  f.etag = EtagOf(*body);
   f.body = std::make_shared<const std::string>(std::move(body).value());
   return f;
+}
+
+// ETags and gzip of the final bytes (after VersionReferences). The gzip ETag is the identity one
+// with a suffix, so both stay the same on every node.
+void Finish(StaticFile& f) {
+  f.etag = EtagOf(*f.body);
+  if (!Compressible(f.content_type)) return;
+  auto gz = Gzip(*f.body);
+  if (!gz || static_cast<double>(gz->size()) > (1 - kGzipMinSaving) * f.body->size()) return;
+  f.gzip_body = std::make_shared<const std::string>(std::move(*gz));
+  f.gzip_etag = f.etag.substr(0, f.etag.size() - 1) + "-gzip\"";
 }
 
 }  // namespace
@@ -83,13 +109,6 @@ Result<std::vector<StaticFile>> LoadStaticFiles(const fs::path& root) {
     auto f = Load(it->path(), "/" + rel);
     if (!f.ok()) return f.error();
     files.push_back(*f);
-    static const std::map<std::string, std::string> kPages = {
-        {"index.html", "/"}, {"officer.html", "/officer"}, {"control.html", "/control"}};
-    if (const auto page = kPages.find(rel); page != kPages.end()) {
-      StaticFile alias = *f;
-      alias.url_path = page->second;
-      files.push_back(std::move(alias));
-    }
   }
   std::ifstream vendor(root / "vendor.txt");
   std::string raw;
@@ -113,25 +132,42 @@ Result<std::vector<StaticFile>> LoadStaticFiles(const fs::path& root) {
     }
     files.push_back(*f);
   }
+  VersionReferences(files);
+  static const std::map<std::string, std::string> kPages = {
+      {"/index.html", "/"}, {"/officer.html", "/officer"}, {"/control.html", "/control"}};
+  const std::size_t loaded = files.size();
+  for (std::size_t i = 0; i < loaded; ++i) {
+    Finish(files[i]);
+    if (const auto page = kPages.find(files[i].url_path); page != kPages.end()) {
+      StaticFile alias = files[i];
+      alias.url_path = page->second;
+      files.push_back(std::move(alias));
+    }
+  }
   return files;
 }
 
 void AddStaticRoutes(http::Router& router, std::vector<StaticFile> files) {
-  static const std::string kPageCache = "no-cache";
-  static const std::string kAssetCache = "public, max-age=" + std::to_string(kAssetMaxAgeSeconds);
   for (auto& file : files) {
     auto shared = std::make_shared<const StaticFile>(std::move(file));
     router.Add(boost::beast::http::verb::get, shared->url_path,
                [shared](http::Request& req, http::Reply reply) {
                  const StaticFile& f = *shared;
-                 const std::string& cache = f.is_page ? kPageCache : kAssetCache;
-                 if (http::IfNoneMatchHits(req.Header("If-None-Match"), f.etag)) {
-                   auto r = http::Response::NotModified(f.etag);
+                 const char* cache = f.is_page ? kPageCache : kUnversionedCache;
+                 if (!f.is_page && !f.version.empty() && req.Query("v") == f.version)
+                   cache = kVersionedCache;
+                 const bool gzip = f.gzip_body && AcceptsGzip(req.Header("Accept-Encoding"));
+                 const std::string& etag = gzip ? f.gzip_etag : f.etag;
+                 if (http::IfNoneMatchHits(req.Header("If-None-Match"), etag)) {
+                   auto r = http::Response::NotModified(etag);
                    r.With("Cache-Control", cache);
+                   if (f.gzip_body) r.With("Vary", "Accept-Encoding");
                    return reply(std::move(r));
                  }
-                 auto r = http::Response::Shared(200, f.body, f.content_type);
-                 r.With("ETag", f.etag).With("Cache-Control", cache);
+                 auto r = http::Response::Shared(200, gzip ? f.gzip_body : f.body, f.content_type);
+                 r.With("ETag", etag).With("Cache-Control", cache);
+                 if (gzip) r.With("Content-Encoding", "gzip");
+                 if (f.gzip_body) r.With("Vary", "Accept-Encoding");
                  if (f.is_page) {
                    r.With("Content-Security-Policy", kPageContentSecurityPolicy)
                        .With("Permissions-Policy", "geolocation=(self), camera=(), microphone=()");

@@ -6,6 +6,7 @@ import { connectLive } from './live.js';
 import { StationMap, waitClass } from './control_map.js';
 import { AlertsPanel } from './control_alerts.js';
 import { TurnoutView } from './control_turnout.js';
+import { loadChartLibrary, loadMapLibrary, whenNear } from './control_libs.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSION_KEY = 'psm.control'; // sessionStorage, never a cookie
@@ -220,12 +221,18 @@ function enter() {
   $('logout').hidden = false;
   $('live').hidden = false;
   $('who').textContent = `${session.user} (${session.role})`;
-  map = new StationMap($('map'), $('map-note'));
+  // The map and chart libraries come after login; the table works without them.
+  loadMapLibrary().then((L) => {
+    map = new StationMap($('map'), $('map-note'), L);
+    for (const s of stations.values()) map.update(s, describe);
+    map.fit();
+  }).catch(() => { $('map-note').textContent = 'The map library did not load; the table lists every station.'; });
   alerts = new AlertsPanel({
     list: $('alerts'), count: $('alerts-count'), msg: $('alerts-msg'), filter: $('alert-filter'), token,
     stationName: (id) => (stations.get(id) ? stations.get(id).name : ''),
   });
   turnout = new TurnoutView({ canvas: $('turnout-chart'), table: $('slots'), acTable: $('acs'), acFilter: $('filter-ac') });
+  whenNear($('turnout-chart')).then(loadChartLibrary).then((Chart) => turnout.useChart(Chart)).catch(() => {});
   loadAll();
   live = connectLive('/api/v1/events', {
     onState: (on) => {

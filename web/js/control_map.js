@@ -1,6 +1,6 @@
 // The control room's map: one circle per station, coloured by wait. OpenStreetMap tiles when
 // online; when offline (or the tiles fail) the circles stay on a plain background, so the map is
-// still usable. Leaflet is loaded as a classic script (window.L).
+// still usable. Leaflet is loaded after login (control_libs.js) and handed in as `L`.
 
 const COLOURS = { ok: '#1a7f37', mid: '#d19a00', bad: '#c62828', none: '#9e9e9e' };
 const TILE_URL = 'https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png';
@@ -14,12 +14,12 @@ export function waitClass(status) {
 }
 
 export class StationMap {
-  constructor(el, noteEl) {
+  constructor(el, noteEl, L) {
     this.el = el;
     this.noteEl = noteEl;
     this.markers = new Map();
     this.fitted = false;
-    this.L = window.L;
+    this.L = L;
     if (!this.L) { noteEl.textContent = 'The map library did not load; the table lists every station.'; return; }
     this.map = this.L.map(el, { zoomControl: true, attributionControl: true }).setView([31.33, 75.57], 11);
     this.tileErrors = 0;

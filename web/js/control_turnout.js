@@ -1,5 +1,7 @@
 // Constituency totals and turnout by constituency at each ECI slot (Chart.js line chart plus the
 // same figures as a table). Refetched, at most every 2 s, when a summary event says totals moved.
+// The table needs nothing more; the chart is drawn once Chart.js, loaded when the chart comes near
+// the screen, is handed in (useChart).
 import { get } from './api.js';
 import { num } from './format.js';
 
@@ -9,6 +11,8 @@ export class TurnoutView {
   constructor({ canvas, table, acTable, acFilter }) {
     Object.assign(this, { canvas, table, acTable, acFilter });
     this.chart = null;
+    this.Chart = null;
+    this.drawn = null; // {labels, datasets} last shown in the table, for the chart
     this.timer = null;
     this.last = 0;
   }
@@ -77,15 +81,29 @@ export class TurnoutView {
       }));
       return tr;
     }));
-    if (!window.Chart) return;
-    const datasets = groups.map((g, i) => ({
+    this.drawn = { labels, datasets: groups.map((g, i) => this.dataset(g, i, pct)) };
+    this.drawChart();
+  }
+
+  useChart(Chart) {
+    this.Chart = Chart;
+    this.drawChart();
+  }
+
+  dataset(g, i, pct) {
+    return {
       label: g.name, data: g.slots.map(pct), spanGaps: true, tension: 0.2,
       borderColor: g.name === 'District' ? '#111' : PALETTE[i % PALETTE.length],
       backgroundColor: g.name === 'District' ? '#111' : PALETTE[i % PALETTE.length],
       borderWidth: g.name === 'District' ? 3 : 2, borderDash: g.name === 'District' ? [6, 4] : [],
-    }));
+    };
+  }
+
+  drawChart() {
+    if (!this.Chart || !this.drawn) return;
+    const { labels, datasets } = this.drawn;
     if (!this.chart) {
-      this.chart = new window.Chart(this.canvas, {
+      this.chart = new this.Chart(this.canvas, {
         type: 'line',
         data: { labels, datasets },
         options: {
