@@ -247,12 +247,27 @@ class NginxTest(unittest.TestCase):
         self.assertTrue(headers["content-type"].startswith("text/html"))
         self.assertEqual(headers["cache-control"], "no-cache")
         self.assertIn("default-src 'self'", headers["content-security-policy"])
-        status, headers, body = self.request("GET", "/js/api.js",
+        # The page names its script with the script's content hash; the node gzips it, and nginx
+        # passes that through (its ETag stays the node's, not a weak one of nginx's own gzip).
+        html = self.request("GET", "/officer", headers={"Accept-Encoding": "gzip"})[2]
+        script = re.search(rb'src="(/js/officer\.js\?v=[0-9a-f]{16})"', gzip.decompress(html))
+        self.assertTrue(script, html)
+        status, headers, body = self.request("GET", script.group(1).decode(),
                                              headers={"Accept-Encoding": "gzip"})
         self.assertEqual(status, 200)
-        self.assertEqual(headers["cache-control"], "public, max-age=300")
+        self.assertEqual(headers["cache-control"], "public, max-age=31536000, immutable")
         self.assertEqual(headers.get("content-encoding"), "gzip")
-        self.assertIn(b"ApiError", gzip.decompress(body))
+        self.assertEqual(headers.get("vary"), "Accept-Encoding")
+        self.assertRegex(headers["etag"], r'^"[0-9a-f]{16}-gzip"$')
+        self.assertIn(b"./api.js?v=", gzip.decompress(body))
+        status, plain_headers, plain = self.request("GET", script.group(1).decode())
+        self.assertNotIn("content-encoding", plain_headers)
+        self.assertEqual(plain, gzip.decompress(body))
+        self.assertNotEqual(plain_headers["etag"], headers["etag"])
+        status, headers, _ = self.request("GET", script.group(1).decode(),
+                                          headers={"Accept-Encoding": "gzip",
+                                                   "If-None-Match": headers["etag"]})
+        self.assertEqual(status, 304)
 
     def test_gzip_when_asked(self):
         status, headers, body = self.request("GET", "/api/v1/stations",
