@@ -75,7 +75,9 @@ ALLOWED = {
 
 # Runs in each firewalled namespace: accepts on every port (IPv4 and IPv6), greets, closes.
 LISTENER = r"""
-import selectors, socket, sys
+import os, selectors, socket, sys, threading
+# Ends with the test, however it ends (its end of stdin closes then, even on SIGKILL).
+threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
 sel = selectors.DefaultSelector()
 for port in map(int, sys.argv[1:]):
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -169,12 +171,22 @@ def ruleset_for_test():
     return text
 
 
+def sweep_stale_namespaces():
+    """Removes the namespaces of earlier runs of this test that were killed outright (SIGKILL,
+    a power cut): their names carry the PID of a process that is gone."""
+    listing = subprocess.run([IP, "netns", "list"], capture_output=True, text=True).stdout
+    for m in re.finditer(r"^(psmfw(\d+)x[0-9a-f]{4}-[a-z]+)", listing, flags=re.M):
+        if not os.path.exists(f"/proc/{m.group(2)}"):
+            subprocess.run([IP, "netns", "del", m.group(1)], capture_output=True)
+
+
 class FirewallTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         if os.geteuid() != 0:
             raise unittest.SkipTest("the firewall test needs root to create network namespaces")
-        cls.prefix = f"psmfw{os.getpid()}{secrets.token_hex(2)}"
+        sweep_stale_namespaces()
+        cls.prefix = f"psmfw{os.getpid()}x{secrets.token_hex(2)}"
         cls.ns = {h: f"{cls.prefix}-{h}" for h in HOSTS}
         cls.bridge_ns = f"{cls.prefix}-switch"
         cls.made = []
@@ -212,7 +224,8 @@ class FirewallTest(unittest.TestCase):
         for host in FIREWALLED:
             p = subprocess.Popen([IP, "netns", "exec", cls.ns[host], sys.executable, "-c",
                                   LISTENER, *map(str, PORTS)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
             cls.listeners.append(p)
             if p.stdout.readline().strip() != "ready":
                 raise AssertionError(f"listener in {host} did not start: {p.stderr.read()}")
@@ -222,25 +235,24 @@ class FirewallTest(unittest.TestCase):
         cls.baseline = cls.probe("client", [(d, p, fam) for d in FIREWALLED for p in PORTS
                                             for fam in (4, 6)])
 
-        cls.ruleset = os.path.join("/tmp", f"{cls.prefix}.nft")
-        with open(cls.ruleset, "w") as f:
-            f.write(ruleset_for_test())
+        cls.ruleset = ruleset_for_test()
         for host in FIREWALLED:
-            load = run(IP, "netns", "exec", cls.ns[host], NFT, "-f", cls.ruleset, check=False)
+            load = cls.load(host, check=False)
             if load.returncode != 0:
                 raise AssertionError(f"nft -f failed in {host}: {load.stderr}")
 
     @classmethod
     def tear_down(cls):
-        for p in cls.listeners:
+        """Stops the listeners and removes the namespaces; safe to call twice."""
+        listeners, cls.listeners = getattr(cls, "listeners", []), []
+        made, cls.made = getattr(cls, "made", []), []
+        for p in listeners:
             p.kill()
             p.wait()
-            p.stdout.close()
-            p.stderr.close()
-        for ns in reversed(cls.made):
+            for f in (p.stdin, p.stdout, p.stderr):
+                f.close()
+        for ns in reversed(made):
             subprocess.run([IP, "netns", "del", ns], capture_output=True)
-        if getattr(cls, "ruleset", None) and os.path.exists(cls.ruleset):
-            os.remove(cls.ruleset)
 
     @classmethod
     def tearDownClass(cls):
@@ -256,6 +268,12 @@ class FirewallTest(unittest.TestCase):
         out = run(IP, "netns", "exec", cls.ns[source], sys.executable, "-c", PROBE, str(timeout),
                   input=json.dumps(wire), timeout=120).stdout
         return dict(zip(targets, json.loads(out)))
+
+    @classmethod
+    def load(cls, host, check=True):
+        """Loads the ruleset with the test's addresses into `host` (from stdin: no file)."""
+        return run(IP, "netns", "exec", cls.ns[host], NFT, "-f", "/dev/stdin", check=check,
+                   input=cls.ruleset)
 
     @classmethod
     def nft(cls, host, *args):
@@ -326,7 +344,7 @@ class FirewallTest(unittest.TestCase):
 
     def test_loading_again_replaces_the_table(self):
         before = self.nft("redis", "list", "table", "inet", "psm")
-        self.nft("redis", "-f", self.ruleset)
+        self.load("redis")
         after = self.nft("redis", "list", "table", "inet", "psm")
         strip = re.compile(r"counter packets \d+ bytes \d+|packets \d+ bytes \d+")
         self.assertEqual(strip.sub("", after), strip.sub("", before))
@@ -335,7 +353,9 @@ class FirewallTest(unittest.TestCase):
 
 
 def _terminate(signum, frame):
-    raise SystemExit(128 + signum)  # so that tearDownClass removes the namespaces
+    # unittest would record SystemExit as one test's error and go on; stop now, cleaned up.
+    FirewallTest.tear_down()
+    os._exit(128 + signum)
 
 
 if __name__ == "__main__":
