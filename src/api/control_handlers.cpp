@@ -55,7 +55,7 @@ void ListAlerts(ApiContext& ctx, Request& req, Reply reply) {
       return reply(
           http::ProblemFor(Invalid("bad_kind",
                                    "kind must be no_report, not_started, long_wait, interrupted, "
-                                   "turnout_stalled or rejected_report")));
+                                   "turnout_stalled, rejected_report or pin_guessing")));
   }
   int ac = 0;
   if (auto v = req.Query("ac")) {
@@ -138,6 +138,10 @@ void ResetPin(ApiContext& ctx, Request& req, Reply reply) {
       return reply(http::ProblemFor(st.error()));
     // Wrong guesses at the old PIN say nothing about the new one: the station's lock ends now.
     ctx.pin_throttle.Forget(station.ToString());
+    // And any pin_guessing alert: the guesses were at a PIN that no longer exists.
+    if (!ctx.writer.NotePinReset(station))
+      spdlog::warn("pin_guessing alert of {} not resolved: the writer is stopping",
+                   station.ToString());
     // The old PIN's sessions end now: whoever held them must log in with the new PIN.
     if (Status st = store.DeleteStationSessions(station); !st.ok()) {
       spdlog::error("revoking sessions of {} failed: {}", station.ToString(), st.error().detail);

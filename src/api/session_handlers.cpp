@@ -77,6 +77,9 @@ void OfficerLogin(ApiContext& ctx, const Request& req, LoginForm form, Reply rep
     if (!hash.value() || !verified) {
       ctx.pin_throttle.RecordFailure(key, client_key);
       ctx.limits.LoginFailed(client_key);
+      // Wrong PINs from several addresses: the control room hears of it (pin_guessing).
+      if (!ctx.writer.NotePinFailure(station, ctx.pin_throttle.FailingAddresses(key)))
+        spdlog::warn("wrong PIN for {} not noted for alerts: the writer is stopping", key);
       audit.action = "login_failed";
       audit.detail =
           !hash.value() ? "no PIN issued" : (well_formed ? "wrong PIN" : "malformed PIN");

@@ -130,7 +130,9 @@ void GuessThrottle::Forget(std::string_view key) {
 std::size_t GuessThrottle::FailingAddresses(std::string_view key) {
   const Instant now = clock_.Now();
   std::lock_guard lock(mu_);
-  PurgeLocked(now);
+  // Called on every wrong PIN: a sweep of every entry at most once a minute keeps that cheap
+  // under a flood, and a pair lapses at most a minute late.
+  if (now - last_purge_ >= std::chrono::minutes(1)) PurgeLocked(now);
   auto k = keys_.find(key);
   return k == keys_.end() ? 0 : k->second.addresses;
 }
@@ -142,6 +144,7 @@ std::size_t GuessThrottle::Entries() {
 
 void GuessThrottle::PurgeLocked(Instant now) {
   ops_since_purge_ = 0;
+  last_purge_ = now;
   for (auto it = pairs_.begin(); it != pairs_.end();) {
     const PairEntry& e = it->second;
     if (now >= e.wait_until && now >= e.last_failure + o_.forget_after) {

@@ -60,7 +60,8 @@ class GuessThrottle {
   // are forgotten at once.
   void Forget(std::string_view key);
 
-  // How many distinct addresses failed at `key` within `forget_after`. For alerts.
+  // How many distinct addresses failed at `key` within `forget_after` (up to a minute more). For
+  // the pin_guessing alert.
   std::size_t FailingAddresses(std::string_view key);
   // Entries held (keys and pairs). For tests and memory bounds.
   std::size_t Entries();
@@ -87,9 +88,10 @@ class GuessThrottle {
   const Clock& clock_;
   const GuessThrottleOptions o_;
   std::mutex mu_;
-  StringMap<KeyEntry> keys_;    // guarded by mu_
-  StringMap<PairEntry> pairs_;  // guarded by mu_; "key\naddress"
-  std::uint64_t ops_since_purge_ = 0;
+  StringMap<KeyEntry> keys_;           // guarded by mu_
+  StringMap<PairEntry> pairs_;         // guarded by mu_; "key\naddress"
+  std::uint64_t ops_since_purge_ = 0;  // guarded by mu_
+  Instant last_purge_{};               // guarded by mu_
 };
 
 }  // namespace psm::auth

@@ -6,8 +6,10 @@
 namespace psm {
 namespace {
 
-constexpr EnumNames<AlertKind, AlertKind::kRejectedReport> kKinds(
-    {"no_report", "not_started", "long_wait", "interrupted", "turnout_stalled", "rejected_report"});
+constexpr EnumNames<AlertKind, AlertKind::kPinGuessing> kKinds({"no_report", "not_started",
+                                                                "long_wait", "interrupted",
+                                                                "turnout_stalled",
+                                                                "rejected_report", "pin_guessing"});
 
 constexpr EnumNames<AlertState, AlertState::kResolved> kStates({"open", "acknowledged",
                                                                 "resolved"});

@@ -19,7 +19,14 @@ enum class AlertKind {
   kInterrupted,     // an interruption not yet resumed
   kTurnoutStalled,  // a queue standing while votes polled have not moved for `stalled_after`
   kRejectedReport,  // a report refused for a reason that needs a person
+  kPinGuessing,     // wrong PINs for the station from several client addresses
 };
+
+// Kinds opened by an event (a refused report, wrong PINs) rather than derived from a station's
+// state: the periodic re-evaluation neither opens nor resolves them.
+constexpr bool IsEventDriven(AlertKind k) {
+  return k == AlertKind::kRejectedReport || k == AlertKind::kPinGuessing;
+}
 
 // open → acknowledged (by whom, when) → resolved (automatically, when the cause is gone).
 enum class AlertState { kOpen, kAcknowledged, kResolved };

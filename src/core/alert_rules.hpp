@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,12 @@ struct AlertOptions {
   int long_wait_min = 30;
   // turnout_stalled: votes polled reported unchanged across this span while a queue stands.
   Millis stalled_after = std::chrono::minutes(30);
+  // pin_guessing: wrong PINs for one station from at least this many client addresses (each
+  // remembered for the guess throttle's 3 hours). An officer who mistypes does so from one or
+  // two (a phone moving between Wi-Fi and mobile data); more means someone else is guessing.
+  std::size_t pin_guessing_addresses = 3;
+  // Resolved when the station's PIN is reset, or after this long without another wrong PIN.
+  Millis pin_guessing_quiet = std::chrono::hours(1);
 };
 
 struct AlertCause {

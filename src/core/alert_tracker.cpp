@@ -62,7 +62,7 @@ std::vector<Alert> AlertTracker::Reconcile(const StationId& station,
                                            const std::vector<AlertCause>& causes, Instant now) {
   std::vector<Alert> changed;
   for (const AlertCause& c : causes) {
-    if (c.kind == AlertKind::kRejectedReport) continue;
+    if (IsEventDriven(c.kind)) continue;
     if (active_.count(Key{station, c.kind})) continue;
     changed.push_back(Open(station, c.kind, c.detail, now));
   }
@@ -72,7 +72,7 @@ std::vector<Alert> AlertTracker::Reconcile(const StationId& station,
     const AlertKind kind = it->first.second;
     const bool holds = std::any_of(causes.begin(), causes.end(),
                                    [kind](const AlertCause& c) { return c.kind == kind; });
-    if (kind == AlertKind::kRejectedReport || holds) {
+    if (IsEventDriven(kind) || holds) {
       ++it;
       continue;
     }
@@ -97,6 +97,29 @@ std::optional<Alert> AlertTracker::OnAccepted(const StationId& station, ReportKi
   Alert& a = Resolve(it->second, now);
   active_.erase(it);
   return a;
+}
+
+std::optional<Alert> AlertTracker::OnPinGuessing(const StationId& station, std::string detail,
+                                                 Instant now) {
+  if (active_.count(Key{station, AlertKind::kPinGuessing})) return std::nullopt;
+  return Open(station, AlertKind::kPinGuessing, std::move(detail), now);
+}
+
+std::optional<Alert> AlertTracker::ResolveActive(const StationId& station, AlertKind kind,
+                                                 Instant now) {
+  const auto it = active_.find(Key{station, kind});
+  if (it == active_.end()) return std::nullopt;
+  Alert& a = Resolve(it->second, now);
+  active_.erase(it);
+  return a;
+}
+
+std::vector<const Alert*> AlertTracker::ActiveOfKind(AlertKind kind) const {
+  std::vector<const Alert*> out;
+  for (const auto& [key, index] : active_) {
+    if (key.second == kind) out.push_back(&alerts_[index]);
+  }
+  return out;
 }
 
 Result<Alert> AlertTracker::PrepareAcknowledge(std::int64_t id, const std::string& by, Instant now,

@@ -23,10 +23,10 @@ class AlertTracker {
   // and kind, the newer one is kept active and the older is returned resolved (to be persisted).
   std::vector<Alert> Load(std::vector<Alert> alerts, Instant now);
 
-  // Brings the state-derived kinds (all but kRejectedReport) of `station` in line with `causes`:
-  // opens an alert for each cause without an active alert of its kind, resolves each active alert
-  // whose cause is gone. An active alert whose cause persists is left alone (no duplicate, and an
-  // acknowledgement stays). Returns the new and changed alerts.
+  // Brings the state-derived kinds (all but the IsEventDriven ones) of `station` in line with
+  // `causes`: opens an alert for each cause without an active alert of its kind, resolves each
+  // active alert whose cause is gone. An active alert whose cause persists is left alone (no
+  // duplicate, and an acknowledgement stays). Returns the new and changed alerts.
   std::vector<Alert> Reconcile(const StationId& station, const std::vector<AlertCause>& causes,
                                Instant now);
 
@@ -37,6 +37,14 @@ class AlertTracker {
   // An accepted report resolves the station's active kRejectedReport alert of the same subject:
   // a valid report of that kind has replaced the refused one. Returns the resolved alert.
   std::optional<Alert> OnAccepted(const StationId& station, ReportKind kind, Instant now);
+
+  // Wrong PINs from several addresses: opens a kPinGuessing alert unless one is already active
+  // for the station (then nullopt).
+  std::optional<Alert> OnPinGuessing(const StationId& station, std::string detail, Instant now);
+  // Resolves the station's active alert of `kind`, if any, and returns it.
+  std::optional<Alert> ResolveActive(const StationId& station, AlertKind kind, Instant now);
+  // The active alerts of `kind` (pointers valid until the next change).
+  std::vector<const Alert*> ActiveOfKind(AlertKind kind) const;
 
   // The alert `id` as it would be once acknowledged by `by` at `now`; the tracker is unchanged
   // until Put (so a failed write changes nothing). kNotFound "unknown_alert", kConflict

@@ -115,6 +115,27 @@ TEST(AlertTracker, RejectedReportResolvedByTheNextAcceptedReportOfItsKind) {
   EXPECT_FALSE(t.OnAccepted(kA, ReportKind::kTurnout, clock.Now()).has_value());
 }
 
+TEST(AlertTracker, PinGuessingOpensOnceAndOnlyItsOwnRuleResolvesIt) {
+  FakeClock clock(Ist(11, 0));
+  AlertTracker t;
+  auto a = t.OnPinGuessing(kA, "wrong PINs from 3 addresses", clock.Now());
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->kind, AlertKind::kPinGuessing);
+  EXPECT_EQ(ToString(a->kind), "pin_guessing");
+  EXPECT_FALSE(t.OnPinGuessing(kA, "again", clock.Now()).has_value());
+  // The station's state has no say in it: the periodic evaluation neither resolves it...
+  EXPECT_TRUE(t.Reconcile(kA, {}, clock.Now()).empty());
+  // ...nor opens one from a cause list.
+  EXPECT_TRUE(t.Reconcile(kB, {Cause(AlertKind::kPinGuessing)}, clock.Now()).empty());
+  EXPECT_EQ(t.ActiveOfKind(AlertKind::kPinGuessing).size(), 1u);
+  EXPECT_FALSE(t.ResolveActive(kB, AlertKind::kPinGuessing, clock.Now()).has_value());
+  auto done = t.ResolveActive(kA, AlertKind::kPinGuessing, clock.Now());
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->state, AlertState::kResolved);
+  EXPECT_TRUE(t.ActiveOfKind(AlertKind::kPinGuessing).empty());
+  EXPECT_TRUE(t.OnPinGuessing(kA, "a new round", clock.Now()).has_value());
+}
+
 TEST(AlertTracker, LoadContinuesIdsAndKeepsActiveAlerts) {
   FakeClock clock(Ist(12, 0));
   AlertTracker first;

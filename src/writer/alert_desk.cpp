@@ -52,6 +52,42 @@ void AlertDesk::EvaluateAll(const std::vector<StationLedger>& ledgers, Instant n
     Queue(tracker_.Reconcile(ledger.station().id,
                              StationAlertCauses(ledger, now, day_, status_, options_), now));
   }
+  ResolveQuietPinGuessing(now);
+}
+
+void AlertDesk::OnPinFailure(const StationId& station, std::size_t addresses, Instant now) {
+  if (!board_.IndexOf(station)) return;
+  if (addresses < options_.pin_guessing_addresses) {
+    // Below the threshold only an open alert's quiet clock moves.
+    if (auto it = last_pin_failure_.find(station); it != last_pin_failure_.end()) it->second = now;
+    return;
+  }
+  last_pin_failure_[station] = now;
+  const std::string detail =
+      "wrong PINs from " + std::to_string(addresses) +
+      " addresses within 3 hours: someone may be guessing the PIN. If the officer has not "
+      "mistyped it from several phones, reset the PIN (a new one is unknown to the guesser)";
+  if (auto a = tracker_.OnPinGuessing(station, detail, now)) pending_.push_back(std::move(*a));
+}
+
+void AlertDesk::OnPinReset(const StationId& station, Instant now) {
+  last_pin_failure_.erase(station);
+  if (auto a = tracker_.ResolveActive(station, AlertKind::kPinGuessing, now))
+    pending_.push_back(std::move(*a));
+}
+
+void AlertDesk::ResolveQuietPinGuessing(Instant now) {
+  std::vector<StationId> quiet;
+  for (const Alert* a : tracker_.ActiveOfKind(AlertKind::kPinGuessing)) {
+    const auto it = last_pin_failure_.find(a->station);
+    const Instant last = it == last_pin_failure_.end() ? a->opened_at : it->second;
+    if (now - last >= options_.pin_guessing_quiet) quiet.push_back(a->station);
+  }
+  for (const StationId& s : quiet) {
+    last_pin_failure_.erase(s);
+    if (auto a = tracker_.ResolveActive(s, AlertKind::kPinGuessing, now))
+      pending_.push_back(std::move(*a));
+  }
 }
 
 void AlertDesk::OnRejected(const Report& r, const Error& e, Instant now) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +55,13 @@ class AlertDesk {
   void OnRejected(const Report& r, const Error& e, Instant now);
   // An accepted (committed) report: may resolve a rejected_report alert.
   void OnAccepted(const Report& r, Instant now);
+  // A wrong PIN for `station`, which `addresses` client addresses have now sent wrong PINs for:
+  // from AlertOptions::pin_guessing_addresses on, opens a pin_guessing alert. Every call counts
+  // as the station's latest wrong PIN, which the quiet rule measures from.
+  void OnPinFailure(const StationId& station, std::size_t addresses, Instant now);
+  // The station's PIN was reset: the guesses are against a PIN that no longer exists, so its
+  // pin_guessing alert is resolved.
+  void OnPinReset(const StationId& station, Instant now);
 
   // Persists the queued changes in one transaction, then publishes each as an `alert` event and
   // swaps the snapshot. On a store failure the changes stay queued for the next Flush (alerts are
@@ -70,6 +79,8 @@ class AlertDesk {
 
  private:
   void Queue(std::vector<Alert> changed);
+  // Resolves the pin_guessing alerts with no wrong PIN for AlertOptions::pin_guessing_quiet.
+  void ResolveQuietPinGuessing(Instant now);
   void Publish(const std::vector<Alert>& changed);
 
   Store& store_;
@@ -82,6 +93,9 @@ class AlertDesk {
   std::vector<Alert> pending_;  // changed since the last successful Flush, latest version last
   const std::uint64_t& event_seq_;
   bool may_write_ = true;
+  // The latest wrong PIN per station with a pin_guessing alert (an alert loaded from the store
+  // without one here counts from when it opened).
+  std::map<StationId, Instant> last_pin_failure_;
   std::atomic<std::shared_ptr<const AlertList>> snapshot_;
 };
 

@@ -133,6 +133,12 @@ class Writer {
   // Acknowledges alert `id` (see AlertDesk::Acknowledge).
   bool AcknowledgeAlert(std::int64_t id, RequestOrigin who, AlertCallback done);
 
+  // Wrong PINs and PIN resets, for the pin_guessing alert (AlertDesk::OnPinFailure, OnPinReset):
+  // queued to the writer thread and acted on only while this node holds the writer role (where
+  // logins are answered). Return false when the writer is stopping. Thread-safe, never block.
+  bool NotePinFailure(StationId station, std::size_t failing_addresses);
+  bool NotePinReset(StationId station);
+
   // Every alert as last published (id order). Thread-safe, never blocks.
   std::shared_ptr<const AlertList> Alerts() const { return desk_->Snapshot(); }
 

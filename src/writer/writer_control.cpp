@@ -55,4 +55,20 @@ bool Writer::AcknowledgeAlert(std::int64_t id, RequestOrigin who, AlertCallback 
   });
 }
 
+bool Writer::NotePinFailure(StationId station, std::size_t failing_addresses) {
+  return PostTask([this, station, failing_addresses] {
+    if (!HoldsRole()) return;
+    desk_->OnPinFailure(station, failing_addresses, clock_.Now());
+    desk_->Flush();
+  });
+}
+
+bool Writer::NotePinReset(StationId station) {
+  return PostTask([this, station] {
+    if (!HoldsRole()) return;
+    desk_->OnPinReset(station, clock_.Now());
+    desk_->Flush();
+  });
+}
+
 }  // namespace psm

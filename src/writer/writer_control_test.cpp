@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include "core/testing/fake_clock.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -183,6 +184,63 @@ TEST_F(WriterControl, CorrectionNeedsUnlockIsAcceptedOnceAndAudited) {
   // After another restart the closed unlock stays closed.
   StartWriter();
   EXPECT_EQ(Submit(ReportKind::kTurnout, {184, 150, 0}, "x").kind, SubmitOutcome::Kind::kRejected);
+}
+
+// Waits (real time, bounded) until the writer thread has acted on what was queued.
+template <typename Pred>
+bool Eventually(Pred pred) {
+  for (int i = 0; i < 500; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+TEST_F(WriterControl, WrongPinsFromSeveralAddressesOpenPinGuessingUntilTheReset) {
+  StartWriter();
+  // One or two addresses: an officer mistyping on a phone that changed networks.
+  ASSERT_TRUE(writer_->NotePinFailure(kStation, 1));
+  ASSERT_TRUE(writer_->NotePinFailure(kStation, 2));
+  // A station not on the roll opens nothing.
+  ASSERT_TRUE(writer_->NotePinFailure(StationId{34, 99}, 5));
+  ASSERT_TRUE(writer_->NotePinFailure(kStation, 3));
+  ASSERT_TRUE(Eventually([&] { return ActiveAlerts(AlertKind::kPinGuessing).size() == 1; }));
+  ASSERT_TRUE(writer_->NotePinFailure(kStation, 4));
+  const auto open = ActiveAlerts(AlertKind::kPinGuessing);
+  ASSERT_EQ(open.size(), 1u) << "one alert while the guessing goes on";
+  EXPECT_NE(open[0].detail.find("3 addresses"), std::string::npos) << open[0].detail;
+  std::size_t kinds = 0;
+  for (const Alert& a : *writer_->Alerts())
+    kinds += a.kind == AlertKind::kPinGuessing;
+  EXPECT_EQ(kinds, 1u);
+  // Durable: a restart shows it again.
+  StartWriter();
+  ASSERT_EQ(ActiveAlerts(AlertKind::kPinGuessing).size(), 1u);
+  // The PIN reset resolves it: the guesses were at a PIN that no longer exists.
+  ASSERT_TRUE(writer_->NotePinReset(kStation));
+  ASSERT_TRUE(Eventually([&] { return ActiveAlerts(AlertKind::kPinGuessing).empty(); }));
+  StartWriter();
+  EXPECT_TRUE(ActiveAlerts(AlertKind::kPinGuessing).empty());
+}
+
+TEST_F(WriterControl, PinGuessingResolvesAfterAnHourWithoutAWrongPin) {
+  StartWriter();
+  ASSERT_TRUE(writer_->NotePinFailure(kStation, 3));
+  ASSERT_TRUE(Eventually([&] { return ActiveAlerts(AlertKind::kPinGuessing).size() == 1; }));
+  const std::int64_t id = ActiveAlerts(AlertKind::kPinGuessing)[0].id;
+  // 50 minutes on, one more wrong PIN (from an address already counted) restarts the hour. The
+  // control room's acknowledgement, queued after it, is done once the writer has taken it.
+  clock_.Advance(std::chrono::minutes(50));
+  ASSERT_TRUE(writer_->NotePinFailure(kStation, 1));
+  AlertCallback cb;
+  auto acked = Promise<Result<Alert>>(cb);
+  ASSERT_TRUE(writer_->AcknowledgeAlert(id, RequestOrigin{"user:dc", "admin", "10.0.0.1"}, cb));
+  ASSERT_TRUE(acked.get().ok());
+  clock_.Advance(std::chrono::minutes(50));  // the timers run: 100 min after opening
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(ActiveAlerts(AlertKind::kPinGuessing).size(), 1u) << "50 min since the last guess";
+  clock_.Advance(std::chrono::minutes(11));
+  ASSERT_TRUE(Eventually([&] { return ActiveAlerts(AlertKind::kPinGuessing).empty(); }));
 }
 
 TEST_F(WriterControl, AlertsAreAcknowledgedPersistedAndResolved) {

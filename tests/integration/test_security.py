@@ -48,6 +48,50 @@ class SecurityTest(unittest.TestCase):
         finally:
             psm.close()
 
+    def test_wrong_pins_from_several_addresses_raise_pin_guessing_until_the_reset(self):
+        with running(BINARY, extra_args=["--trusted-proxies", "127.0.0.1/32"]) as psm:
+            admin = psm.admin_login()
+            right = psm.pins["34-5"]
+            wrong = "00000000" if right != "00000000" else "11111111"
+
+            def guess(address):
+                status, _, body = psm.request("POST", "/api/v1/sessions",
+                                              {"station": "34-5", "pin": wrong},
+                                              headers={"X-Forwarded-For": address})
+                self.assertEqual(status, 401, body)
+
+            def alerts():
+                status, data = psm.get_json("/api/v1/alerts?kind=pin_guessing&station=34-5",
+                                            token=admin)
+                self.assertEqual(status, 200, data)
+                return data["alerts"]
+
+            # An officer mistyping from a phone that moved from Wi-Fi to mobile data: no alert.
+            guess("198.51.100.1")
+            guess("198.51.100.2")
+            guess("198.51.100.2")
+            time.sleep(0.3)
+            self.assertEqual(alerts(), [])
+            # A third address: someone else is guessing.
+            guess("203.0.113.3")
+            deadline = time.time() + 5
+            while not alerts() and time.time() < deadline:
+                time.sleep(0.05)
+            found = alerts()
+            self.assertEqual(len(found), 1, found)
+            self.assertEqual(found[0]["state"], "open")
+            self.assertIn("3 addresses", found[0]["detail"])
+            guess("203.0.113.4")
+            time.sleep(0.3)
+            self.assertEqual(len(alerts()), 1, "one alert while the guessing goes on")
+            # The admin resets the PIN: the guesses were at a PIN that no longer exists.
+            status, _, _ = psm.request("POST", "/api/v1/stations/34-5/pin", token=admin)
+            self.assertEqual(status, 200)
+            deadline = time.time() + 5
+            while alerts()[0]["state"] != "resolved" and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(alerts()[0]["state"], "resolved")
+
     def test_malformed_pin_is_refused_and_audited(self):
         with running(BINARY) as psm:
             status, _, body = psm.request("POST", "/api/v1/sessions",

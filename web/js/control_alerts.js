@@ -13,6 +13,7 @@ const KINDS = {
   not_started: 'Poll not started by 07:15',
   turnout_stalled: 'Turnout stalled while a queue stands',
   rejected_report: 'Report refused',
+  pin_guessing: 'Wrong PINs from several addresses',
 };
 const kindText = (k) => KINDS[k] || String(k || 'alert').replace(/_/g, ' ');
 const timeOf = (v) => (typeof v === 'number' ? v * (v < 1e12 ? 1000 : 1) : v);
