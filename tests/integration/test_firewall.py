@@ -13,6 +13,7 @@ Needs root and `ip netns`; skips with a message where namespaces cannot be made.
 another ruleset to try (to see the test fail on a wrong one). Namespaces are named per run and
 removed at the end, also when the test fails."""
 
+import concurrent.futures
 import json
 import os
 import re
@@ -191,11 +192,15 @@ class FirewallTest(unittest.TestCase):
         cls.bridge_ns = f"{cls.prefix}-switch"
         cls.made = []
         cls.listeners = []
-        probe = subprocess.run([IP, "netns", "add", cls.bridge_ns], capture_output=True,
-                               text=True)
-        if probe.returncode != 0:
+        try:
+            probe = subprocess.run([IP, "netns", "add", cls.bridge_ns], capture_output=True,
+                                   text=True)
+            why = probe.stderr.strip() if probe.returncode != 0 else None
+        except OSError as e:  # no `ip` at all
+            why = str(e)
+        if why is not None:
             raise unittest.SkipTest("this machine cannot create network namespaces "
-                                    f"(`ip netns add` failed: {probe.stderr.strip()})")
+                                    f"(`ip netns add` failed: {why})")
         cls.made.append(cls.bridge_ns)
         try:
             cls.build()
@@ -259,7 +264,7 @@ class FirewallTest(unittest.TestCase):
         cls.tear_down()
 
     @classmethod
-    def probe(cls, source, targets, timeout=2.0):
+    def probe(cls, source, targets, timeout=3.0):
         """What each (host, port, family) — or (host, "ping", family) — did from `source`."""
         wire = []
         for host, port, fam in targets:
@@ -292,10 +297,12 @@ class FirewallTest(unittest.TestCase):
         # Every source tries every port of every firewalled host but itself, IPv4 and IPv6.
         failures = []
         opened = dropped = 0
-        for source in HOSTS:
-            targets = [(d, p, fam) for d in FIREWALLED if d != source for p in PORTS
-                       for fam in (4, 6)]
-            for (dest, port, fam), got in self.probe(source, targets).items():
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(HOSTS)) as pool:
+            results = pool.map(lambda source: (source, self.probe(source, [
+                (d, p, fam) for d in FIREWALLED if d != source for p in PORTS
+                for fam in (4, 6)])), HOSTS)
+        for source, outcomes in results:
+            for (dest, port, fam), got in outcomes.items():
                 want = "open" if source in ALLOWED.get((dest, port), ()) else "timeout"
                 opened += want == "open"
                 dropped += want == "timeout"

@@ -273,7 +273,8 @@ class TlsTest(unittest.TestCase):
     def test_tls12_suites_outside_the_profile_are_refused(self):
         # RSA key exchange (no forward secrecy), CBC and DHE: nginx has no suite in common with
         # the client and says so with a handshake_failure alert.
-        for ciphers in ("AES128-GCM-SHA256:AES256-SHA", "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA384",
+        for ciphers in ("AES128-GCM-SHA256:AES256-SHA",
+                        "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA384",
                         "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-CHACHA20-POLY1305"):
             with self.subTest(ciphers=ciphers):
                 ctx = self.trusting(self.ca, ssl.TLSVersion.TLSv1_2)
