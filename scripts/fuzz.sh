@@ -58,6 +58,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$work/corpus/$t"
   limit=(-max_total_time="$seconds")
   [ "$runs" != 0 ] && limit=(-runs="$runs")
+  before=$(find "$artifacts" -type f | wc -l)
   status=0
   "$bin" "${limit[@]}" -dict="$fuzz_dir/$t.dict" -artifact_prefix="$artifacts/" \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
@@ -70,7 +71,7 @@ for t in "${targets[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$t.log" | tail -n 1)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$work/$t.log" | tail -n 1 || true)
-  crashes=$(find "$artifacts" -newer "$work/corpus/$t" -type f | wc -l)
+  crashes=$(($(find "$artifacts" -type f | wc -l) - before))
   echo "fuzz_$t: ${execs:-?} execs (${rate:-?}/s), ${cov:-cov: ?}, crashes: $crashes"
   if [ "$status" -ne 0 ]; then
     echo "fuzz_$t: exited $status; input kept in $artifacts:" >&2

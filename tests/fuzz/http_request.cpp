@@ -3,6 +3,7 @@
 // route, X-Forwarded-For). Input: the raw bytes a client sends.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <boost/asio/ip/address.hpp>
@@ -28,19 +29,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parser.body_limit(64 * 1024);
   parser.eager(true);
   boost::system::error_code ec;
-  std::string_view rest(reinterpret_cast<const char*>(data), size);
-  // Fed in two pieces, as a slow client would: the parser must keep its place across reads.
-  const std::size_t split = rest.size() / 3;
-  for (std::string_view piece : {rest.substr(0, split), rest.substr(split)}) {
-    while (!piece.empty() && !parser.is_done()) {
-      const std::size_t used = parser.put(boost::asio::buffer(piece.data(), piece.size()), ec);
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  // Arrives in two reads, as from a slow client: what the parser leaves unread stays in the
+  // buffer for the next put(), as in the session's flat_buffer.
+  std::string buffer;
+  const std::size_t split = input.size() / 3;
+  for (const std::string_view read : {input.substr(0, split), input.substr(split)}) {
+    buffer.append(read);
+    while (!buffer.empty() && !parser.is_done()) {
+      const std::size_t used = parser.put(boost::asio::buffer(buffer), ec);
+      buffer.erase(0, used);
       if (ec == bhttp::error::need_more) {
         ec = {};
-        if (used == 0) break;
+        if (used == 0) break;  // wait for the next read
       } else if (ec) {
         return 0;
       }
-      piece.remove_prefix(used);
     }
   }
   if (!parser.is_header_done()) return 0;
