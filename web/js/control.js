@@ -232,8 +232,8 @@ function enter() {
     stationName: (id) => (stations.get(id) ? stations.get(id).name : ''),
   });
   turnout = new TurnoutView({ canvas: $('turnout-chart'), table: $('slots'), acTable: $('acs'), acFilter: $('filter-ac') });
-  whenNear($('turnout-chart')).then(loadChartLibrary).then((Chart) => turnout.useChart(Chart)).catch(() => {});
-  loadAll();
+  // Watched once the first data is in: before, the empty tables would put the chart on screen.
+  loadAll().then(() => whenNear($('turnout-chart'))).then(loadChartLibrary).then((Chart) => turnout.useChart(Chart)).catch(() => {});
   live = connectLive('/api/v1/events', {
     onState: (on) => {
       $('live').className = `live ${on ? 'on' : 'off'}`;

@@ -221,6 +221,170 @@ test('pages send security headers, label every input and show keyboard focus', a
   noProblems();
 });
 
+// Every same-origin response of a first load, with what went over the wire (gzip counted as sent).
+async function firstLoad(page, path, ready) {
+  const seen = [];
+  page.on('requestfinished', async (req) => {
+    const res = await req.response();
+    const s = await req.sizes();
+    seen.push({ url: new URL(req.url()), bytes: s.responseBodySize + s.responseHeadersSize, headers: res ? await res.allHeaders() : {} });
+  });
+  await page.goto(path);
+  await page.waitForLoadState('load');
+  if (ready) await ready();
+  await page.waitForTimeout(300); // let the last sizes() promises settle
+  return seen.filter((r) => r.url.origin === server.base && !r.url.pathname.startsWith('/api/'));
+}
+
+const PAGE_BUDGETS = { '/': 40 * 1024, '/officer': 30 * 1024, '/control': 40 * 1024 };
+
+test('pages arrive gzipped within their budgets; the control room loads its map and chart only after login', async () => {
+  for (const [path, budget] of Object.entries(PAGE_BUDGETS)) {
+    const { context, page } = await newPage(PHONE);
+    const seen = await firstLoad(page, path);
+    const total = seen.reduce((a, r) => a + r.bytes, 0);
+    console.log(`# ${path} first load: ${seen.length} requests, ${total} bytes transferred`);
+    assert.ok(total > 5000 && total < budget, `${path}: ${total} bytes, budget ${budget}`);
+    for (const r of seen) {
+      if (/^(text\/(html|css|javascript)|image\/svg)/.test(r.headers['content-type'] || '')) {
+        assert.equal(r.headers['content-encoding'], 'gzip', `${r.url.pathname} gzipped`);
+        assert.equal(r.headers.vary, 'Accept-Encoding', `${r.url.pathname} Vary`);
+      }
+      if (r.url.pathname === path) continue;
+      assert.match(r.url.search, /^\?v=[0-9a-f]{16}$/, `${r.url.pathname} is requested by a versioned URL`);
+      assert.equal(r.headers['cache-control'], 'public, max-age=31536000, immutable', `${r.url.pathname} cached for a year`);
+    }
+    if (path === '/control') {
+      assert.deepEqual(seen.filter((r) => /^\/vendor\//.test(r.url.pathname)).map((r) => r.url.pathname), [], 'no library before login');
+      assert.deepEqual(await page.evaluate(() => [typeof window.L, typeof window.Chart]), ['undefined', 'undefined']);
+    }
+    await context.close();
+  }
+
+  // After login the map comes at once, the chart when its section nears the screen.
+  const { context, page } = await newPage(PHONE);
+  const libraries = [];
+  page.on('request', (r) => { if (r.url().includes('/vendor/')) libraries.push(new URL(r.url()).pathname); });
+  await controlLogin(page);
+  await page.locator('#map .leaflet-interactive').first().waitFor();
+  await page.waitForTimeout(300);
+  assert.deepEqual(libraries.sort(), ['/vendor/leaflet.css', '/vendor/leaflet.js'], 'no chart before its section is near');
+  await page.locator('#turnout-chart').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => window.Chart && window.Chart.getChart(document.getElementById('turnout-chart')));
+  assert.deepEqual(libraries.sort(), ['/vendor/chart.umd.min.js', '/vendor/leaflet.css', '/vendor/leaflet.js']);
+  await context.close();
+  noProblems();
+});
+
+// The URLs a page, script or style sheet names: attributes, imports, quoted library paths, url().
+function referencesIn(text) {
+  const refs = [];
+  for (const re of [/(?:src|href)="(\/[^"]*)"/g, /(?:from|import)\s*\(?\s*'([^']+)'/g, /'(\/(?:vendor|js|css)\/[^']+)'/g, /url\(([^)]+)\)/g]) {
+    for (const m of text.matchAll(re)) refs.push(m[1]);
+  }
+  return refs;
+}
+
+test('every web file is named by a versioned URL, with the headers of its kind', async () => {
+  const get = (url, headers = {}, method = 'GET') => fetch(new URL(url, server.base), { method, headers });
+  // Pages: revalidated on every load, an ETag per encoding, gzip only when asked for.
+  for (const p of ['/', '/officer', '/control']) {
+    const gz = await get(p, { 'Accept-Encoding': 'gzip' });
+    const plain = await get(p, { 'Accept-Encoding': 'identity' });
+    for (const r of [gz, plain]) {
+      assert.equal(r.headers.get('cache-control'), 'no-cache', p);
+      assert.equal(r.headers.get('vary'), 'Accept-Encoding', p);
+    }
+    assert.equal(gz.headers.get('content-encoding'), 'gzip', p);
+    assert.equal(plain.headers.get('content-encoding'), null, p);
+    assert.notEqual(gz.headers.get('etag'), plain.headers.get('etag'), `${p}: one ETag per encoding`);
+    assert.equal(await gz.text(), await plain.text(), `${p}: the same page either way`);
+    const again = await get(p, { 'Accept-Encoding': 'gzip', 'If-None-Match': gz.headers.get('etag') });
+    assert.equal(again.status, 304, `${p}: revalidated`);
+    assert.equal(again.headers.get('vary'), 'Accept-Encoding');
+  }
+  // Follow every reference from the pages through the scripts and style sheets.
+  const todo = ['/', '/officer', '/control'].map((p) => new URL(p, server.base));
+  const done = new Set();
+  let assets = 0;
+  while (todo.length) {
+    const url = todo.pop();
+    if (done.has(url.href)) continue;
+    done.add(url.href);
+    const res = await get(url, { 'Accept-Encoding': 'identity' });
+    assert.equal(res.status, 200, url.href);
+    const type = res.headers.get('content-type');
+    if (url.search) {
+      assets += 1;
+      assert.match(url.search, /^\?v=[0-9a-f]{16}$/, url.href);
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable', url.href);
+      assert.ok(res.headers.get('etag'), url.href);
+      // Without its version (or with an old one) a file is served but revalidated.
+      assert.equal((await get(url.pathname)).headers.get('cache-control'), 'no-cache', url.pathname);
+      assert.equal((await get(`${url.pathname}?v=0000000000000000`)).headers.get('cache-control'), 'no-cache');
+      if (/javascript|css/.test(type)) {
+        const head = await get(url, { 'Accept-Encoding': 'gzip' }, 'HEAD');
+        assert.equal(head.headers.get('content-encoding'), 'gzip', url.href);
+        assert.equal(head.headers.get('vary'), 'Accept-Encoding', url.href);
+        assert.equal(head.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+        assert.ok(Number(head.headers.get('content-length')) < Number(res.headers.get('content-length')), `${url.href} smaller gzipped`);
+        assert.equal(await head.text(), '', 'HEAD has no body');
+      }
+    }
+    if (!/html|javascript|css/.test(type)) continue;
+    for (const ref of referencesIn(await res.text())) {
+      if (/^(data:|https?:|#|\/api\/|\/$|\/(officer|control)$)/.test(ref)) continue;
+      const next = new URL(ref, url);
+      assert.match(next.search, /^\?v=[0-9a-f]{16}$/, `${url.pathname} names ${ref} without its version`);
+      todo.push(next);
+    }
+  }
+  assert.ok(assets >= 20, `followed ${assets} versioned files`);
+  for (const lib of ['/vendor/leaflet.js', '/vendor/chart.umd.min.js', '/vendor/leaflet.css', '/favicon.svg', '/favicon.ico']) {
+    assert.ok([...done].some((u) => u.includes(`${lib}?v=`)), `${lib} is reached from a page`);
+  }
+  const icon = await get('/favicon.ico');
+  assert.equal(icon.status, 200);
+  assert.equal(icon.headers.get('content-type'), 'image/x-icon');
+  assert.equal(Buffer.from(await icon.arrayBuffer()).readUInt32LE(0), 0x00010000, 'an ICO file');
+});
+
+// Layout shifts, summed as Lighthouse's CLS counts them (not within 500 ms of input), recorded
+// from before the page's first byte.
+async function layoutShifts(page) {
+  return page.evaluate(() => window.psmShifts.filter((e) => !e.input).reduce((a, e) => a + e.value, 0));
+}
+
+test('the officer and voter pages do not shift as their scripts start (CLS under 0.1)', async () => {
+  for (const viewport of [PHONE, { width: 412, height: 823 }, DESKTOP]) {
+    const { context, page } = await newPage(viewport);
+    await context.addInitScript(() => {
+      window.psmShifts = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.psmShifts.push({ value: e.value, input: e.hadRecentInput });
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    for (const p of ['/officer', '/']) {
+      await page.goto(p);
+      await page.waitForLoadState('load');
+      await page.waitForTimeout(500);
+      const cls = await layoutShifts(page);
+      console.log(`# ${p} at ${viewport.width} px: layout shift ${cls.toFixed(4)}`);
+      assert.ok(cls < 0.1, `${p} at ${viewport.width} px: CLS ${cls}`);
+    }
+    // Logging in swaps the form for the app; the shift that follows the click is the user's own.
+    await page.goto('/officer');
+    await page.getByLabel(/Station id/).fill('34-3');
+    await page.getByLabel('PIN').fill(server.pins['34-3']);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#app').waitFor({ state: 'visible' });
+    await page.waitForTimeout(500);
+    assert.ok(await layoutShifts(page) < 0.1, 'officer login: CLS under 0.1');
+    await context.close();
+  }
+  noProblems();
+});
+
 test('the language switch changes the page text and is remembered', async () => {
   const { context, page } = await newPage(PHONE);
   await page.goto('/#34-1');
@@ -386,6 +550,8 @@ test('the control room sorts by wait and acknowledges an alert', async () => {
   const csvPath = path.join(profileDir, 'turnout.csv');
   await download.saveAs(csvPath);
   assert.match(readFileSync(csvPath, 'utf8'), /^ac,station,name,electors,09:00_men/);
+  await page.locator('#turnout-chart').scrollIntoViewIfNeeded(); // the chart is drawn when near
+  await page.waitForFunction(() => window.Chart && window.Chart.getChart(document.getElementById('turnout-chart')));
   await shot(page, 'control-desktop');
   assert.deepEqual(await lowContrast(page), [], 'control room contrast at least 4.5:1');
 
