@@ -22,26 +22,31 @@ packages+=(chromium)
 packages+=(nginx)
 # `make fuzz` and the fuzz run of `make test`: clang's libFuzzer with ASan and UBSan (tests/fuzz).
 packages+=(clang)
+# The integration tests check every answer against docs/openapi.yaml (tests/integration/contract.py).
+packages+=(python3-yaml python3-jsonschema)
 # The firewall test loads deploy/nftables/psm.nft into network namespaces with nft.
 packages+=(nftables)
 
-# The web pages' libraries (chart, map) and playwright-core, pinned in web/package-lock.json.
+# Pinned npm packages, each folder with its package-lock.json: the web pages' libraries (chart,
+# map) and playwright-core in web/, the OpenAPI linters (redocly, spectral) in tests/contract/.
 # npm comes with the machine's Node.js; `npm ci` runs only when the lock file changed since the
 # last install (a copy of it is kept in node_modules as the stamp).
-web_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web"
-if [ -f "$web_dir/package-lock.json" ]; then
+root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+for npm_dir in "$root_dir/web" "$root_dir/tests/contract"; do
+  [ -f "$npm_dir/package-lock.json" ] || continue
+  name="${npm_dir#"$root_dir"/}"
   if ! command -v npm >/dev/null 2>&1; then
-    echo "setup: npm not found; install Node.js (18 or newer) with npm for web/" >&2
+    echo "setup: npm not found; install Node.js (18 or newer) with npm for $name/" >&2
     exit 1
   fi
-  if ! cmp -s "$web_dir/package-lock.json" "$web_dir/node_modules/.psm-installed-lock.json"; then
-    echo "setup: npm ci in web/"
-    (cd "$web_dir" && npm ci --no-audit --no-fund)
-    cp "$web_dir/package-lock.json" "$web_dir/node_modules/.psm-installed-lock.json"
+  if ! cmp -s "$npm_dir/package-lock.json" "$npm_dir/node_modules/.psm-installed-lock.json"; then
+    echo "setup: npm ci in $name/"
+    (cd "$npm_dir" && npm ci --no-audit --no-fund)
+    cp "$npm_dir/package-lock.json" "$npm_dir/node_modules/.psm-installed-lock.json"
   else
-    echo "setup: web/node_modules up to date"
+    echo "setup: $name/node_modules up to date"
   fi
-fi
+done
 
 missing=()
 for p in "${packages[@]}"; do

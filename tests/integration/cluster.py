@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 
+import contract
 import harness
 
 PG_BIN = os.environ.get("PSM_POSTGRES_BIN", "/usr/lib/postgresql/15/bin")
@@ -266,6 +267,7 @@ def events(node, path, stop_after, timeout, last_event_id=None):
             line = line.rstrip("\r\n")
             if line == "":
                 if "data" in current:
+                    contract.check_event(current.get("event", "message"), current["data"])
                     out.append((current.get("id"), current.get("event"), json.loads(current["data"])))
                     if stop_after(out):
                         break

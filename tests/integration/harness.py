@@ -18,6 +18,8 @@ import tempfile
 import time
 import uuid
 
+import contract
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "small-district")
@@ -117,6 +119,8 @@ class Psm:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
 
     def request(self, method, path, body=None, headers=None, token=None, conn=None):
+        """(status, lower-case headers, body bytes); the answer is checked against
+        docs/openapi.yaml (contract.py) and a mismatch fails the test."""
         headers = dict(headers or {})
         if token:
             headers["Authorization"] = "Bearer " + token
@@ -129,7 +133,9 @@ class Psm:
             conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+            answer = {k.lower(): v for k, v in resp.getheaders()}
+            contract.check_response(method, path, resp.status, answer, data)
+            return resp.status, answer, data
         finally:
             if own:
                 conn.close()

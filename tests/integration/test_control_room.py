@@ -13,6 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import contract  # noqa: E402
 from harness import Psm, event_report, queue_report, turnout_report  # noqa: E402
 
 BINARY = os.environ.get("PSM_BIN", os.path.join(os.path.dirname(__file__), "../../build/psm"))
@@ -67,6 +68,7 @@ class SseReader(threading.Thread):
         auth = f"Authorization: Bearer {token}\r\n" if token else ""
         self.sock.sendall(f"GET /api/v1/events HTTP/1.1\r\nHost: t\r\n{auth}\r\n".encode())
         self.events = []
+        self.contract_errors = []
         self.start()
 
     def run(self):
@@ -82,12 +84,21 @@ class SseReader(threading.Thread):
             while b"\n\n" in buf:
                 block, buf = buf.split(b"\n\n", 1)
                 lines = block.decode(errors="replace").splitlines()
-                if "event: alert" in lines:
-                    data = "".join(l[6:] for l in lines if l.startswith("data: "))
+                data = "".join(l[6:] for l in lines if l.startswith("data: "))
+                event = next((l[7:] for l in lines if l.startswith("event: ")), "message")
+                if data:
+                    try:
+                        contract.check_event(event, data)
+                    except contract.ContractError as e:
+                        self.contract_errors.append(e)
+                if event == "alert":
                     self.events.append(json.loads(data))
 
     def close(self):
+        """Stops reading; raises the first event that broke docs/openapi.yaml."""
         self.sock.close()
+        if self.contract_errors:
+            raise self.contract_errors[0]
 
 
 class ControlRoomTest(unittest.TestCase):

@@ -28,6 +28,7 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import contract  # noqa: E402
 import harness  # noqa: E402
 from harness import Psm, queue_report  # noqa: E402
 
@@ -207,7 +208,9 @@ class NginxTest(unittest.TestCase):
             conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+            answer = {k.lower(): v for k, v in resp.getheaders()}
+            contract.check_response(method, path, resp.status, answer, data)
+            return resp.status, answer, data
         finally:
             conn.close()
 
