@@ -23,7 +23,8 @@ std::string Gunzip(const std::string& gz) {
 
 TEST(StaticGzip, RoundTripsAndShrinksText) {
   std::string text;
-  for (int i = 0; i < 2000; ++i) text += "export const line" + std::to_string(i % 7) + " = 1;\n";
+  for (int i = 0; i < 2000; ++i)
+    text += "export const line" + std::to_string(i % 7) + " = 1;\n";
   const auto gz = Gzip(text);
   ASSERT_TRUE(gz);
   EXPECT_EQ(gz->substr(0, 2), std::string("\x1f\x8b", 2)) << "a gzip member";
