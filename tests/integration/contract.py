@@ -293,7 +293,8 @@ class Contract:
 @functools.lru_cache(maxsize=None)
 def contract(spec_path=SPEC_PATH):
     with open(spec_path, encoding="utf-8") as f:
-        return Contract(yaml.safe_load(f))
+        # libyaml's loader when there is one: it reads the document about ten times faster.
+        return Contract(yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 
 
 def check_response(method, target, status, headers, body):
