@@ -32,13 +32,19 @@ TEST(StationAnswers, BuiltOncePerViewAndRebuiltForANewOne) {
   const auto status = answers.For(0).status;
   EXPECT_EQ(answers.For(0).status, status);  // same view: the same prepared bytes
   EXPECT_EQ(answers.For(0).view, first);
+  // Each write puts the current second in place of the one the answer was prepared in.
+  const auto date = [](const http::PreparedResponse& p) {
+    return "Date: " + p.wire.substr(p.date_at, http::kHttpDateSize) + "\r\n";
+  };
   EXPECT_EQ(status->wire,
-            "HTTP/1.1 200 OK\r\nServer: psm\r\nContent-Type: application/json\r\n"
-            "ETag: \"a1\"\r\nCache-Control: public, max-age=10\r\n"
-            "X-Content-Type-Options: nosniff\r\nContent-Length: 13\r\n\r\n{\"id\":\"30-1\"}");
+            "HTTP/1.1 200 OK\r\nServer: psm\r\n" + date(*status) +
+                "Content-Type: application/json\r\n"
+                "ETag: \"a1\"\r\nCache-Control: public, max-age=10\r\n"
+                "X-Content-Type-Options: nosniff\r\nContent-Length: 13\r\n\r\n{\"id\":\"30-1\"}");
   EXPECT_EQ(answers.For(0).not_modified->wire,
-            "HTTP/1.1 304 Not Modified\r\nServer: psm\r\nETag: \"a1\"\r\n"
-            "Cache-Control: public, max-age=10\r\nX-Content-Type-Options: nosniff\r\n\r\n");
+            "HTTP/1.1 304 Not Modified\r\nServer: psm\r\n" + date(*answers.For(0).not_modified) +
+                "ETag: \"a1\"\r\n"
+                "Cache-Control: public, max-age=10\r\nX-Content-Type-Options: nosniff\r\n\r\n");
   const std::string& lookup = answers.For(0).lookup->wire;
   EXPECT_NE(lookup.find("Cache-Control: private, max-age=10\r\n"), std::string::npos);
   EXPECT_NE(lookup.find("\r\n\r\n{\"station\":{\"id\":\"30-1\"}}"), std::string::npos);

@@ -1,5 +1,7 @@
 // The accept loop of one event loop: enforces max_connections and the per-address cap, and spawns
 // a session per socket.
+#include <array>
+#include <memory>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -23,20 +25,23 @@ constexpr int kAcceptBurst = 256;
 
 // The bytes of a refusal written straight to a socket that gets no session: `problem`, with
 // Connection: close.
-std::string RefusalWire(Response problem, const DefaultHeaders& defaults) {
+std::shared_ptr<const PreparedResponse> RefusalWire(Response problem,
+                                                    const DefaultHeaders& defaults) {
   problem.With("Connection", "close");
-  std::string wire;
-  AppendResponseHead(wire, problem, defaults, problem.body->size());
-  wire += *problem.body;
-  return wire;
+  return Prepare(std::move(problem), defaults);
 }
 
-// Writes `wire` if the socket takes it at once, then closes: a refused client gets the answer
-// when its buffer has room, and never holds the loop.
-void RefuseSocket(Socket& socket, const std::string& wire) {
+// Writes `refusal`, dated now, if the socket takes it at once, then closes: a refused client
+// gets the answer when its buffer has room, and never holds the loop.
+void RefuseSocket(Socket& socket, const PreparedResponse& refusal) {
   error_code ec;
   socket.non_blocking(true, ec);
-  socket.write_some(asio::buffer(wire), ec);
+  const HttpDate date = CurrentHttpDate();
+  const auto pieces = DatedPieces(refusal, date);
+  const std::array<asio::const_buffer, 3> buffers{asio::buffer(pieces[0].data(), pieces[0].size()),
+                                                  asio::buffer(pieces[1].data(), pieces[1].size()),
+                                                  asio::buffer(pieces[2].data(), pieces[2].size())};
+  socket.write_some(buffers, ec);
   socket.shutdown(Tcp::socket::shutdown_both, ec);
   socket.close(ec);
 }
@@ -45,9 +50,8 @@ void RefuseSocket(Socket& socket, const std::string& wire) {
 
 Awaitable<> RunAcceptor(ServerShared& shared, Loop& loop) {
   const auto& defaults = shared.options.default_headers;
-  const std::string busy =
-      RefusalWire(Unavailable("Too many connections; retry shortly."), defaults);
-  const std::string over_per_address = RefusalWire(
+  const auto busy = RefusalWire(Unavailable("Too many connections; retry shortly."), defaults);
+  const auto over_per_address = RefusalWire(
       TooManyRequests(LimitName(Limit::kConnections), std::chrono::seconds(1),
                       "Too many open connections from this address (limit: connections, at most " +
                           std::to_string(shared.options.max_connections_per_address) +
@@ -59,7 +63,7 @@ Awaitable<> RunAcceptor(ServerShared& shared, Loop& loop) {
     error_code ec;
     if (shared.connections.fetch_add(1) >= shared.options.max_connections) {
       shared.connections.fetch_sub(1);
-      RefuseSocket(socket, busy);
+      RefuseSocket(socket, *busy);
       return;
     }
     AddressSlots::Slot slot;
@@ -70,7 +74,7 @@ Awaitable<> RunAcceptor(ServerShared& shared, Loop& loop) {
         if (!taken) {
           shared.connections.fetch_sub(1);
           if (shared.options.refusals) shared.options.refusals->Count(Limit::kConnections);
-          RefuseSocket(socket, over_per_address);
+          RefuseSocket(socket, *over_per_address);
           return;
         }
         slot = std::move(*taken);

@@ -1,4 +1,4 @@
-// HTTP/1.1 keep-alive serialisation in the order Beast's would use: Server, Content-Type, the
+// HTTP/1.1 keep-alive serialisation in the order Beast's would use: Server, Date, Content-Type, the
 // response's own headers, then the defaults it does not override, then Content-Length (when a
 // body is allowed). wire_format_test compares it with Beast's serializer byte for byte.
 #include "http/prepared_response.hpp"
@@ -28,20 +28,25 @@ std::string_view ReasonPhrase(unsigned status) {
   return std::string_view(reason.data(), reason.size());
 }
 
-void AppendResponseHead(std::string& out, const Response& response, const DefaultHeaders& defaults,
-                        std::size_t body_size) {
+std::size_t AppendResponseHead(std::string& out, const Response& response,
+                               const DefaultHeaders& defaults, std::size_t body_size,
+                               const HttpDate& date) {
   out.append("HTTP/1.1 ");
   out.append(std::to_string(response.status));
   out.push_back(' ');
   out.append(ReasonPhrase(response.status));
   out.append("\r\n");
   AppendHeader(out, "Server", "psm");
+  out.append("Date: ");
+  const std::size_t date_at = out.size();
+  out.append(date.view());
+  out.append("\r\n");
   if (!response.content_type.empty()) AppendHeader(out, "Content-Type", response.content_type);
   for (const auto& [name, value] : response.headers)
     AppendHeader(out, name, value);
   for (const auto& [name, value] : defaults) {
     bool overridden =
-        boost::beast::iequals(name, "Server") ||
+        boost::beast::iequals(name, "Server") || boost::beast::iequals(name, "Date") ||
         (boost::beast::iequals(name, "Content-Type") && !response.content_type.empty());
     for (const auto& own : response.headers)
       overridden = overridden || boost::beast::iequals(own.first, name);
@@ -50,6 +55,14 @@ void AppendResponseHead(std::string& out, const Response& response, const Defaul
   if (ResponseHasBody(response.status))
     AppendHeader(out, "Content-Length", std::to_string(body_size));
   out.append("\r\n");
+  return date_at;
+}
+
+std::array<std::string_view, 3> DatedPieces(const PreparedResponse& prepared,
+                                            const HttpDate& date) {
+  const std::string_view wire(prepared.wire);
+  return {wire.substr(0, prepared.date_at), date.view(),
+          wire.substr(prepared.date_at + kHttpDateSize)};
 }
 
 std::shared_ptr<const PreparedResponse> Prepare(Response response, const DefaultHeaders& defaults) {
@@ -58,7 +71,7 @@ std::shared_ptr<const PreparedResponse> Prepare(Response response, const Default
   static const std::string kNoBody;
   const std::string& body = response.body ? *response.body : kNoBody;
   out.reserve(256 + body.size());
-  AppendResponseHead(out, response, defaults, body.size());
+  prepared->date_at = AppendResponseHead(out, response, defaults, body.size(), CurrentHttpDate());
   if (ResponseHasBody(response.status)) out.append(body);
   prepared->response = std::move(response);
   return prepared;

@@ -30,6 +30,8 @@ using boost::system::error_code;
 template <class Fields>
 void SetHeaders(Fields& msg, const ServerOptions& options, const Response& response) {
   msg.set(bhttp::field::server, "psm");
+  const HttpDate date = CurrentHttpDate();
+  msg.set(bhttp::field::date, boost::beast::string_view(date.text.data(), date.text.size()));
   if (!response.content_type.empty()) msg.set(bhttp::field::content_type, response.content_type);
   for (const auto& [name, value] : response.headers)
     msg.insert(name, value);
@@ -47,34 +49,42 @@ std::size_t SendNow(Stream& stream, const Buffers& buffers, error_code& ec) {
   return ec ? 0 : sent;
 }
 
-// Writes `head` then `body`. What fits the send buffer, i.e. almost every answer, goes out here
-// and now in one send, without a timer or a trip through the loop; only the rest waits for the
-// socket, under the write timeout. `already_sent`: that send was made already and took so many
-// bytes.
-Awaitable<error_code> WriteHeadAndBody(Stream& stream, const ServerOptions& options,
-                                       std::string_view head, std::string_view body,
-                                       std::optional<std::size_t> already_sent) {
+// Writes `pieces` in order (a head, maybe in parts, and last the body). What fits the send
+// buffer, i.e. almost every answer, goes out here and now in one send, without a timer or a trip
+// through the loop; only the rest waits for the socket, under the write timeout. `already_sent`:
+// that send was made already and took so many bytes. The pieces before the last may point at
+// memory that changes while this waits (the thread's cached Date), so what is left of them is
+// copied first; the last (the body) must outlive the write.
+template <std::size_t N>
+Awaitable<error_code> WritePieces(Stream& stream, const ServerOptions& options,
+                                  std::array<std::string_view, N> pieces,
+                                  std::optional<std::size_t> already_sent) {
+  static_assert(N >= 2);
   error_code ec;
+  std::size_t total = 0;
+  for (const std::string_view p : pieces)
+    total += p.size();
   std::size_t sent;
   if (already_sent) {
     sent = *already_sent;
   } else {
-    const std::array<asio::const_buffer, 2> both{asio::buffer(head.data(), head.size()),
-                                                 asio::buffer(body.data(), body.size())};
-    sent = SendNow(stream, both, ec);
-    if (ec || sent == head.size() + body.size()) co_return ec;
+    std::array<asio::const_buffer, N> all;
+    for (std::size_t i = 0; i < N; ++i)
+      all[i] = asio::buffer(pieces[i].data(), pieces[i].size());
+    sent = SendNow(stream, all, ec);
+    if (ec || sent == total) co_return ec;
   }
+  std::string head_rest;
+  for (std::size_t i = 0; i + 1 < N; ++i) {
+    const std::size_t skip = std::min(sent, pieces[i].size());
+    head_rest.append(pieces[i].substr(skip));
+    sent -= skip;
+  }
+  const std::string_view body = pieces[N - 1].substr(std::min(sent, pieces[N - 1].size()));
   stream.expires_after(options.write_timeout);
-  if (sent < head.size()) {
-    const std::array<asio::const_buffer, 2> rest{
-        asio::buffer(head.data() + sent, head.size() - sent),
-        asio::buffer(body.data(), body.size())};
-    co_await asio::async_write(stream, rest, asio::redirect_error(kAwait, ec));
-  } else {
-    sent -= head.size();
-    co_await asio::async_write(stream, asio::buffer(body.data() + sent, body.size() - sent),
-                               asio::redirect_error(kAwait, ec));
-  }
+  const std::array<asio::const_buffer, 2> rest{asio::buffer(head_rest.data(), head_rest.size()),
+                                               asio::buffer(body.data(), body.size())};
+  co_await asio::async_write(stream, rest, asio::redirect_error(kAwait, ec));
   co_return ec;
 }
 
@@ -123,22 +133,29 @@ Awaitable<error_code> WritePending(Stream& stream, bool chunked, const SsePendin
 ImmediateWrite WritePreparedNow(Stream& stream, const Response& response, WriteContext ctx) {
   ImmediateWrite out;
   if (!response.prepared || !IsPlain(ctx)) return out;
-  const std::string& wire = response.prepared->wire;
-  out.sent = SendNow(stream, asio::buffer(wire.data(), wire.size()), out.ec);
-  out.finished = out.ec || *out.sent == wire.size();
+  out.date = CurrentHttpDate();
+  const auto pieces = DatedPieces(*response.prepared, out.date);
+  const std::array<asio::const_buffer, 3> buffers{asio::buffer(pieces[0].data(), pieces[0].size()),
+                                                  asio::buffer(pieces[1].data(), pieces[1].size()),
+                                                  asio::buffer(pieces[2].data(), pieces[2].size())};
+  out.sent = SendNow(stream, buffers, out.ec);
+  out.finished = out.ec || *out.sent == response.prepared->wire.size();
   return out;
 }
 
 Awaitable<error_code> WriteResponse(Stream& stream, const ServerOptions& options,
                                     const Response& response, WriteContext ctx,
-                                    std::optional<std::size_t> already_sent) {
+                                    const ImmediateWrite* tried) {
   // HTTP/1.1 keep-alive answers, i.e. almost all of them, skip Beast's serializer: their head is
   // written as text and goes out with the body in one send.
   const bool plain = IsPlain(ctx);
   if (response.prepared) {
     if (plain) {
-      co_return co_await WriteHeadAndBody(stream, options, response.prepared->wire, {},
-                                          already_sent);
+      // The rest of a send WritePreparedNow began carries the date it began with.
+      const bool began = tried && tried->sent;
+      const HttpDate date = began ? tried->date : CurrentHttpDate();
+      co_return co_await WritePieces(stream, options, DatedPieces(*response.prepared, date),
+                                     began ? tried->sent : std::nullopt);
     }
     co_return co_await WriteResponse(stream, options, response.prepared->response, ctx);
   }
@@ -147,10 +164,12 @@ Awaitable<error_code> WriteResponse(Stream& stream, const ServerOptions& options
   if (plain) {
     std::string head;
     head.reserve(256);
-    AppendResponseHead(head, response, options.default_headers, body.size());
-    co_return co_await WriteHeadAndBody(stream, options, head,
-                                        has_body ? std::string_view(body) : std::string_view(),
-                                        std::nullopt);
+    AppendResponseHead(head, response, options.default_headers, body.size(), CurrentHttpDate());
+    co_return co_await WritePieces(
+        stream, options,
+        std::array<std::string_view, 2>{head,
+                                        has_body ? std::string_view(body) : std::string_view()},
+        std::nullopt);
   }
   error_code ec;
   bhttp::response<bhttp::span_body<const char>> msg;

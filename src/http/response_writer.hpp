@@ -6,6 +6,7 @@
 
 #include <boost/system/error_code.hpp>
 
+#include "http/http_date.hpp"
 #include "http/response.hpp"
 #include "http/session.hpp"
 #include "http/sse_loop.hpp"
@@ -19,18 +20,19 @@ struct WriteContext {
   bool head_only = false;  // HEAD: headers (with Content-Length) but no body
 };
 
-// Writes `response` in one go. Returns the write error (empty on success). `already_sent` is
-// ImmediateWrite::sent when WritePreparedNow tried the same response first: its send is not
-// repeated, and only the rest is written.
-Awaitable<boost::system::error_code> WriteResponse(
-    Stream& stream, const ServerOptions& options, const Response& response, WriteContext ctx,
-    std::optional<std::size_t> already_sent = std::nullopt);
-
 struct ImmediateWrite {
   bool finished = false;            // all sent, or the connection failed (`ec`)
   std::optional<std::size_t> sent;  // bytes sent; nullopt when no send was tried
   boost::system::error_code ec;
+  HttpDate date;  // the Date the send carried, so the rest of the answer carries the same
 };
+
+// Writes `response` in one go. Returns the write error (empty on success). `tried` is what
+// WritePreparedNow did with the same response first: its send is not repeated, and only the
+// rest is written.
+Awaitable<boost::system::error_code> WriteResponse(Stream& stream, const ServerOptions& options,
+                                                   const Response& response, WriteContext ctx,
+                                                   const ImmediateWrite* tried = nullptr);
 
 // The common case without a coroutine frame: a prepared answer to an HTTP/1.1 keep-alive request
 // goes out in one send if the socket's buffer takes it. Anything else is left unfinished, with

@@ -468,7 +468,7 @@ Awaitable<LoopEnd> ServeRequests(Stream& stream, ServerShared& shared, Loop& loo
     if (res->stream) res->stream->Close();
     const ImmediateWrite now = WritePreparedNow(stream, *res, ex.wctx);
     ec = now.ec;
-    if (!now.finished) ec = co_await WriteResponse(stream, opt, *res, ex.wctx, now.sent);
+    if (!now.finished) ec = co_await WriteResponse(stream, opt, *res, ex.wctx, &now);
     ObserveDuration(shared, loop, ex);
     if (ec || !ex.wctx.keep_alive) break;
   }

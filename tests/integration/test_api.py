@@ -93,6 +93,32 @@ class ApiTest(unittest.TestCase):
                              304, value)
         self.assertEqual(self.psm.request("GET", "/", headers={"If-None-Match": '"x"'})[0], 200)
 
+    def test_every_answer_is_dated_with_the_current_second(self):
+        # RFC 9110 §6.6.1: an origin server with a clock sends Date. The station answer is
+        # prepared once and shared; each write must still carry the second it goes out in.
+        import email.utils
+        conn = self.psm.connect()
+        seen = set()
+        for path in ["/api/v1/stations/34-1", "/api/v1/district", "/", "/no/such/path",
+                     "/api/v1/stations/34-1"]:
+            before = time.time()
+            status, headers, _ = self.psm.request("GET", path, conn=conn)
+            after = time.time()
+            self.assertIn("date", headers, path)
+            self.assertRegex(headers["date"],
+                             r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|"
+                             r"Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$")
+            when = email.utils.parsedate_to_datetime(headers["date"]).timestamp()
+            self.assertGreaterEqual(when, int(before) - 1, (path, headers["date"]))
+            self.assertLessEqual(when, after, (path, headers["date"]))
+            if path == "/api/v1/stations/34-1":
+                seen.add(headers["date"])
+                time.sleep(1.1)
+        self.assertEqual(len(seen), 2, "the shared answer's Date moved on with the clock")
+        status, headers, _ = self.psm.request("HEAD", "/api/v1/stations/34-1", conn=conn)
+        self.assertIn("date", headers)
+        conn.close()
+
     def test_unknown_paths_and_methods(self):
         status, headers, body = self.psm.request("GET", "/api/v1/nothing-here")
         self.assertEqual(status, 404)
