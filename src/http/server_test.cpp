@@ -423,6 +423,27 @@ TEST_F(HttpServerTest, TransferCodingOtherThanChunkedIsRefusedAndCloses) {
   EXPECT_EQ(echoed->body(), "hello");
 }
 
+// RFC 9112: an HTTP/1.1 request has exactly one Host (section 3.2), and an HTTP/1.0 request's
+// Transfer-Encoding makes its framing faulty (section 6.1). Both 400, and the connection closed.
+TEST_F(HttpServerTest, MissingOrRepeatedHostAndHttp10TransferEncodingAre400) {
+  for (const char* request :
+       {"GET /hello HTTP/1.1\r\n\r\n", "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"}) {
+    TestClient c(server_->Port());
+    ASSERT_TRUE(c.Send(request));
+    auto r = c.Read();
+    ASSERT_TRUE(r) << request;
+    EXPECT_EQ(r->result_int(), 400u) << request;
+    EXPECT_EQ((*r)["Content-Type"], "application/problem+json");
+    EXPECT_TRUE(c.WaitClosed()) << request;
+  }
+  TestClient old(server_->Port());  // HTTP/1.0 needs no Host
+  ASSERT_TRUE(old.Send("GET /hello HTTP/1.0\r\n\r\n"));
+  auto r = old.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200u);
+}
+
 TEST_F(HttpServerTest, OversizedHeaderIs431) {
   TestClient c(server_->Port());
   ASSERT_TRUE(

@@ -324,6 +324,13 @@ std::optional<Response> BeginExchange(ServerShared& shared, Parser& parser, Requ
       coding == TransferCoding::kUnframed || coding == TransferCoding::kUnsupported) {
     return TransferCodingRefused(coding == TransferCoding::kUnsupported);
   }
+  // RFC 9112 section 6.1: HTTP/1.0 has no Transfer-Encoding, so its framing cannot be trusted.
+  if (ex.wctx.version < 11 && header.count(bhttp::field::transfer_encoding) != 0)
+    return BadRequest(
+        "An HTTP/1.0 request cannot have a Transfer-Encoding (RFC 9112, section 6.1).");
+  // RFC 9112 section 3.2: without exactly one Host line the request names no one resource.
+  if (ex.wctx.version >= 11 && header.count(bhttp::field::host) != 1)
+    return BadRequest("An HTTP/1.1 request needs exactly one Host header (RFC 9112, section 3.2).");
   if (!req.SetTarget(std::string_view(header.target().data(), header.target().size())))
     return BadRequest("The request target is not a valid origin-form path of UTF-8 text.");
   ex.match = shared.router.Match(req.method, req.path(), req.mutable_params());

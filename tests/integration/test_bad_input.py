@@ -183,6 +183,14 @@ def build_cases(ctx):
     add(case(g, "lines ended by LF alone", None, None, 400, "bad_request",
              "Malformed HTTP request", close=True,
              raw=b"GET /api/v1/district HTTP/1.1\nHost: psm.test\n\n"))
+    add(case(g, "HTTP/1.1 without Host", None, None, 400, "bad_request", "Host", close=True,
+             raw=b"GET /api/v1/district HTTP/1.1\r\n\r\n"))
+    add(case(g, "HTTP/1.1 with two Host lines", None, None, 400, "bad_request", "Host",
+             close=True, raw=raw_request(b"GET", b"/api/v1/district", [b"Host: other.test"])))
+    add(case(g, "HTTP/1.0 with Transfer-Encoding: chunked", None, None, 400, "bad_request",
+             "Transfer-Encoding", close=True, single=True,
+             raw=b"POST /api/v1/sessions HTTP/1.0\r\nContent-Type: application/json\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n" + smuggled))
     add(case(g, "a header line without a colon", None, None, 400, "bad_request", "field",
              close=True, raw=raw_request(b"GET", b"/api/v1/district", [b"X-Broken header"])))
     add(case(g, "white space before a header's colon", None, None, 400, "bad_request", "field",
