@@ -150,11 +150,13 @@ class ContractTourTest(unittest.TestCase):
             self.both(path, token=admin)
             self.ask("GET", path, 401)
             self.ask("GET", path, 403, token=officer)
-        for path in ("/api/v1/audit?since=yesterday", "/api/v1/reports.csv?since=yesterday"):
+        for path in ("/api/v1/audit?since=yesterday", "/api/v1/audit.csv?limit=0",
+                     "/api/v1/audit?format=xml", "/api/v1/reports.csv?since=yesterday"):
             self.ask("GET", path, 422, token=admin)
 
     def test_4_no_operation(self):
         self.ask("GET", "/api/v1/nothing-here", 404)
+        self.ask("GET", "/api/v1/nothing-here/%ff", 400)  # not UTF-8: refused before routing
         self.ask("DELETE", "/api/v1/district", 405)
         self.ask("PUT", "/api/v1/stations/34-1/reports", 405)
         self.ask("GET", "/api/v1/sessions", 405)
