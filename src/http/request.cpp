@@ -53,6 +53,27 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_spa
   return out;
 }
 
+std::string BadTargetDetail(std::string_view target) {
+  if (target.empty() || target.front() != '/')
+    return "The request target must be a path starting with \"/\" (origin-form).";
+  const auto q = target.find('?');
+  if (!PercentDecode(target.substr(0, q), false))
+    return "The path is not percent-encoded UTF-8 text.";
+  std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    const auto name = PercentDecode(pair.substr(0, eq), true);
+    if (!name) return "A query parameter's name is not percent-encoded UTF-8 text.";
+    if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true))
+      return "The query parameter \"" + *name + "\" is not percent-encoded UTF-8 text.";
+  }
+  return "The request target is not an origin-form path of UTF-8 text.";
+}
+
 bool Request::SetTarget(std::string_view target) {
   target_.assign(target);
   path_.clear();

@@ -19,6 +19,10 @@ namespace psm::http {
 // rather than a guess.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space);
 
+// The 400 detail for a target SetTarget refused: which part of it is not percent-encoded UTF-8
+// (the path, or the query parameter it names), so a client can tell what to fix.
+std::string BadTargetDetail(std::string_view target);
+
 // `{name}` captures of a matched route pattern: names point into the Router's pattern storage,
 // which outlives every request; values are decoded.
 using RouteParams = std::vector<std::pair<std::string_view, std::string>>;

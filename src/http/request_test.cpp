@@ -24,6 +24,22 @@ TEST(HttpRequest, PercentDecode) {
   EXPECT_FALSE(PercentDecode("a\xff", false));
 }
 
+// The 400 names the part of the target to fix.
+TEST(HttpRequest, BadTargetDetailNamesThePart) {
+  Request r;
+  for (std::string_view target : {"/stations/%ff", "/a?station=%ff", "/a?x=1&%ff=2", "*"})
+    EXPECT_FALSE(r.SetTarget(target)) << target;
+  EXPECT_EQ(BadTargetDetail("/stations/%ff"), "The path is not percent-encoded UTF-8 text.");
+  EXPECT_EQ(BadTargetDetail("/a?ac=34&station=%ff"),
+            "The query parameter \"station\" is not percent-encoded UTF-8 text.");
+  EXPECT_EQ(BadTargetDetail("/a?q=%zz"),
+            "The query parameter \"q\" is not percent-encoded UTF-8 text.");
+  EXPECT_EQ(BadTargetDetail("/a?x=1&%ff=2"),
+            "A query parameter's name is not percent-encoded UTF-8 text.");
+  EXPECT_EQ(BadTargetDetail("*"),
+            "The request target must be a path starting with \"/\" (origin-form).");
+}
+
 TEST(HttpRequest, SplitsPathAndQuery) {
   Request r;
   ASSERT_TRUE(r.SetTarget("/api/v1/stations?q=nak+odar&ac=31&near=31.1%2C75.4&flag&q=second"));

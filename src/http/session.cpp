@@ -332,7 +332,7 @@ std::optional<Response> BeginExchange(ServerShared& shared, Parser& parser, Requ
   if (ex.wctx.version >= 11 && header.count(bhttp::field::host) != 1)
     return BadRequest("An HTTP/1.1 request needs exactly one Host header (RFC 9112, section 3.2).");
   if (!req.SetTarget(std::string_view(header.target().data(), header.target().size())))
-    return BadRequest("The request target is not a valid origin-form path of UTF-8 text.");
+    return BadRequest(BadTargetDetail(req.target()));
   ex.match = shared.router.Match(req.method, req.path(), req.mutable_params());
   if (ex.match.kind == RouteMatch::Kind::kFound) {
     ex.route_label = ex.match.route_name;

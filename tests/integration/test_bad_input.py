@@ -97,37 +97,49 @@ def build_cases(ctx):
     add = cases.append
 
     # -- non-UTF-8 and broken escapes in paths and queries: 400 before any route runs ---------
-    utf8 = "UTF-8"
+    in_path = "The path is not percent-encoded UTF-8"
+
+    def param(name):
+        return f'query parameter "{name}" is not percent-encoded UTF-8'
+
     g = "utf8"
-    for path, token in [("/api/v1/stations/%ff", None), ("/api/v1/stations/%ff/timeline", None),
-                        ("/api/v1/events?station=%ff", None), ("/api/v1/events?ac=%ff", None),
-                        ("/api/v1/stations?q=%ff", None), ("/api/v1/stations?ac=%ff", None),
-                        ("/api/v1/lookup?epic=%ff", None), ("/api/v1/alerts?station=%ff", "admin"),
-                        ("/api/v1/audit?actor=%ff", "admin"), ("/api/v1/audit?station=%ff", "admin"),
-                        ("/api/v1/reports.csv?since=%ff", "admin"), ("/metrics?%ff=1", None),
-                        ("/api/v1/nope/%ff", None), ("/%ff", None),
-                        ("/api/v1/stations/%c3%28", None),  # a lead byte without its follower
-                        ("/api/v1/stations/%ed%a0%80", None),  # a UTF-16 surrogate
-                        ("/api/v1/stations/%c0%af", None),  # an overlong '/'
-                        ("/api/v1/stations/34-1%00", None),  # NUL
-                        ("/index.html%00.js", None),
-                        ("/api/v1/stations/%zz", None), ("/api/v1/stations/%2", None),
-                        ("/api/v1/stations?q=%", None)]:
-        add(case(g, "GET " + path, "GET", path, 400, "bad_request", utf8, token=token,
+    for path, token, detail in [
+            ("/api/v1/stations/%ff", None, in_path),
+            ("/api/v1/stations/%ff/timeline", None, in_path),
+            ("/api/v1/events?station=%ff", None, param("station")),
+            ("/api/v1/events?ac=%ff", None, param("ac")),
+            ("/api/v1/stations?q=%ff", None, param("q")),
+            ("/api/v1/stations?ac=34&near=%ff", None, param("near")),
+            ("/api/v1/lookup?epic=%ff", None, param("epic")),
+            ("/api/v1/alerts?station=%ff", "admin", param("station")),
+            ("/api/v1/audit?actor=%ff", "admin", param("actor")),
+            ("/api/v1/audit?station=%ff", "admin", param("station")),
+            ("/api/v1/reports.csv?since=%ff", "admin", param("since")),
+            ("/metrics?%ff=1", None, "query parameter's name"),
+            ("/api/v1/nope/%ff", None, in_path), ("/%ff", None, in_path),
+            ("/api/v1/stations/%c3%28", None, in_path),  # a lead byte without its follower
+            ("/api/v1/stations/%ed%a0%80", None, in_path),  # a UTF-16 surrogate
+            ("/api/v1/stations/%c0%af", None, in_path),  # an overlong '/'
+            ("/api/v1/stations/34-1%00", None, in_path),  # NUL
+            ("/index.html%00.js", None, in_path),
+            ("/api/v1/stations/%zz", None, in_path), ("/api/v1/stations/%2", None, in_path),
+            ("/api/v1/stations?q=%", None, param("q")),
+            ("/api/v1/stations?q=a%00b", None, param("q"))]:
+        add(case(g, "GET " + path, "GET", path, 400, "bad_request", detail, token=token,
                  close=True))
     for path, token, body in [("/api/v1/stations/%ff/reports", "officer", {}),
                               ("/api/v1/stations/%ff/pin", "admin", None),
                               ("/api/v1/stations/%ff/turnout-unlock", "admin", {"reason": "x"}),
                               ("/api/v1/alerts/%ff/ack", "admin", None)]:
-        add(case(g, "POST " + path, "POST", path, 400, "bad_request", utf8, token=token,
+        add(case(g, "POST " + path, "POST", path, 400, "bad_request", in_path, token=token,
                  body=body, close=True))
     for path in ["/api/v1/stations/%ff", "/api/v1/nope/%ff"]:
         add(case(g, "HEAD " + path, "HEAD", path, 400, "bad_request", None, no_body=True,
                  close=True))
-    add(case(g, "raw 0xff byte in the path", None, None, 400, "bad_request", utf8, close=True,
-             raw=raw_request(b"GET", b"/api/v1/stations/\xff")))
-    add(case(g, "raw 0xff byte in the query", None, None, 400, "bad_request", utf8, close=True,
-             raw=raw_request(b"GET", b"/api/v1/events?station=\xff")))
+    add(case(g, "raw 0xff byte in the path", None, None, 400, "bad_request", in_path,
+             close=True, raw=raw_request(b"GET", b"/api/v1/stations/\xff")))
+    add(case(g, "raw 0xff byte in the query", None, None, 400, "bad_request", param("station"),
+             close=True, raw=raw_request(b"GET", b"/api/v1/events?station=\xff")))
     add(case(g, "raw NUL in the path", None, None, 400, "bad_request", "bad target", close=True,
              raw=raw_request(b"GET", b"/api/v1/sta\x00tions")))
     add(case(g, "absolute-form target", None, None, 400, "bad_request", "origin-form",
