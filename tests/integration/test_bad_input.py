@@ -23,6 +23,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import contract  # noqa: E402
 from harness import Psm, event_report, new_id, queue_report, turnout_report  # noqa: E402
 
 BINARY = os.environ.get("PSM_BIN", os.path.join(os.path.dirname(__file__), "../../build/psm"))
@@ -824,7 +825,13 @@ class BadInputTest(unittest.TestCase):
             self.assertTrue(responses, "no answer")
             if c.get("single"):  # the unread body never became a request of its own
                 self.assertEqual(len(responses), 1, "the body was read as a second request")
-            return (*responses[0], closed)
+            status, headers, data = responses[0]
+            method, _, target = c["raw"].split(b"\r\n", 1)[0].partition(b" ")
+            target = target.split(b" ")[0]
+            if target.startswith(b"/"):  # else no path of the document can be meant
+                contract.check_response(method.decode("latin-1"), target.decode("latin-1"),
+                                        status, headers, data)
+            return status, headers, data, closed
         headers = {"X-Forwarded-For": c.get("xff") or next(self.addresses)}
         headers.update(c.get("headers") or {})
         if c.get("token"):
@@ -844,6 +851,7 @@ class BadInputTest(unittest.TestCase):
                 return resp.status, {}, b"an event stream", False  # it would never end
             data = resp.read()
             got = {k.lower(): v for k, v in resp.getheaders()}
+            contract.check_response(c["method"], c["path"], resp.status, got, data)
             return resp.status, got, data, resp.will_close
         finally:
             conn.close()
