@@ -2,6 +2,7 @@
 #include "api/authenticate.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/beast/core/string.hpp>
 
 #include "auth/token.hpp"
 
@@ -11,8 +12,11 @@ Result<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req) 
   const std::string_view header = req.Header("Authorization");
   if (header.empty())
     return Error::Unauthorized("missing_token", "log in first: send Authorization: Bearer <token>");
+  // The scheme's name is case-insensitive (RFC 9110 section 11.1): "bearer" is Bearer too.
   constexpr std::string_view kScheme = "Bearer ";
-  if (header.size() <= kScheme.size() || header.substr(0, kScheme.size()) != kScheme)
+  if (header.size() <= kScheme.size() ||
+      !boost::beast::iequals(boost::beast::string_view(header.data(), kScheme.size()),
+                             boost::beast::string_view(kScheme.data(), kScheme.size())))
     return Error::Unauthorized("bad_token", "the Authorization header must be \"Bearer <token>\"");
   const std::string_view token = header.substr(kScheme.size());
   if (!auth::IsWellFormedToken(token))

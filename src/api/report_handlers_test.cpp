@@ -52,6 +52,14 @@ TEST_F(ReportHandlersTest, WithoutAValidTokenIs401) {
   EXPECT_EQ(r.ProblemReason(), "expired_token");
 }
 
+// RFC 9110 section 11.1: an authentication scheme's name is case-insensitive.
+TEST_F(ReportHandlersTest, TheBearerSchemeIsReadWithoutCase) {
+  for (std::string scheme : {"bearer ", "BEARER "}) {
+    auto r = PostAs(scheme + officer_, api_.QueueReport(1, 1));
+    EXPECT_EQ(r.status, 201u) << scheme;
+  }
+}
+
 TEST_F(ReportHandlersTest, ANodeWithoutTheWriterRoleAnswers503NotWriterBeforeAuthenticating) {
   api_.ctx().is_writer = false;
   const json report = api_.QueueReport(1, 1);

@@ -41,7 +41,8 @@ FROZEN_TABLES = ["constituencies", "stations", "electors", "station_pins", "user
 
 def case(group, name, method, path, status, reason, detail, **kw):
     """One row of the table. `reason` ends the problem type; `detail` must be in the detail.
-    Optional: token (a name from ctx.tokens, or a literal "Authorization" value via auth=),
+    Optional: token (a name from ctx.tokens, sent after `scheme`, "Bearer" unless given; or a
+    literal "Authorization" value via auth=),
     body (dict -> JSON with Content-Type application/json unless headers give one; str/bytes
     as is), headers, xff, allow (405), close (Connection: close expected), raw (bytes sent on
     a raw socket instead), no_body (HEAD: headers of a problem, no body)."""
@@ -433,6 +434,8 @@ def build_cases(ctx):
             ({"auth": "Bearer " + "A" * 43}, 401, "expired_token", "log in again"),
             ({"token": "revoked"}, 401, "expired_token", "log in again"),
             ({"token": "other_officer"}, 403, "wrong_station", "for station 35-1"),
+            ({"token": "other_officer", "scheme": "bearer"}, 403, "wrong_station",
+             "for station 35-1"),  # the scheme is read without case, the token with it
             ({"token": "sector", "path": "/api/v1/stations/35-3/reports"}, 403,
              "wrong_station", "35-3"),
             ({"token": "admin", "xff": OUTSIDE}, 403, "admin_network", "PSM_ADMIN_CIDRS")]:
@@ -835,7 +838,8 @@ class BadInputTest(unittest.TestCase):
         headers = {"X-Forwarded-For": c.get("xff") or next(self.addresses)}
         headers.update(c.get("headers") or {})
         if c.get("token"):
-            headers["Authorization"] = "Bearer " + self.ctx["tokens"][c["token"]]
+            headers["Authorization"] = (c.get("scheme", "Bearer") + " " +
+                                        self.ctx["tokens"][c["token"]])
         if c.get("auth"):
             headers["Authorization"] = c["auth"]
         body = c.get("body")
