@@ -453,6 +453,8 @@ def build_cases(ctx):
                  '{"queue":{"men":01}}']:
         add(case(g, f"report body {body!r}", "POST", path, 400, "bad_request", "not valid JSON",
                  token="officer", body=body, headers=JSON_CT))
+    add(case(g, "report nested 2500 objects deep", "POST", path, 422, "missing_field", '"id"',
+             token="officer", headers=JSON_CT, body='{"a":' * 2500 + "1" + "}" * 2500))
     add(case(g, "report body '{' as APPLICATION/JSON", "POST", path, 400, "bad_request",
              "not valid JSON", token="officer", body="{",
              headers={"Content-Type": "APPLICATION/JSON"}))
@@ -570,6 +572,16 @@ def build_cases(ctx):
         add(case(g, f"batch entry {json.dumps(item)[:60]}", "POST", path, 200, None, None,
                  token=token, body={"reports": [item]},
                  entry=dict(status=status, reason=reason, detail=detail)))
+
+    deep = 400000  # nesting far deeper than any recursive parser's stack would take
+    add(case(g, f"batch entry nested {deep} arrays deep", "POST", path, 200, None, None,
+             token="officer", headers=JSON_CT,
+             body='{"reports":[' + "[" * deep + "]" * deep + "]}",
+             entry=dict(status=422, reason="bad_report", detail="JSON object")))
+    add(case(g, f"batch entry nested {deep // 5} objects deep", "POST", path, 200, None, None,
+             token="officer", headers=JSON_CT,
+             body='{"reports":[' + '{"a":' * (deep // 5) + "1" + "}" * (deep // 5) + "]}",
+             entry=dict(status=422, reason="missing_field", detail='"id"')))
 
     # -- control room: alerts, acknowledgements, PIN resets, unlocks -------------------------
     g = "control"
