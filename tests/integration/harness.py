@@ -74,17 +74,21 @@ class Psm:
         self.log = open(os.path.join(self.dir, "serve.log"), "ab")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"psm serve exited early: {self.read_log()}")
-            try:
-                status, _, _ = self.request("GET", "/readyz")
-                if status == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("psm serve did not become ready")
+        try:
+            while time.time() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"psm serve exited early: {self.read_log()}")
+                try:
+                    status, _, _ = self.request("GET", "/readyz")
+                    if status == 200:
+                        return self
+                except OSError:
+                    pass
+                time.sleep(0.05)
+            raise AssertionError("psm serve did not become ready")
+        except BaseException:
+            self.stop()  # a failed start (e.g. a /readyz answer off the contract) leaves no server
+            raise
 
     def read_log(self):
         with open(os.path.join(self.dir, "serve.log"), "rb") as f:
