@@ -40,7 +40,14 @@ void AuditLog(ApiContext& ctx, Request& req, Reply reply, bool csv) {
   if (!who.ok()) return reply(http::ProblemFor(who.error()));
   AuditFilter filter;
   if (auto v = req.Query("actor")) filter.actor = std::string(*v);
-  if (auto v = req.Query("station")) filter.station = std::string(*v);
+  if (auto v = req.Query("station")) {
+    // A station that cannot exist is a mistake to say so, not an empty log.
+    const auto station = StationId::Parse(*v);
+    if (!station)
+      return reply(http::ProblemFor(
+          Invalid("bad_station", "station must be a station id AC-part, e.g. 34-112")));
+    filter.station = station->ToString();
+  }
   auto since = SinceParam(req);
   if (!since.ok()) return reply(http::ProblemFor(since.error()));
   filter.since = *since;

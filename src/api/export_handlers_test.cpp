@@ -117,11 +117,14 @@ TEST_F(ExportHandlersTest, AuditLogAsJsonWithFilters) {
   EXPECT_EQ(r.Json()["entries"][0]["station"], nullptr);
   EXPECT_EQ(api_.Get("/api/v1/audit?limit=1", admin_).Json()["entries"].size(), 1u);
 
-  for (const char* query : {"limit=0", "limit=x", "format=xml", "since=soon"}) {
+  for (const char* query :
+       {"limit=0", "limit=x", "format=xml", "since=soon", "station=garbage", "station=34"}) {
     r = api_.Get(std::string("/api/v1/audit?") + query, admin_);
     EXPECT_EQ(r.status, 422u) << query;
   }
   EXPECT_EQ(api_.Get("/api/v1/audit?format=xml", admin_).ProblemReason(), "bad_format");
+  EXPECT_EQ(api_.Get("/api/v1/audit?station=garbage", admin_).ProblemReason(), "bad_station");
+  EXPECT_EQ(api_.Get("/api/v1/audit.csv?station=x-1", admin_).status, 422u);
 }
 
 TEST_F(ExportHandlersTest, AuditLogAsCsv) {
