@@ -1,4 +1,5 @@
-// Health, readiness, metrics and the OpenAPI document.
+// Health, readiness, metrics (with readiness and the board's district totals) and the OpenAPI
+// document.
 #include "api/handler_util.hpp"
 #include "api/routes.hpp"
 #include "http/problem.hpp"
@@ -8,6 +9,43 @@ namespace {
 
 const char* RoleName(const ApiContext& ctx) {
   return ctx.is_writer.load() ? "writer" : "reader";
+}
+
+// Why /readyz answers 503, or nullptr when the node is ready.
+const char* NotReadyBecause(const ApiContext& ctx) {
+  if (ctx.draining.load()) return "shutting down";
+  if (!ctx.ready.load()) return "loading";
+  // A cluster node first reads what was committed while it loaded.
+  if (!ctx.writer.caught_up()) return "catching up";
+  return nullptr;
+}
+
+// The district's totals as the last summary has them (0 before the first), read at render time:
+// what the control room watches, for Prometheus.
+void AddBoardMetrics(http::Metrics& metrics, const Board& board) {
+  const auto counted = [&board](auto field) {
+    return [&board, field] {
+      const auto summary = board.summary();
+      return summary ? static_cast<double>(summary->counts.*field) : 0.0;
+    };
+  };
+  metrics.AddCallbackGauge("psm_board_stations", "polling stations on the board",
+                           [&board] { return static_cast<double>(board.size()); });
+  metrics.AddCallbackGauge("psm_board_stations_reporting",
+                           "stations whose latest queue report is not stale",
+                           counted(&DistrictCounts::reporting_stations));
+  metrics.AddCallbackGauge("psm_board_stations_stale",
+                           "stations with no fresh queue report while their poll is not closed",
+                           counted(&DistrictCounts::stale_stations));
+  metrics.AddCallbackGauge("psm_board_turnout_stations", "stations that reported votes polled",
+                           counted(&DistrictCounts::turnout_stations));
+  metrics.AddCallbackGauge("psm_board_votes_polled",
+                           "votes polled at the stations that reported turnout",
+                           counted(&DistrictCounts::votes_polled));
+  metrics.AddCallbackGauge(
+      "psm_board_turnout_electors",
+      "electors of the stations that reported turnout (turnout = votes polled / these)",
+      counted(&DistrictCounts::turnout_electors));
 }
 
 }  // namespace
@@ -25,13 +63,14 @@ void AddOpsRoutes(http::Router& router, ApiContext& ctx) {
               .With("Cache-Control", "no-store"));
   });
   router.Add(verb::get, "/readyz", [&ctx](Request&, Reply reply) {
-    if (ctx.draining.load()) return reply(http::Unavailable("shutting down"));
-    if (!ctx.ready.load()) return reply(http::Unavailable("loading"));
-    // A cluster node first reads what was committed while it loaded.
-    if (!ctx.writer.caught_up()) return reply(http::Unavailable("catching up"));
+    if (const char* why = NotReadyBecause(ctx)) return reply(http::Unavailable(why));
     reply(Response::Json(200, std::string(R"({"status":"ready","role":")") + RoleName(ctx) + "\"}")
               .With("Cache-Control", "no-store"));
   });
+  ctx.metrics.AddCallbackGauge("psm_node_ready",
+                               "1 while /readyz answers 200 (loaded, caught up, not shutting down)",
+                               [&ctx] { return NotReadyBecause(ctx) == nullptr ? 1.0 : 0.0; });
+  AddBoardMetrics(ctx.metrics, ctx.board);
   router.Add(verb::get, "/metrics", [&ctx](Request&, Reply reply) {
     reply(Response::Text(200, ctx.metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
   });

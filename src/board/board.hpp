@@ -24,6 +24,15 @@ struct StationView {
   std::shared_ptr<const std::string> timeline;
 };
 
+// The district's totals behind SummaryView::district_json, as numbers (for /metrics).
+struct DistrictCounts {
+  int reporting_stations = 0;  // a queue report that is not stale
+  int stale_stations = 0;
+  int turnout_stations = 0;           // stations that reported votes polled
+  std::int64_t votes_polled = 0;      // summed over turnout_stations
+  std::int64_t turnout_electors = 0;  // electors of turnout_stations: turnout's denominator
+};
+
 // District-wide views, recomputed by the writer after a batch (at most every
 // WriterOptions::summary_interval) and on its timer.
 struct SummaryView {
@@ -31,6 +40,7 @@ struct SummaryView {
   std::shared_ptr<const std::string> constituencies_json;
   std::shared_ptr<const std::string> turnout_json;
   std::shared_ptr<const std::string> turnout_csv;
+  DistrictCounts counts;
 };
 
 class Board {

@@ -316,6 +316,8 @@ std::shared_ptr<const SummaryView> SummaryBuilder::Build(const Board& board,
       std::make_shared<std::string>(Json{{"constituencies", std::move(acs.table)}}.dump());
   view->turnout_json = TurnoutJson(slots, district, acs.turnout, stations_turnout);
   view->turnout_csv = std::make_shared<std::string>(std::move(csv));
+  view->counts = DistrictCounts{district.reporting, district.stale, district.turnout_stations,
+                                district.votes.Total(), district.electors_with_votes};
   return view;
 }
 

@@ -59,6 +59,18 @@ TEST_F(SummaryTest, DistrictTurnoutCountsOnlyReportingStations) {
   EXPECT_EQ(d["states"]["not_started"], 3);
 }
 
+TEST_F(SummaryTest, CountsAreTheDistrictJsonsNumbers) {
+  const json d = json::parse(*summary_->district_json);
+  const DistrictCounts& c = summary_->counts;
+  EXPECT_EQ(c.turnout_stations, 1);
+  EXPECT_EQ(c.votes_polled, 90);
+  EXPECT_EQ(c.turnout_electors, 1000);  // 34-1's: turnout is 90 / 1,000
+  EXPECT_EQ(c.reporting_stations, d["reporting_stations"]);
+  EXPECT_EQ(c.stale_stations, d["stale_stations"]);
+  EXPECT_EQ(c.turnout_stations, d["turnout_stations"]);
+  EXPECT_EQ(c.votes_polled, d["votes_polled"]["total"]);
+}
+
 TEST_F(SummaryTest, SlotsSeparateReportedMissingAndPending) {
   const json t = json::parse(*summary_->turnout_json);
   const json& nine = t["district"][0];
