@@ -26,6 +26,9 @@ packages+=(clang)
 packages+=(python3-yaml python3-jsonschema)
 # The firewall test loads deploy/nftables/psm.nft into network namespaces with nft.
 packages+=(nftables)
+# The monitoring test checks deploy/prometheus and psm's /metrics with promtool (its server, a
+# service Debian would start, is kept from starting like PostgreSQL's below).
+packages+=(prometheus)
 
 # Pinned npm packages, each folder with its package-lock.json: the web pages' libraries (chart,
 # map) and playwright-core in web/, the OpenAPI linters (redocly, spectral) in tests/contract/.
