@@ -397,7 +397,10 @@ bool AddAllRoutes(http::Router& router, api::ApiContext& ctx, const std::string&
     spdlog::error("cannot load the web pages: {}", pages.error().detail);
     return false;
   }
-  if (pages->empty()) spdlog::warn("no web pages under {}; serving the API only", web_root);
+  if (pages->empty())
+    spdlog::warn("no web pages under {}; serving the API only", web_root);
+  else
+    spdlog::info("{} web files from {}", pages->size(), web_root);
   api::AddStaticRoutes(router, std::move(pages).value());
   return true;
 }
@@ -479,7 +482,8 @@ int RunServe(ServeConfig config) {
                       std::string(kOpenApiYaml)};
   WireNode(ctx, writer, hooks);
   http::Router router;
-  if (!AddAllRoutes(router, ctx, config.web_root)) return 1;
+  if (!AddAllRoutes(router, ctx, ResolveWebRoot(config.web_root, RunningProgram()).string()))
+    return 1;
 
   writer.Start();
   http::Server server(ServerOptionsFor(config, std::move(networks->trusted_proxies),

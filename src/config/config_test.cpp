@@ -6,6 +6,7 @@
 
 #include "config/dotenv.hpp"
 #include "config/serve_config.hpp"
+#include "config/web_root.hpp"
 
 namespace psm {
 namespace {
@@ -134,6 +135,47 @@ TEST_F(ConfigTest, ResolveRejectsNonsense) {
     ServeConfig c = Parse(args);
     EXPECT_FALSE(ResolveServeConfig(c, *ParseRfc3339("2026-11-30T03:00:00Z")).ok()) << args[0];
   }
+}
+
+// Runs in a folder of its own, as a service does (WorkingDirectory=/var/lib/psm).
+class WebRootTest : public ConfigTest {
+ protected:
+  void SetUp() override {
+    ConfigTest::SetUp();
+    previous_ = fs::current_path();
+    fs::create_directories(dir_ / "work");
+    fs::create_directories(dir_ / "usr" / "share" / "psm" / "web");
+    fs::current_path(dir_ / "work");
+  }
+  void TearDown() override {
+    fs::current_path(previous_);
+    ConfigTest::TearDown();
+  }
+  fs::path program() const { return dir_ / "usr" / "bin" / "psm"; }
+  fs::path previous_;
+};
+
+TEST_F(WebRootTest, DefaultFallsBackToThePagesInstalledBesideTheProgram) {
+  EXPECT_EQ(ResolveWebRoot(kDefaultWebRoot, program()), dir_ / "usr" / "share" / "psm" / "web");
+}
+
+TEST_F(WebRootTest, AWebFolderInTheWorkingFolderWins) {
+  fs::create_directories("web");
+  EXPECT_EQ(ResolveWebRoot(kDefaultWebRoot, program()), fs::path("web"));
+}
+
+TEST_F(WebRootTest, AFolderGivenByNameIsKeptEvenIfMissing) {
+  EXPECT_EQ(ResolveWebRoot("/srv/pages", program()), fs::path("/srv/pages"));
+}
+
+TEST_F(WebRootTest, NoInstalledPagesKeepsTheDefault) {
+  fs::remove_all(dir_ / "usr" / "share");
+  EXPECT_EQ(ResolveWebRoot(kDefaultWebRoot, program()), fs::path(kDefaultWebRoot));
+  EXPECT_EQ(ResolveWebRoot(kDefaultWebRoot, fs::path()), fs::path(kDefaultWebRoot));
+}
+
+TEST(RunningProgram, IsThisTest) {
+  EXPECT_EQ(RunningProgram().filename(), "config_test");
 }
 
 TEST(ParseListen, Ipv6) {

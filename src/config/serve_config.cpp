@@ -68,7 +68,9 @@ void AddServeOptions(CLI::App& cmd, ServeConfig& c) {
   opt("--writer-flush-ms", c.writer_flush_ms, "PSM_WRITER_FLUSH_MS",
       "longest a report waits for its group commit");
   opt("--writer-max-batch", c.writer_max_batch, "PSM_WRITER_MAX_BATCH", "reports per commit");
-  opt("--web-root", c.web_root, "PSM_WEB_ROOT", "folder of the web pages");
+  opt("--web-root", c.web_root, "PSM_WEB_ROOT",
+      "folder of the web pages; if the default web is not in the working folder, the installed "
+      "pages beside the program (BINDIR/../share/psm/web)");
   opt("--log-level", c.log_level, "PSM_LOG_LEVEL", "trace|debug|info|warn|error");
   cmd.add_flag("--access-log", c.access_log, "log every request")->envname("PSM_ACCESS_LOG");
 }

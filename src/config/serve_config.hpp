@@ -11,6 +11,7 @@
 
 #include "auth/rate_limiter.hpp"  // the RateLimits defaults only (header only)
 #include "config/store_option.hpp"
+#include "config/web_root.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 
@@ -56,7 +57,7 @@ struct ServeConfig {
   double session_ttl_h = 16;
   int writer_flush_ms = 10;
   int writer_max_batch = 512;
-  std::string web_root = "web";
+  std::string web_root = kDefaultWebRoot;  // see ResolveWebRoot
   std::string log_level = "info";
   bool access_log = false;
 
