@@ -1,4 +1,4 @@
-# Front door: make setup | build | run | cluster | test | bench | microbench | fmt
+# Front door: make setup | build | run | cluster | test | bench | microbench | deb | fmt
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD := build
@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 15
 .PHONY: fuzz test-fuzz
 
-.PHONY: setup build build-asan run cluster test test-release test-asan bench microbench fmt check-format clean
+.PHONY: setup build build-asan run cluster test test-release test-asan bench microbench deb fmt check-format clean
 
 setup:
 	@scripts/setup.sh
@@ -58,6 +58,10 @@ check-format: setup
 
 bench: build
 	@scripts/bench.sh
+
+# build/psm_<version>_<arch>.deb from the Release build, with debhelper (debian/, docs/install.md).
+deb: build
+	@scripts/make-deb.sh $(BUILD)
 
 # Every libFuzzer target for FUZZ_SECONDS in build-fuzz (clang, ASan, UBSan): one line each.
 fuzz: setup

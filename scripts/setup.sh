@@ -26,6 +26,9 @@ packages+=(clang)
 packages+=(python3-yaml python3-jsonschema)
 # The firewall test loads deploy/nftables/psm.nft into network namespaces with nft.
 packages+=(nftables)
+# `make deb` and its test: debhelper builds the package, lintian checks it, man-db checks the
+# man page, systemd-analyze rates the unit, and docs/install.md's steps use openssl and sqlite3.
+packages+=(debhelper lintian man-db systemd openssl)
 # The monitoring test checks deploy/prometheus and psm's /metrics with promtool (its server, a
 # service Debian would start, is kept from starting like PostgreSQL's below).
 packages+=(prometheus)
