@@ -381,6 +381,10 @@ bool LoadDay(Writer& writer, const ServeConfig& config, auth::SessionCache& sess
 void WireNode(api::ApiContext& ctx, Writer& writer, WriterHooks& hooks) {
   ctx.metrics.AddCallbackGauge("psm_writer_queue", "reports waiting for the writer",
                                [&writer] { return static_cast<double>(writer.queued()); });
+  ctx.metrics.AddCallbackGauge(
+      "psm_store_writable",
+      "0 from a commit the store refused (a full disk) until it takes a write again",
+      [&writer] { return writer.store_writable() ? 1.0 : 0.0; });
   AddClusterMetrics(ctx.metrics, writer);
   ctx.sessions_changed = [announcer = hooks.announcer, &writer] {
     if (announcer != nullptr) announcer->Announce(writer.applied_seq());

@@ -1,4 +1,5 @@
-// Writer metrics: batch sizes, commit latency and reports accepted/rejected by reason.
+// Writer metrics: batch sizes, commit latency, reports accepted/rejected by reason and the
+// store's refused commits.
 #pragma once
 
 #include "http/metrics.hpp"
@@ -20,7 +21,11 @@ class WriterMetrics final : public WriterObserver {
                             .With({})),
         accepted_(metrics.AddCounter("psm_reports_accepted_total", "reports stored", {"kind"})),
         rejected_(metrics.AddCounter("psm_reports_rejected_total", "reports refused",
-                                     {"kind", "reason"})) {}
+                                     {"kind", "reason"})),
+        store_failures_(metrics.AddCounter(
+            "psm_store_write_failures_total",
+            "report batches the store refused to commit (store_full: its disk is full)",
+            {"reason"})) {}
 
   void OnBatch(std::size_t size, std::chrono::microseconds latency) override {
     if (size == 0) return;
@@ -31,12 +36,14 @@ class WriterMetrics final : public WriterObserver {
   void OnRejected(const Report& r, const Error& e) override {
     rejected_.With({ToString(r.kind), e.reason}).Inc();
   }
+  void OnStoreWriteFailed(const Error& e) override { store_failures_.With({e.reason}).Inc(); }
 
  private:
   http::Histogram& batch_size_;
   http::Histogram& commit_seconds_;
   http::Family<http::Counter>& accepted_;
   http::Family<http::Counter>& rejected_;
+  http::Family<http::Counter>& store_failures_;
 };
 
 }  // namespace psm::app

@@ -55,7 +55,8 @@ void ListAlerts(ApiContext& ctx, Request& req, Reply reply) {
       return reply(
           http::ProblemFor(Invalid("bad_kind",
                                    "kind must be no_report, not_started, long_wait, interrupted, "
-                                   "turnout_stalled, rejected_report or pin_guessing")));
+                                   "turnout_stalled, rejected_report, pin_guessing or "
+                                   "store_unwritable")));
   }
   int ac = 0;
   if (auto v = req.Query("ac")) {

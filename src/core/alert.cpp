@@ -6,10 +6,9 @@
 namespace psm {
 namespace {
 
-constexpr EnumNames<AlertKind, AlertKind::kPinGuessing> kKinds({"no_report", "not_started",
-                                                                "long_wait", "interrupted",
-                                                                "turnout_stalled",
-                                                                "rejected_report", "pin_guessing"});
+constexpr EnumNames<AlertKind, AlertKind::kStoreUnwritable> kKinds(
+    {"no_report", "not_started", "long_wait", "interrupted", "turnout_stalled", "rejected_report",
+     "pin_guessing", "store_unwritable"});
 
 constexpr EnumNames<AlertState, AlertState::kResolved> kStates({"open", "acknowledged",
                                                                 "resolved"});

@@ -20,12 +20,19 @@ enum class AlertKind {
   kTurnoutStalled,  // a queue standing while votes polled have not moved for `stalled_after`
   kRejectedReport,  // a report refused for a reason that needs a person
   kPinGuessing,     // wrong PINs for the station from several client addresses
+  // The store refuses writes (its disk is full, an I/O error): district-wide, so its station is
+  // kDistrictWide. Kept in memory only, as the store cannot take it (AlertDesk).
+  kStoreUnwritable,
 };
+
+// The station of a district-wide alert: no station has AC 0.
+inline constexpr StationId kDistrictWide{};
 
 // Kinds opened by an event (a refused report, wrong PINs) rather than derived from a station's
 // state: the periodic re-evaluation neither opens nor resolves them.
 constexpr bool IsEventDriven(AlertKind k) {
-  return k == AlertKind::kRejectedReport || k == AlertKind::kPinGuessing;
+  return k == AlertKind::kRejectedReport || k == AlertKind::kPinGuessing ||
+         k == AlertKind::kStoreUnwritable;
 }
 
 // open → acknowledged (by whom, when) → resolved (automatically, when the cause is gone).

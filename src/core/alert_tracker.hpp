@@ -58,6 +58,9 @@ class AlertTracker {
   void Upsert(const Alert& alert);
 
   const Alert* Find(std::int64_t id) const;
+  // Takes the next id for an alert kept outside the tracker (a district-wide kStoreUnwritable
+  // alert, which is never stored): no alert of the tracker will have it in this process.
+  std::int64_t ReserveId() { return next_id_++; }
   // Every alert, in id order.
   const std::vector<Alert>& alerts() const { return alerts_; }
 

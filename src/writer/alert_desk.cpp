@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 
 #include "writer/control_json.hpp"
@@ -28,7 +29,7 @@ Status AlertDesk::Load(Instant now) {
   // the writer role again must not write what it decided before another writer's changes.
   pending_.clear();
   Queue(tracker_.Load(std::move(stored).value(), now));
-  snapshot_.store(std::make_shared<const AlertList>(tracker_.alerts()), std::memory_order_release);
+  snapshot_.store(Combined(), std::memory_order_release);
   Flush();
   return Status();
 }
@@ -120,8 +121,41 @@ void AlertDesk::Flush() {
   Publish(rows);
 }
 
+void AlertDesk::OnStoreUnwritable(const Error& e, Instant now) {
+  if (!store_alerts_.empty() && store_alerts_.back().Active()) return;
+  Alert a;
+  a.id = tracker_.ReserveId();
+  a.station = kDistrictWide;
+  a.kind = AlertKind::kStoreUnwritable;
+  a.opened_at = now;
+  a.detail = "the store refuses writes (" + e.reason + ": " + e.detail +
+             "): reports are refused with 503 and officers' phones keep them to resend. Free "
+             "space on the store's file system (or fix its disk); writes resume by themselves";
+  spdlog::error("store unwritable, reports are refused until it takes writes again: {}: {}",
+                e.reason, e.detail);
+  store_alerts_.push_back(a);
+  Publish({a});
+}
+
+void AlertDesk::OnStoreWritable(Instant now) {
+  if (store_alerts_.empty() || !store_alerts_.back().Active()) return;
+  Alert& a = store_alerts_.back();
+  a.state = AlertState::kResolved;
+  a.resolved_at = now;
+  spdlog::warn("the store takes writes again");
+  Publish({a});
+}
+
+std::shared_ptr<const AlertList> AlertDesk::Combined() const {
+  if (store_alerts_.empty()) return std::make_shared<const AlertList>(tracker_.alerts());
+  AlertList all = tracker_.alerts();
+  all.insert(all.end(), store_alerts_.begin(), store_alerts_.end());
+  std::sort(all.begin(), all.end(), [](const Alert& x, const Alert& y) { return x.id < y.id; });
+  return std::make_shared<const AlertList>(std::move(all));
+}
+
 void AlertDesk::Publish(const std::vector<Alert>& changed) {
-  snapshot_.store(std::make_shared<const AlertList>(tracker_.alerts()), std::memory_order_release);
+  snapshot_.store(Combined(), std::memory_order_release);
   for (const Alert& a : changed) {
     bus_.Publish(BusEvent{"alert", a.station.ToString(), a.station.ac,
                           std::make_shared<const std::string>(AlertJson(a, true).dump()),
@@ -137,6 +171,13 @@ void AlertDesk::ApplyStored(const std::vector<Alert>& alerts) {
 }
 
 Result<Alert> AlertDesk::Acknowledge(std::int64_t id, const RequestOrigin& who, Instant now) {
+  for (const Alert& a : store_alerts_) {
+    if (a.id == id) {
+      return Error::Conflict("not_acknowledgeable",
+                             "a store_unwritable alert resolves by itself once the store takes "
+                             "writes again; it cannot be acknowledged");
+    }
+  }
   auto next = tracker_.PrepareAcknowledge(id, who.actor, now, day_.utc_offset);
   if (!next.ok()) return next.error();
   AuditEntry audit{0,

@@ -63,6 +63,14 @@ class AlertDesk {
   // pin_guessing alert is resolved.
   void OnPinReset(const StationId& station, Instant now);
 
+  // The store refused a write (`e`, e.g. store_full): opens the district-wide store_unwritable
+  // alert unless one is open, and publishes it at once. It is kept in memory only (the store is
+  // what fails), so it is not acknowledgeable and a restart forgets it; the writer's audit entry
+  // written once the store takes writes again records the outage.
+  void OnStoreUnwritable(const Error& e, Instant now);
+  // A write succeeded: resolves the open store_unwritable alert, if any.
+  void OnStoreWritable(Instant now);
+
   // Persists the queued changes in one transaction, then publishes each as an `alert` event and
   // swaps the snapshot. On a store failure the changes stay queued for the next Flush (alerts are
   // only shown once durable). Blocks on the store.
@@ -82,6 +90,8 @@ class AlertDesk {
   // Resolves the pin_guessing alerts with no wrong PIN for AlertOptions::pin_guessing_quiet.
   void ResolveQuietPinGuessing(Instant now);
   void Publish(const std::vector<Alert>& changed);
+  // The tracker's alerts and the store_unwritable ones, in id order.
+  std::shared_ptr<const AlertList> Combined() const;
 
   Store& store_;
   Bus& bus_;
@@ -96,6 +106,8 @@ class AlertDesk {
   // The latest wrong PIN per station with a pin_guessing alert (an alert loaded from the store
   // without one here counts from when it opened).
   std::map<StationId, Instant> last_pin_failure_;
+  // The store_unwritable alerts of this process (memory only), the last one possibly active.
+  std::vector<Alert> store_alerts_;
   std::atomic<std::shared_ptr<const AlertList>> snapshot_;
 };
 

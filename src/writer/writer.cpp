@@ -136,7 +136,7 @@ void Writer::Run() {
   std::deque<std::function<void()>> tasks;
   next_follow_ = clock_.SteadyNow() + options_.follow_interval;
   for (;;) {
-    SteadyTime due = std::min({next_refresh, next_alerts, NextDeferred()});
+    SteadyTime due = std::min({next_refresh, next_alerts, NextDeferred(), next_probe_});
     if (cluster_) {
       due =
           std::min(due, poke_pending_ ? last_follow_ + options_.min_follow_spacing : next_follow_);
@@ -164,6 +164,7 @@ void Writer::Run() {
       task();
     const bool commands = !tasks.empty();
     tasks.clear();
+    if (clock_.SteadyNow() >= next_probe_) ProbeStore();
     // A follower's alert timer moves on too: left in the past, every wait would return at once.
     const bool alerts_due = clock_.SteadyNow() >= next_alerts;
     if (alerts_due) next_alerts = clock_.SteadyNow() + options_.alert_interval;

@@ -64,6 +64,10 @@ struct WriterOptions {
   // production: `psm serve` sets 30 s of the server's clock, i.e. 30 s / clock speed) and after
   // every batch for the stations it touched.
   std::chrono::milliseconds alert_interval{30000};
+  // While the store refuses writes (a full disk), the writer tries this often to append the
+  // outage's audit entry: the first that succeeds ends the outage (the store_unwritable alert
+  // resolves) even when no report arrives to show it.
+  std::chrono::milliseconds store_probe_interval{2000};
   AlertOptions alerts;
   // How the writer fingerprints report ids (see ReportIdSet). Tests make every id collide, to
   // check that a collision never turns a new report away as a retry.
@@ -96,6 +100,9 @@ class WriterObserver {
   virtual void OnBatch(std::size_t size, std::chrono::microseconds commit_latency) = 0;
   virtual void OnAccepted(const Report& r) = 0;
   virtual void OnRejected(const Report& r, const Error& e) = 0;
+  // A batch's commit failed in the store (`e`: store_full, store_io, ...); its reports were
+  // refused with it.
+  virtual void OnStoreWriteFailed(const Error& /*e*/) {}
 };
 
 class Writer {
@@ -155,6 +162,9 @@ class Writer {
   std::int64_t heard_seq() const { return heard_seq_.load(); }
   // Whether the last feed read (or role check) reached the store. Thread-safe.
   bool store_reachable() const { return store_reachable_.load(); }
+  // False from a failed commit until the store takes a write again (a commit or the writer's
+  // probe, WriterOptions::store_probe_interval). Thread-safe.
+  bool store_writable() const { return store_writable_.load(); }
   // Whether this node has read the feed to its end since it started (always on a single
   // node): until then it may not show what was committed while it loaded. Thread-safe.
   bool caught_up() const { return caught_up_.load(); }
@@ -199,6 +209,13 @@ class Writer {
   // Runs every report's callback: accepted, refused, then retries from the store.
   void AnswerBatch(std::vector<Pending>& batch, CheckedBatch& checked);
   bool PostTask(std::function<void()> task);
+  // The store refused the commit of a batch, or took one (writer_store_health.cpp): keep
+  // store_writable(), the store_unwritable alert and the outage's audit entry in step.
+  void NoteStoreFailure(const Error& e);
+  void NoteStoreWritten();
+  // While unwritable: tries to append the outage's audit entry (ends the outage if it can).
+  void ProbeStore();
+  AuditEntry OutageAudit(Instant now) const;
   bool HoldsRole() const { return is_writer_.load(); }
 
   // The cluster (writer_follow.cpp), all on the writer thread. TendCluster checks or tries to
@@ -275,6 +292,12 @@ class Writer {
   const bool cluster_;
   std::atomic<bool> is_writer_;
   std::atomic<bool> store_reachable_{true};
+  std::atomic<bool> store_writable_{true};
+  // The current outage (writer thread only): since when, why, how many reports were refused.
+  Instant unwritable_since_{};
+  Error unwritable_error_;
+  std::size_t unwritable_refused_ = 0;
+  SteadyTime next_probe_ = SteadyTime::max();
   std::atomic<bool> caught_up_;
   std::atomic<std::int64_t> applied_seq_{0};
   std::atomic<std::int64_t> heard_seq_{0};

@@ -130,12 +130,17 @@ bool Writer::CommitBatch(std::vector<Pending>& batch, const CheckedBatch& checke
     }
     applied_seq_.store(cursor_.writer);
     heard_seq_.store(std::max(heard_seq_.load(), cursor_.writer));
+    NoteStoreWritten();
     return true;
   }
   for (const auto idx : checked.touched)
     ledgers_[idx].UndoTrial();
-  // Nothing of this batch is durable: refuse every report in it; clients retry safely.
+  // Nothing of this batch is durable (SQLite rolled it back: a full disk fails the WAL append
+  // before the commit record): refuse every report in it; clients retry safely, and a retried
+  // id is stored once (the reports' primary key).
   Error e = outcome.error();
+  NoteStoreFailure(e);
+  unwritable_refused_ += batch.size();
   e.code = ErrorCode::kUnavailable;
   for (auto& p : batch) {
     if (observer_) observer_->OnRejected(p.report, e);

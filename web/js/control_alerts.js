@@ -14,7 +14,10 @@ const KINDS = {
   turnout_stalled: 'Turnout stalled while a queue stands',
   rejected_report: 'Report refused',
   pin_guessing: 'Wrong PINs from several addresses',
+  store_unwritable: 'Store cannot save reports',
 };
+// A district-wide alert (store_unwritable) names no station: the server sends 0-0.
+const placeOf = (a) => (a.station === '0-0' ? 'District' : a.station);
 const kindText = (k) => KINDS[k] || String(k || 'alert').replace(/_/g, ' ');
 const timeOf = (v) => (typeof v === 'number' ? v * (v < 1e12 ? 1000 : 1) : v);
 
@@ -113,11 +116,11 @@ export class AlertsPanel {
       li.dataset.kind = a.kind;
       const head = document.createElement('div');
       head.className = 'a-head';
-      head.textContent = `${a.station} · ${kindText(a.kind)}`;
+      head.textContent = `${placeOf(a)} · ${kindText(a.kind)}`;
       const meta = document.createElement('div');
       meta.className = 'a-meta';
       const opened = a.opened_at ? clock(timeOf(a.opened_at)) : '';
-      meta.textContent = [this.stationName(a.station), opened && `opened ${opened}`, a.state,
+      meta.textContent = [a.station !== '0-0' && this.stationName(a.station), opened && `opened ${opened}`, a.state,
         a.acknowledged_by && `by ${a.acknowledged_by}`].filter(Boolean).join(' · ');
       li.append(head, meta);
       if (a.detail) {
@@ -125,7 +128,7 @@ export class AlertsPanel {
         d.textContent = a.detail;
         li.append(d);
       }
-      if (a.state === 'open') {
+      if (a.state === 'open' && a.kind !== 'store_unwritable') {  // it resolves by itself
         const b = document.createElement('button');
         b.type = 'button';
         b.textContent = 'Acknowledge';
