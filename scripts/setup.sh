@@ -15,6 +15,10 @@ packages+=(libpq-dev postgresql-15)
 # Redis for a cluster's live updates and shared limits: hiredis to build; the server, which the
 # redis tests start themselves on a free port (the package's own service is not used).
 packages+=(libhiredis-dev redis-server)
+# PostgreSQL without a single point of failure (`make cluster CLUSTER_HA=1`, the failover test):
+# Patroni manages a primary and a synchronous standby on etcd, each started in a folder of its
+# own (etcd's own service is not used; patroni's starts nothing until configured).
+packages+=(patroni etcd-server etcd-client)
 # Browser tests of the web pages (web/test) drive Debian's chromium with playwright-core.
 packages+=(chromium)
 # `make cluster` and the nginx test: nginx in front of the nodes (deploy/nginx), started in a
@@ -73,9 +77,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# Debian would start PostgreSQL's own cluster and redis-server as services on install; the tests
-# start their own servers in temporary folders, so no service may start (policy-rc.d's exit 101
-# is obeyed by invoke-rc.d and deb-systemd-invoke, which both packages' scripts call).
+# Debian would start PostgreSQL's own cluster, redis-server and etcd as services on install; the
+# tests start their own servers in temporary folders, so no service may start (policy-rc.d's exit
+# 101 is obeyed by invoke-rc.d and deb-systemd-invoke, which these packages' scripts call).
 made_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
