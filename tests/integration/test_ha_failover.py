@@ -8,9 +8,12 @@ to the primary's postmaster. What must hold: the standby is promoted; writes pau
 by themselves on the new primary (psm has no failover logic of its own: its connection finds the
 new primary and a node takes the writer's lock there); every read was answered 200; every report
 acknowledged (201, or 200 for a repeat) is in the new primary, none twice; every node shows the
-same reports; the old primary rejoins as the synchronous standby."""
+same reports; the old primary rejoins as the synchronous standby. Then the standby killed: the
+primary goes on alone after a pause (synchronous mode is not strict), nothing acknowledged is
+lost, and the standby returns as the synchronous one."""
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -79,88 +82,32 @@ class HaFailoverTest(unittest.TestCase):
     def writers(self):
         return [n for n in self.nodes if n.role() == "writer"]
 
-    def test_primary_killed_under_load(self):
+    def check_stored(self, load, member):
+        """Every report `load` had acknowledged is in `member`'s store, none twice; returns the
+        stored ids."""
+        rows = self.ha.psql("SELECT id FROM reports", db="psm", member=member).stdout.split()
+        self.assertEqual(len(rows), len(set(rows)), "a report stored twice")
+        missing = {rid for _, rid in load.acked} - set(rows)
+        self.assertFalse(missing, f"{len(missing)} acknowledged reports are not in {member}")
+        return rows
+
+    def test_1_primary_killed_under_load(self):
         self.assertEqual(len(self.writers()), 1)
-        tokens = {s: self.front.login(s) for s in STATIONS}
-        lock = threading.Lock()
-        acked = []  # (time, id) of every report answered 201 or 200
-        never = []  # ids no retry got accepted
-        reads = {"ok": 0, "failed": []}
-        stop = threading.Event()
-
-        def officer(i):
-            station = STATIONS[i % len(STATIONS)]
-            n = 0
-            while not stop.is_set():
-                n += 1
-                report = queue_report(self.front.now(), men=n % 90, women=i)
-                deadline = time.time() + 60
-                while time.time() < deadline:  # the outbox's retries, with the same id
-                    try:
-                        status, _, _ = self.front.request(
-                            "POST", f"/api/v1/stations/{station}/reports", report,
-                            token=tokens[station])
-                    except OSError:
-                        status = None
-                    if status in (200, 201):
-                        with lock:
-                            acked.append((time.time(), report["id"]))
-                        break
-                    time.sleep(0.1)
-                else:
-                    with lock:
-                        never.append(report["id"])
-
-        def reader(node):
-            i = 0
-            while not stop.is_set():
-                station = STATIONS[i % len(STATIONS)]
-                i += 1
-                try:
-                    status, _, _ = node.request("GET", f"/api/v1/stations/{station}")
-                except OSError as e:
-                    status = repr(e)
-                with lock:
-                    if status == 200:
-                        reads["ok"] += 1
-                    else:
-                        reads["failed"].append((node.port, status))
-                time.sleep(0.01)
-
-        threads = [threading.Thread(target=officer, args=(i,)) for i in range(WRITERS)]
-        threads += [threading.Thread(target=reader, args=(n,)) for n in self.nodes]
-        for t in threads:
-            t.start()
-        try:
+        with Load(self) as load:
             time.sleep(3)
-            with lock:
-                before = len(acked)
+            before = len(load.acked)
             self.assertGreater(before, 0, "no report was acknowledged before the fault")
             killed_at = time.time()
             old = self.ha.kill_primary_postmaster()
             new, failover_s = self.ha.wait_for_new_primary(old, timeout=MAX_FAILOVER_S)
             # Writes resume on their own: acknowledgements again after the promotion.
-            ha_postgres.poll(lambda: any(t > killed_at + failover_s for t, _ in acked), 60,
-                             "writes did not resume after the failover")
+            load.wait_for_ack_after(killed_at + failover_s, 60)
             time.sleep(3)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join()
-
-        times = sorted(t for t, _ in acked)
-        after = [t for t in times if t > killed_at]
-        last_before = max(t for t in times if t <= killed_at)
-        write_pause = after[0] - last_before
-        self.assertFalse(never, f"{len(never)} reports were never accepted")
-        self.assertFalse(reads["failed"], f"reads failed: {reads['failed'][:10]}")
+        write_pause = load.pause_around(killed_at)
+        self.assertFalse(load.never, f"{len(load.never)} reports were never accepted")
+        self.assertFalse(load.failed_reads, f"reads failed: {load.failed_reads[:10]}")
         self.assertLess(write_pause, MAX_WRITE_PAUSE_S)
-
-        # Every acknowledged report is in the new primary, and none twice.
-        rows = self.ha.psql("SELECT id FROM reports", db="psm", member=new).stdout.split()
-        self.assertEqual(len(rows), len(set(rows)), "a report stored twice")
-        missing = {rid for _, rid in acked} - set(rows)
-        self.assertFalse(missing, f"{len(missing)} acknowledged reports are not in {new}")
+        rows = self.check_stored(load, new)
         self.assertEqual(len(self.writers()), 1, "not exactly one writer after the failover")
 
         # Every node shows every stored report (one timeline item per report).
@@ -181,9 +128,113 @@ class HaFailoverTest(unittest.TestCase):
         self.ha.wait_until_replicating(90)
         self.assertIs(self.ha.standby(), old)
         print(f"primary {old} killed: {new} promoted in {failover_s:.1f} s; write pause "
-              f"{write_pause:.1f} s; {len(acked)} reports acknowledged ({before} before the "
-              f"fault), {len(rows)} stored; {reads['ok']} reads, 0 failed; {old} rejoined as the "
+              f"{write_pause:.1f} s; {len(load.acked)} reports acknowledged ({before} before the "
+              f"fault), {len(rows)} stored; {load.reads} reads, 0 failed; {old} rejoined as the "
               f"synchronous standby {time.time() - rejoin_start:.1f} s later", file=sys.stderr)
+
+    def test_2_standby_killed_under_load(self):
+        # Not strict synchronous mode: without its standby the primary goes on alone once
+        # Patroni has taken the standby out of synchronous_standby_names (within loop_wait);
+        # until then commits wait for it.
+        self.ha.wait_until_replicating(90)
+        primary, standby = self.ha.primary(), self.ha.standby()
+        with Load(self) as load:
+            time.sleep(2)
+            killed_at = time.time()
+            pid = standby.postmaster_pid()
+            os.kill(pid, signal.SIGKILL)
+            load.wait_for_ack_after(killed_at + 0.5, 60)
+            time.sleep(2)
+        write_pause = load.pause_around(killed_at)
+        self.assertFalse(load.never, f"{len(load.never)} reports were never accepted")
+        self.assertFalse(load.failed_reads, f"reads failed: {load.failed_reads[:10]}")
+        self.assertLess(write_pause, MAX_WRITE_PAUSE_S)
+        self.assertIs(self.ha.primary(), primary, "the primary changed")
+        self.check_stored(load, primary)
+        back = time.time()
+        self.ha.wait_until_replicating(90)
+        print(f"standby {standby} killed: write pause {write_pause:.1f} s; "
+              f"{len(load.acked)} reports acknowledged; {load.reads} reads, 0 failed; synchronous "
+              f"again {time.time() - back:.1f} s after writes resumed", file=sys.stderr)
+
+
+class Load:
+    """Officers posting reports through nginx without pause (each retried with its id until
+    accepted, as the officer page's outbox does) and readers asking every node for a station."""
+
+    def __init__(self, test):
+        self.test = test
+        self.front = test.front
+        self.tokens = {s: self.front.login(s) for s in STATIONS}
+        self.lock = threading.Lock()
+        self.acked = []  # (time, id) of every report answered 201 or 200 (a repeat)
+        self.never = []  # ids no retry got accepted within a minute
+        self.reads = 0
+        self.failed_reads = []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.officer, args=(i,)) for i in range(WRITERS)]
+        self.threads += [threading.Thread(target=self.reader, args=(n,)) for n in test.nodes]
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join()
+
+    def officer(self, i):
+        station = STATIONS[i % len(STATIONS)]
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            report = queue_report(self.front.now(), men=n % 90, women=i)
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    status, _, _ = self.front.request(
+                        "POST", f"/api/v1/stations/{station}/reports", report,
+                        token=self.tokens[station])
+                except OSError:
+                    status = None
+                if status in (200, 201):
+                    with self.lock:
+                        self.acked.append((time.time(), report["id"]))
+                    break
+                time.sleep(0.1)
+            else:
+                with self.lock:
+                    self.never.append(report["id"])
+
+    def reader(self, node):
+        i = 0
+        while not self.stop.is_set():
+            station = STATIONS[i % len(STATIONS)]
+            i += 1
+            try:
+                status, _, _ = node.request("GET", f"/api/v1/stations/{station}")
+            except OSError as e:
+                status = repr(e)
+            with self.lock:
+                if status == 200:
+                    self.reads += 1
+                else:
+                    self.failed_reads.append((node.port, status))
+            time.sleep(0.01)
+
+    def wait_for_ack_after(self, moment, timeout):
+        ha_postgres.poll(lambda: any(t > moment for t, _ in list(self.acked)), timeout,
+                         "writes did not resume")
+
+    def pause_around(self, moment):
+        """The longest time without an acknowledgement from the last one before `moment` on
+        (answers already on their way when the fault came do not end the pause early: the
+        longest gap counts)."""
+        times = sorted(t for t, _ in self.acked)
+        times = times[max(0, max(i for i, t in enumerate(times) if t <= moment)):]
+        return max(b - a for a, b in zip(times, times[1:]))
 
 
 if __name__ == "__main__":
