@@ -71,6 +71,9 @@ Response ProblemFor(const Error& error, std::chrono::seconds retry_after) {
   Response r = Response::Problem(info.status, info.title, std::move(detail), std::move(type));
   if (info.status == 401) r.With("WWW-Authenticate", "Bearer");
   if (retry_after.count() <= 0) retry_after = error.retry_after;
+  // A 503 is always worth retrying (the store's disk full, a busy or unreachable store): say when,
+  // so clients and nginx back off instead of hammering.
+  if (info.status == 503 && retry_after.count() <= 0) retry_after = std::chrono::seconds(1);
   if ((info.status == 429 || info.status == 503) && retry_after.count() > 0) {
     r.With("Retry-After", std::to_string(retry_after.count()));
   }

@@ -209,9 +209,10 @@ class Writer {
   // Runs every report's callback: accepted, refused, then retries from the store.
   void AnswerBatch(std::vector<Pending>& batch, CheckedBatch& checked);
   bool PostTask(std::function<void()> task);
-  // The store refused the commit of a batch, or took one (writer_store_health.cpp): keep
-  // store_writable(), the store_unwritable alert and the outage's audit entry in step.
-  void NoteStoreFailure(const Error& e);
+  // The store refused the commit of a batch of `refused` reports, or took one
+  // (writer_store_health.cpp): keep store_writable(), the store_unwritable alert and the
+  // outage's audit entry in step.
+  void NoteStoreFailure(const Error& e, std::size_t refused);
   void NoteStoreWritten();
   // While unwritable: tries to append the outage's audit entry (ends the outage if it can).
   void ProbeStore();

@@ -139,9 +139,12 @@ bool Writer::CommitBatch(std::vector<Pending>& batch, const CheckedBatch& checke
   // before the commit record): refuse every report in it; clients retry safely, and a retried
   // id is stored once (the reports' primary key).
   Error e = outcome.error();
-  NoteStoreFailure(e);
-  unwritable_refused_ += batch.size();
+  NoteStoreFailure(e, batch.size());
   e.code = ErrorCode::kUnavailable;
+  if (e.reason != "not_writer") {
+    e.detail = "the report was not stored: the store refused the commit (" + e.detail +
+               "); send it again later";
+  }
   for (auto& p : batch) {
     if (observer_) observer_->OnRejected(p.report, e);
     p.done(SubmitOutcome{SubmitOutcome::Kind::kRejected, {}, e});

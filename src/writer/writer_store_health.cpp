@@ -18,7 +18,7 @@ bool IsStoreFailure(const Error& e) {
 
 }  // namespace
 
-void Writer::NoteStoreFailure(const Error& e) {
+void Writer::NoteStoreFailure(const Error& e, std::size_t refused) {
   if (!IsStoreFailure(e)) return;
   if (observer_) observer_->OnStoreWriteFailed(e);
   if (store_writable_.load()) {
@@ -27,6 +27,7 @@ void Writer::NoteStoreFailure(const Error& e) {
     unwritable_refused_ = 0;
   }
   unwritable_error_ = e;
+  unwritable_refused_ += refused;
   next_probe_ = clock_.SteadyNow() + options_.store_probe_interval;
   desk_->OnStoreUnwritable(e, clock_.Now());
 }
@@ -42,6 +43,7 @@ void Writer::NoteStoreWritten() {
   store_writable_.store(true);
   next_probe_ = SteadyTime::max();
   desk_->OnStoreWritable(clock_.Now());
+  desk_->Flush();  // alert changes that could not be saved meanwhile, now rather than next tick
 }
 
 void Writer::ProbeStore() {
@@ -56,6 +58,7 @@ void Writer::ProbeStore() {
   store_writable_.store(true);
   next_probe_ = SteadyTime::max();
   desk_->OnStoreWritable(clock_.Now());
+  desk_->Flush();  // alert changes that could not be saved meanwhile, now rather than next tick
 }
 
 AuditEntry Writer::OutageAudit(Instant now) const {

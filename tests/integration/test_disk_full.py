@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -26,6 +27,7 @@ PSM_BIN = os.environ.get("PSM_BIN", os.path.join(harness.ROOT, "build", "psm"))
 IN_NAMESPACE = "PSM_DISK_FULL_NAMESPACE"
 HEADROOM = 4 << 20  # the tmpfs is this much bigger than the imported store
 STATION = "34-1"
+CROWD = ["34-2", "34-3", "34-4", "34-5"]  # officers posting at once while the disk is full
 
 
 def metric(text, name, **labels):
@@ -82,8 +84,27 @@ class DiskFullTest(unittest.TestCase):
         self.psm.store = "sqlite:" + self.psm.db
         self.filler = os.path.join(self.mount, "filler")
 
-    def post(self, token, report):
-        return self.psm.request("POST", f"/api/v1/stations/{STATION}/reports", report, token=token)
+    def post(self, token, report, station=STATION):
+        return self.psm.request("POST", f"/api/v1/stations/{station}/reports", report, token=token)
+
+    def post_at_once(self, tokens, per_officer):
+        """Every officer of `tokens` posts `per_officer` reports, all officers at once (so the
+        writer batches them); returns [(station, report, status, headers, body)]."""
+        out, lock = [], threading.Lock()
+
+        def officer(station, token):
+            for i in range(per_officer):
+                report = harness.queue_report(self.psm.now(), men=i)
+                status, headers, data = self.post(token, report, station)
+                with lock:
+                    out.append((station, report, status, headers, data))
+
+        threads = [threading.Thread(target=officer, args=item) for item in tokens.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return out
 
     def metrics(self):
         return self.psm.request("GET", "/metrics")[2].decode()
@@ -99,6 +120,7 @@ class DiskFullTest(unittest.TestCase):
         psm.start()
         officer = psm.login(STATION)
         admin = psm.admin_login()
+        crowd = {station: psm.login(station) for station in CROWD}
         acked = []  # every id answered 201
         for i in range(20):
             report = harness.queue_report(psm.now(), men=i)
@@ -125,6 +147,17 @@ class DiskFullTest(unittest.TestCase):
         self.assertGreaterEqual(int(headers["retry-after"]), 1)
         self.assertTrue(problem["type"].endswith("/store_full"), problem)
         self.assertEqual(problem["status"], 503)
+        self.assertIn("not stored", problem["detail"])
+        # Officers posting at once, their reports in shared batches: each one answered 503.
+        for station, report, status, headers, data in self.post_at_once(crowd, 5):
+            self.assertEqual(status, 503, data)
+            self.assertIn("retry-after", headers)
+            refused.append(report | {"station": station})
+        # A login needs a session row: refused the same way, never a 500.
+        status, headers, data = psm.request(
+            "POST", "/api/v1/sessions", {"station": CROWD[0], "pin": psm.pins[CROWD[0]]})
+        self.assertEqual(status, 503, data)
+        self.assertIn("retry-after", headers)
         # More while full: each refused, none kept.
         for i in range(5):
             report = harness.queue_report(psm.now(), men=i)
@@ -143,8 +176,12 @@ class DiskFullTest(unittest.TestCase):
         self.assertIn("store_full", alerts[0]["detail"])
         text = self.metrics()
         self.assertEqual(metric(text, "psm_store_writable"), 0.0)
-        self.assertGreaterEqual(metric(text, "psm_store_write_failures_total", reason="store_full"),
-                                len(refused))
+        # One failure per refused batch; every report in them counted as refused.
+        batches = metric(text, "psm_store_write_failures_total", reason="store_full")
+        self.assertGreaterEqual(batches, 1)
+        self.assertLessEqual(batches, len(refused))
+        self.assertEqual(metric(text, "psm_reports_rejected_total", kind="queue",
+                                reason="store_full"), len(refused))
         # Still full: the probe keeps failing and the alert stays open.
         time.sleep(2.5)
         self.assertEqual(self.store_alerts(admin)[0]["state"], "open")
@@ -159,7 +196,8 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(metric(self.metrics(), "psm_store_writable"), 1.0)
         # The officer's outbox resends what was refused (same ids), then goes on.
         for report in refused:
-            status, _, data = self.post(officer, report)
+            station = report.pop("station", STATION)
+            status, _, data = self.post(crowd.get(station, officer), report, station)
             self.assertEqual(status, 201, data)
             acked.append(report["id"])
         for i in range(5):
@@ -185,8 +223,8 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(len(outages), 1, outages)
         self.assertEqual(json.loads(outages[0][0])["reason"], "store_full")
         elapsed = time.monotonic() - started
-        print(f"\n  {len(acked)} acknowledged, {len(refused)} refused while full and resent; "
-              f"filler {filled >> 10} KiB; {elapsed:.1f} s", file=sys.stderr)
+        print(f"\n  {len(acked)} acknowledged, {len(refused)} refused while full (in {batches:.0f} "
+              f"batches) and resent; filler {filled >> 10} KiB; {elapsed:.1f} s", file=sys.stderr)
 
 
 def main():
