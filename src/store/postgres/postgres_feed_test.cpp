@@ -203,5 +203,26 @@ TEST_F(PostgresFeedTest, AWriterWhoseSessionEndedCommitsNothingMore) {
   EXPECT_TRUE(InsertReports(*store_, {TestReport(2, StationId{34, 1}, ReportKind::kQueue)}).ok());
 }
 
+// What a node needs from its store for a Patroni failover (docs/deployment.md): a multi-host URL
+// with target_session_attrs=read-write reaches the server that takes writes even when the first
+// host is down, and after its session ends the store reconnects through the same list and takes
+// the writer role again, with no failover logic of its own.
+TEST_F(PostgresFeedTest, AMultiHostUrlReconnectsAndTakesTheWriterRoleAgain) {
+  // Port 1 on loopback refuses at once, as the host of a primary whose PostgreSQL is down.
+  const std::string url =
+      "postgresql://postgres@127.0.0.1:1,127.0.0.1:" + std::to_string(server_->port()) + "/" + db_ +
+      "?target_session_attrs=read-write";
+  auto store = PostgresStore::Open(url);
+  ASSERT_TRUE(store.ok()) << store.error().detail;
+  ASSERT_TRUE(*(*store)->TakeWriterRole());
+  ASSERT_TRUE(InsertReports(**store, {TestReport(1, StationId{34, 1}, ReportKind::kQueue)}).ok());
+  TerminateWriterSessions();  // the primary's failure ends the writer's session
+  auto held = (*store)->HoldsWriterRole();
+  EXPECT_FALSE(held.ok() && *held);
+  EXPECT_TRUE(TakesRole(**store));
+  EXPECT_TRUE(InsertReports(**store, {TestReport(2, StationId{34, 1}, ReportKind::kQueue)}).ok());
+  EXPECT_NE(*store_->FindReport(TestUuid(2)), std::nullopt);
+}
+
 }  // namespace
 }  // namespace psm::testing
