@@ -92,7 +92,8 @@ void ListAlerts(ApiContext& ctx, Request& req, Reply reply) {
     if (kind && a.kind != *kind) continue;
     if (ac && a.station.ac != ac) continue;
     if (station && a.station != *station) continue;
-    if (!InScope(*who, a.station)) continue;
+    // A district-wide alert (the store refusing writes) concerns every sector.
+    if (a.station != kDistrictWide && !InScope(*who, a.station)) continue;
     if (++total <= limit) items.push_back(AlertJson(a));
   }
   Json out{{"total", total}, {"alerts", std::move(items)}};

@@ -27,6 +27,7 @@ PSM_BIN = os.environ.get("PSM_BIN", os.path.join(harness.ROOT, "build", "psm"))
 IN_NAMESPACE = "PSM_DISK_FULL_NAMESPACE"
 HEADROOM = 4 << 20  # the tmpfs is this much bigger than the imported store
 STATION = "34-1"
+SECTOR_PASSWORD = "sector-officer-pass"
 CROWD = ["34-2", "34-3", "34-4", "34-5"]  # officers posting at once while the disk is full
 
 
@@ -70,6 +71,8 @@ class DiskFullTest(unittest.TestCase):
             self.skipTest("not in a private mount namespace (run the file, not the class)")
         self.psm = harness.Psm(PSM_BIN)
         self.addCleanup(self.psm.close)
+        self.psm.run_cli("admin", "add-user", "--store", self.psm.store, "--user", "gill",
+                         "--role", "sector", "--stations", "35-1", stdin=SECTOR_PASSWORD + "\n")
         # The imported store moves onto a tmpfs only a little bigger than it.
         self.mount = os.path.join(self.psm.dir, "store")
         os.mkdir(self.mount)
@@ -120,6 +123,10 @@ class DiskFullTest(unittest.TestCase):
         psm.start()
         officer = psm.login(STATION)
         admin = psm.admin_login()
+        status, _, data = psm.request("POST", "/api/v1/sessions",
+                                      {"user": "gill", "password": SECTOR_PASSWORD})
+        self.assertEqual(status, 201, data)
+        sector = json.loads(data)["token"]
         crowd = {station: psm.login(station) for station in CROWD}
         acked = []  # every id answered 201
         for i in range(20):
@@ -174,6 +181,13 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(alerts[0]["state"], "open")
         self.assertEqual(alerts[0]["station"], "0-0")
         self.assertIn("store_full", alerts[0]["detail"])
+        # District-wide: a sector officer of other stations sees it too.
+        self.assertEqual([a["id"] for a in self.store_alerts(sector)], [alerts[0]["id"]])
+        # It resolves by itself: acknowledging it is refused.
+        status, _, data = psm.request("POST", f"/api/v1/alerts/{alerts[0]['id']}/ack",
+                                      token=admin)
+        self.assertEqual(status, 409, data)
+        self.assertTrue(json.loads(data)["type"].endswith("/not_acknowledgeable"), data)
         text = self.metrics()
         self.assertEqual(metric(text, "psm_store_writable"), 0.0)
         # One failure per refused batch; every report in them counted as refused.
