@@ -47,10 +47,12 @@ void Writer::NoteStoreWritten() {
 }
 
 void Writer::ProbeStore() {
-  if (store_writable_.load() || !HoldsRole()) {
+  if (store_writable_.load()) {
     next_probe_ = SteadyTime::max();
     return;
   }
+  // Any node may append audit rows, so a node that lost the cluster's writer role meanwhile
+  // still finds out when the store takes writes again, and its alert does not stay open.
   if (Status st = store_->AppendAudit({OutageAudit(clock_.Now())}); !st.ok()) {
     next_probe_ = clock_.SteadyNow() + options_.store_probe_interval;
     return;
