@@ -5,7 +5,8 @@ store folder, a second psm is started on it, and the two servers are compared: t
 reports, audit rows and alerts, every station's answer (GET /api/v1/stations/ID) and the alerts.
 A backup taken while reports are being committed is checked too: integrity_check ok, and its
 reports are exactly the first ones of the live store. PostgreSQL: the same with `pg_dump -Fc`
-while psm serves, restored with `pg_restore` into a new database.
+while psm serves, restored with `pg_restore` into a new database; and `pg_basebackup` of the whole
+server, with a second PostgreSQL started on the copy.
 
 The one field left out of the comparison is `status.age_seconds`: the seconds since the station's
 last report at the moment its answer was rendered, which differ between two servers by when each
@@ -16,6 +17,7 @@ alerts' times included, must be equal.
 import copy
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -174,9 +176,14 @@ class PostgresDrill(Drill):
                                str(self.server.port), "-U", "postgres", *args],
                               capture_output=True, text=True, check=True, timeout=120)
 
-    def pg_counts(self, db):
-        return {t: int(self.server.psql(f"SELECT count(*) FROM {t}", db=db).stdout)
-                for t in COUNTED}
+    def pg_counts(self, db, port=None):
+        def count(table):
+            return int(subprocess.run(
+                [os.path.join(cluster.PG_BIN, "psql"), "-X", "-At", "-h", "127.0.0.1", "-p",
+                 str(port or self.server.port), "-U", "postgres", "-d", db, "-c",
+                 f"SELECT count(*) FROM {table}"],
+                capture_output=True, text=True, check=True, timeout=60).stdout)
+        return {t: count(t) for t in COUNTED}
 
     def test_pg_dump_restored_into_a_new_database_answers_the_same(self):
         started = time.monotonic()
@@ -209,9 +216,34 @@ class PostgresDrill(Drill):
         restored = self.start_restored(self.server.url("psm_restored"), clock_origin)
         compared = self.compare(original, restored, admin, stations)
         self.assertEqual(self.pg_counts("psm_restored"), counts)
+        dumped = time.monotonic() - started
+
+        # pg_basebackup: the whole server copied while psm serves, a second PostgreSQL started
+        # on the copy, and a third psm on its `psm` database.
+        copy_dir = os.path.join(self.server.dir, "basebackup")
+        subprocess.run(cluster.as_postgres() + [
+            os.path.join(cluster.PG_BIN, "pg_basebackup"), "-h", "127.0.0.1", "-p",
+            str(self.server.port), "-U", "postgres", "-D", copy_dir, "-Fp", "-Xstream", "-c",
+            "fast"], capture_output=True, text=True, check=True, timeout=120)
+        port = harness.free_port()
+        log = open(os.path.join(self.server.dir, "basebackup.log"), "ab")
+        self.addCleanup(log.close)
+        copy_server = subprocess.Popen(
+            cluster.as_postgres() + [os.path.join(cluster.PG_BIN, "postgres"), "-D", copy_dir,
+                                     "-p", str(port), "-k", self.server.sock, "-c",
+                                     "listen_addresses=127.0.0.1"],
+            stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(cluster.stop_process, copy_server, signal.SIGINT)
+        cluster.wait_for(lambda: subprocess.run(
+            [os.path.join(cluster.PG_BIN, "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+            capture_output=True).returncode == 0, 60, "PostgreSQL did not start on the copy")
+        copied = self.start_restored(f"postgresql://postgres@127.0.0.1:{port}/psm", clock_origin)
+        self.compare(original, copied, admin, stations)
+        self.assertEqual(self.pg_counts("psm", port), counts)
         print(f"\n  PostgreSQL: {counts['reports']} reports, {counts['audit']} audit rows, "
-              f"{counts['alerts']} alerts, {compared} stations equal; "
-              f"{time.monotonic() - started:.1f} s", flush=True)
+              f"{counts['alerts']} alerts, {compared} stations equal after pg_dump/pg_restore "
+              f"({dumped:.1f} s) and after pg_basebackup ({time.monotonic() - started:.1f} s)",
+              flush=True)
 
 
 if __name__ == "__main__":
