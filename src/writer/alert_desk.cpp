@@ -29,6 +29,7 @@ Status AlertDesk::Load(Instant now) {
   // the writer role again must not write what it decided before another writer's changes.
   pending_.clear();
   Queue(tracker_.Load(std::move(stored).value(), now));
+  KeepStoreAlertIdsApart();
   snapshot_.store(Combined(), std::memory_order_release);
   Flush();
   return Status();
@@ -146,6 +147,12 @@ void AlertDesk::OnStoreWritable(Instant now) {
   Publish({a});
 }
 
+void AlertDesk::KeepStoreAlertIdsApart() {
+  for (Alert& a : store_alerts_) {
+    if (tracker_.Find(a.id) != nullptr) a.id = tracker_.ReserveId();
+  }
+}
+
 std::shared_ptr<const AlertList> AlertDesk::Combined() const {
   if (store_alerts_.empty()) return std::make_shared<const AlertList>(tracker_.alerts());
   AlertList all = tracker_.alerts();
@@ -167,6 +174,7 @@ void AlertDesk::ApplyStored(const std::vector<Alert>& alerts) {
   if (alerts.empty()) return;
   for (const Alert& a : alerts)
     tracker_.Upsert(a);
+  KeepStoreAlertIdsApart();
   Publish(alerts);
 }
 

@@ -90,6 +90,9 @@ class AlertDesk {
   // Resolves the pin_guessing alerts with no wrong PIN for AlertOptions::pin_guessing_quiet.
   void ResolveQuietPinGuessing(Instant now);
   void Publish(const std::vector<Alert>& changed);
+  // Gives a store_unwritable alert whose id the tracker now uses (an alert another writer
+  // stored, or one loaded again) a fresh one: the ids it reserved never reached the store.
+  void KeepStoreAlertIdsApart();
   // The tracker's alerts and the store_unwritable ones, in id order.
   std::shared_ptr<const AlertList> Combined() const;
 
