@@ -119,7 +119,10 @@ class NginxTest(unittest.TestCase):
 
         # The upstreams: a working node that believes nginx's X-Forwarded-For, a node answering
         # 503 not_writer, and a port nothing listens on.
-        cls.node = Psm(BINARY, extra_args=["--trusted-proxies", "127.0.0.1/32", "--access-log"])
+        # A small look-up budget (burst 5, one a second): 40 look-ups in a row must run out of
+        # it however slowly a loaded machine (or the sanitizer build) answers them.
+        cls.node = Psm(BINARY, extra_args=["--trusted-proxies", "127.0.0.1/32", "--access-log",
+                                           "--lookup-rate", "1", "--lookup-burst", "5"])
         cls.node.start()
         cls.stub = NotWriterNode()
         threading.Thread(target=cls.stub.serve_forever, daemon=True).start()
