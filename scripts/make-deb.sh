@@ -25,7 +25,11 @@ work="$build/deb"
 stage="$work/psm-$version"
 rm -rf "$work"
 mkdir -p "$stage/dist/doc" "$stage/dist/examples"
-cp -r "$root/debian" "$stage/debian"
+# The folder's contents (through a symlink too), without what a build in it would have left.
+mkdir -p "$stage/debian"
+cp -a "$root/debian/." "$stage/debian/"
+(cd "$stage/debian" && rm -rf psm .debhelper debhelper-build-stamp files ./*.debhelper \
+  ./*.debhelper.log ./*.substvars)
 dist="$stage/dist"
 
 install -m 0755 "$bin" "$dist/psm"
