@@ -1,7 +1,11 @@
 // libpq RAII wrappers and the one mapping from SQLSTATEs to psm errors.
 #include "store/postgres/connection.hpp"
 
+#include <poll.h>
+
+#include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstring>
 #include <utility>
 
@@ -17,6 +21,22 @@ std::string Trimmed(const char* message) {
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
+}
+
+// Waits until the connection's socket is readable; false once `deadline` has passed first.
+// A socket error counts as readable: libpq then reports it.
+bool WaitReadable(PGconn* conn, std::chrono::steady_clock::time_point deadline) {
+  const int fd = PQsocket(conn);
+  if (fd < 0) return true;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+    if (r > 0 || (r < 0 && errno != EINTR)) return true;
+  }
 }
 
 }  // namespace
@@ -207,28 +227,62 @@ Status Connection::Setup() {
       conn_.get(), [](void*, const char*) {}, nullptr);
   prepared_.clear();
   if (setup_.empty()) return {};
-  auto r = Check(PQexec(conn_.get(), setup_.c_str()), "session setup");
+  auto r = Check(Await(PQsendQuery(conn_.get(), setup_.c_str())), "session setup");
   if (!r.ok()) return r.error();
   return {};
 }
 
 Status Connection::Ready() {
   if (!conn_) return Error::Unavailable("store_unavailable", "not connected");
-  if (PQstatus(conn_.get()) == CONNECTION_OK) return {};
+  if (PQstatus(conn_.get()) == CONNECTION_OK && !abandoned_) return {};
   if (in_transaction_) {
     return Error::Unavailable("store_unavailable",
                               "the connection to PostgreSQL broke inside a transaction");
   }
-  PQreset(conn_.get());
+  PQreset(conn_.get());  // closes the old socket, then runs the host list again
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
     return Error::Unavailable("store_unavailable", "cannot reconnect to PostgreSQL: " +
                                                        Trimmed(PQerrorMessage(conn_.get())));
   }
+  abandoned_ = false;
   ++session_;
   return Setup();
 }
 
+PGresult* Connection::Await(int sent) {
+  if (sent != 1) return nullptr;
+  PGconn* c = conn_.get();
+  const auto deadline = std::chrono::steady_clock::now() + call_timeout_;
+  PGresult* last = nullptr;
+  for (;;) {
+    while (PQisBusy(c) != 0) {
+      if (!WaitReadable(c, deadline)) {
+        // No answer in time: the server may never answer, and this session cannot be used
+        // while a call is in flight. The next call reconnects (Ready()).
+        PQclear(last);
+        abandoned_ = true;
+        return nullptr;
+      }
+      if (PQconsumeInput(c) == 0) break;  // the connection broke: PQgetResult says so
+    }
+    PGresult* r = PQgetResult(c);
+    if (r == nullptr) return last;
+    const ExecStatusType status = PQresultStatus(r);
+    PQclear(last);
+    if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
+      return r;  // the COPY goes on: no further result until it ends
+    }
+    last = r;
+  }
+}
+
 Result<Rows> Connection::Check(PGresult* result, std::string_view what) {
+  if (result == nullptr && abandoned_) {
+    return Error::Unavailable("store_unavailable",
+                              std::string(what) + ": PostgreSQL did not answer within " +
+                                  std::to_string(call_timeout_.count()) +
+                                  " ms; the session is dropped and the next call reconnects");
+  }
   Rows rows(result);
   const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
@@ -242,7 +296,7 @@ bool Connection::InTransaction() const {
 Status Connection::Exec(std::string_view sql) {
   if (auto s = Ready(); !s.ok()) return s;
   const std::string text(sql);
-  auto r = Check(PQexec(conn_.get(), text.c_str()), "exec");
+  auto r = Check(Await(PQsendQuery(conn_.get(), text.c_str())), "exec");
   if (!r.ok()) return r.error();
   return {};
 }
@@ -251,8 +305,8 @@ Result<Rows> Connection::Query(std::string_view sql, const Params& params) {
   if (params.has_nul()) return NulInText("query");
   if (auto s = Ready(); !s.ok()) return s.error();
   const std::string text(sql);
-  return Check(PQexecParams(conn_.get(), text.c_str(), params.size(), nullptr, params.values(),
-                            nullptr, nullptr, 0),
+  return Check(Await(PQsendQueryParams(conn_.get(), text.c_str(), params.size(), nullptr,
+                                       params.values(), nullptr, nullptr, 0)),
                "query");
 }
 
@@ -260,19 +314,20 @@ Result<Rows> Connection::Run(const PreparedSql& stmt, const Params& params) {
   if (params.has_nul()) return NulInText(stmt.name);
   if (auto s = Ready(); !s.ok()) return s.error();
   if (!prepared_.contains(stmt.name)) {
-    auto prepared = Check(PQprepare(conn_.get(), stmt.name, stmt.sql, 0, nullptr), "prepare");
+    auto prepared =
+        Check(Await(PQsendPrepare(conn_.get(), stmt.name, stmt.sql, 0, nullptr)), "prepare");
     if (!prepared.ok()) return prepared.error();
     prepared_.insert(stmt.name);
   }
-  return Check(
-      PQexecPrepared(conn_.get(), stmt.name, params.size(), params.values(), nullptr, nullptr, 0),
-      stmt.name);
+  return Check(Await(PQsendQueryPrepared(conn_.get(), stmt.name, params.size(), params.values(),
+                                         nullptr, nullptr, 0)),
+               stmt.name);
 }
 
 Status Connection::CopyBegin(std::string_view copy_sql) {
   if (auto s = Ready(); !s.ok()) return s;
   const std::string text(copy_sql);
-  PGresult* result = PQexec(conn_.get(), text.c_str());
+  PGresult* result = Await(PQsendQuery(conn_.get(), text.c_str()));
   if (result != nullptr && PQresultStatus(result) == PGRES_COPY_IN) {
     PQclear(result);
     return {};
@@ -294,11 +349,10 @@ Status Connection::CopyEnd(const char* abort_reason) {
   if (PQputCopyEnd(conn_.get(), abort_reason) != 1) {
     out = MakePgError(conn_.get(), nullptr, "copy end");
   }
-  // Drain every result, keeping the first failure.
-  while (PGresult* result = PQgetResult(conn_.get())) {
-    auto r = Check(result, "copy");
+  // The copy's verdict (the last result; a lost connection or no answer in time is one too).
+  if (out.ok() || !abandoned_) {
+    auto r = Check(Await(1), "copy");
     if (!r.ok() && out.ok() && abort_reason == nullptr) out = r.error();
-    if (PQstatus(conn_.get()) == CONNECTION_BAD) break;
   }
   if (abort_reason != nullptr && out.ok()) {
     return Error::Internal("store_error", std::string("copy aborted: ") + abort_reason);
@@ -317,22 +371,27 @@ Transaction::~Transaction() {
   conn_->in_transaction_ = false;
   PGconn* c = conn_->get();
   // After an error the transaction is aborted but open; ROLLBACK leaves the session idle. A
-  // broken connection has nothing to roll back: the server ended the transaction.
-  if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE) {
-    PQclear(PQexec(c, "ROLLBACK"));
+  // broken or abandoned connection has nothing to roll back: the server ends the transaction
+  // with the session.
+  if (!conn_->abandoned_ && PQstatus(c) == CONNECTION_OK &&
+      PQtransactionStatus(c) != PQTRANS_IDLE) {
+    PQclear(conn_->Await(PQsendQuery(c, "ROLLBACK")));
   }
 }
 
 Status Transaction::Commit() {
   Connection* conn = std::exchange(conn_, nullptr);
   conn->in_transaction_ = false;
-  auto r = conn->Check(PQexec(conn->get(), "COMMIT"), "commit");
+  if (conn->abandoned_) {
+    return Error::Unavailable("store_unavailable", "commit: the session was dropped");
+  }
+  auto r = conn->Check(conn->Await(PQsendQuery(conn->get(), "COMMIT")), "commit");
   if (!r.ok()) {
     Error e = r.error();
     if (e.code == ErrorCode::kUnavailable) e.detail += " (the commit's outcome is unknown)";
-    if (PQstatus(conn->get()) == CONNECTION_OK &&
+    if (!conn->abandoned_ && PQstatus(conn->get()) == CONNECTION_OK &&
         PQtransactionStatus(conn->get()) != PQTRANS_IDLE) {
-      PQclear(PQexec(conn->get(), "ROLLBACK"));
+      PQclear(conn->Await(PQsendQuery(conn->get(), "ROLLBACK")));
     }
     return e;
   }

@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -101,6 +102,15 @@ struct PreparedSql {
   const char* sql;
 };
 
+// How long one call waits for the server's answer before it gives up on the session. TCP
+// keepalives end a session whose server machine is gone, but not one whose machine is up while
+// PostgreSQL does not answer (a hung or stopped process: its kernel still acknowledges every
+// packet); without a deadline a node would wait on such a primary after Patroni promoted the
+// standby. 30 s: six times the longest statement psm runs here (an import's update of a whole
+// district's roll, about 5 s), and a frozen primary then costs writes about 35 s (the deadline,
+// then connect_timeout on its host) instead of for ever.
+inline constexpr std::chrono::milliseconds kCallTimeout{30'000};
+
 // An open connection. Move-only; closes on destruction. Not thread-safe.
 class Connection {
  public:
@@ -135,6 +145,9 @@ class Connection {
   // Which server session this is: 1 after Open, one more after each reconnect. A session's
   // state (an advisory lock, prepared statements) does not survive into the next one.
   std::uint64_t session() const { return session_; }
+  // The deadline of each call (kCallTimeout by default; tests shorten it). A call that passes
+  // it is kUnavailable and drops the session: the next call reconnects.
+  void set_call_timeout(std::chrono::milliseconds timeout) { call_timeout_ = timeout; }
 
  private:
   friend class Transaction;
@@ -143,6 +156,10 @@ class Connection {
   // broken connection inside a transaction is an error: the transaction is gone.
   Status Ready();
   Status Setup();
+  // After a PQsend* call that returned `sent`: waits for its results within the call timeout
+  // and returns the last one (or the first COPY result), like PQexec. nullptr when the send
+  // failed, or when the deadline passed: then the session is abandoned.
+  PGresult* Await(int sent);
   Result<Rows> Check(PGresult* result, std::string_view what);
 
   struct Finish {
@@ -153,6 +170,8 @@ class Connection {
   std::unordered_set<std::string> prepared_;  // names prepared on this session
   std::uint64_t session_ = 0;
   bool in_transaction_ = false;  // a Transaction is open on this connection
+  bool abandoned_ = false;       // a call passed its deadline: the session is not used again
+  std::chrono::milliseconds call_timeout_ = kCallTimeout;
 };
 
 // BEGIN ... COMMIT. Rolls back on destruction unless committed. `begin` may carry options,

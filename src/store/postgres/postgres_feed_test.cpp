@@ -2,6 +2,8 @@
 // commits: on a real PostgreSQL server the test starts.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <thread>
 
@@ -222,6 +224,44 @@ TEST_F(PostgresFeedTest, AMultiHostUrlReconnectsAndTakesTheWriterRoleAgain) {
   EXPECT_TRUE(TakesRole(**store));
   EXPECT_TRUE(InsertReports(**store, {TestReport(2, StationId{34, 1}, ReportKind::kQueue)}).ok());
   EXPECT_NE(*store_->FindReport(TestUuid(2)), std::nullopt);
+}
+
+// A primary that stops answering while its machine is up (a hung or stopped PostgreSQL: the
+// kernel still acknowledges every packet, so TCP keepalives see nothing wrong) must not hold a
+// node's store calls for ever: each call gives up at its deadline and the next one reconnects.
+TEST(PostgresConnectionTest, ACallToAServerThatStopsAnsweringGivesUpAndTheNextReconnects) {
+  auto server = PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.error().detail;
+  auto conn = pg::Connection::Open((*server)->Url("postgres"), "");
+  ASSERT_TRUE(conn.ok()) << conn.error().detail;
+  conn->set_call_timeout(std::chrono::milliseconds(500));
+  ASSERT_TRUE(conn->Query("SELECT 1").ok());
+  // A statement, then a commit, each sent to the frozen server.
+  for (const bool commit : {false, true}) {
+    auto tx = pg::Transaction::Begin(*conn);
+    ASSERT_TRUE(tx.ok()) << tx.error().detail;
+    auto backend = conn->Query("SELECT pg_backend_pid()");
+    ASSERT_TRUE(backend.ok()) << backend.error().detail;
+    // The session's own server process (each leads a process group of its own).
+    const auto pid = static_cast<pid_t>(backend->Int(0, 0));
+    ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+    const auto start = std::chrono::steady_clock::now();
+    Status failed;
+    if (commit) {
+      failed = tx->Commit();
+    } else if (auto r = conn->Query("SELECT 1"); !r.ok()) {
+      failed = r.error();
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_EQ(::kill(pid, SIGCONT), 0);
+    ASSERT_FALSE(failed.ok()) << (commit ? "commit" : "statement");
+    EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable) << failed.error().detail;
+    EXPECT_LT(took, std::chrono::seconds(3));
+  }
+  // The calls ended without waiting on the server; the next call is a new session.
+  auto again = conn->Query("SELECT 1");
+  ASSERT_TRUE(again.ok()) << again.error().detail;
+  EXPECT_EQ(conn->session(), 3u);
 }
 
 }  // namespace

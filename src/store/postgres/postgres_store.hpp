@@ -24,7 +24,9 @@ struct PostgresSettings {
 // reconnects first (to the first host of the URL that answers), and a call that loses it is
 // kUnavailable ("store_unavailable"): its transaction did not happen, or for a commit in
 // flight, its outcome is unknown, which the callers' idempotent retries cover. A call waits at
-// most 5 s for another session's lock (lock_timeout), then fails with kUnavailable.
+// most 5 s for another session's lock (lock_timeout), then fails with kUnavailable, and at most
+// 30 s for any answer (pg::kCallTimeout: a server that stopped answering), then drops the
+// session, fails with kUnavailable, and the next call reconnects.
 // The callbacks of ForEachElector and ForEachReport run between fetches of a cursor in a read
 // transaction: they must not call back into the same instance.
 class PostgresStore final : public Store {
