@@ -1,4 +1,4 @@
-# Front door: make setup | build | run | cluster | test | bench | microbench | deb | fmt
+# Front door: make setup | build | run | cluster | test | chaos | bench | microbench | deb | fmt
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD := build
@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 15
 .PHONY: fuzz test-fuzz
 
-.PHONY: setup build build-asan run cluster test test-release test-asan bench microbench deb fmt check-format clean
+.PHONY: setup build build-asan run cluster test test-release test-asan chaos bench microbench deb fmt check-format clean
 
 setup:
 	@scripts/setup.sh
@@ -38,6 +38,11 @@ run: build
 # The demo district on a cluster on this machine: PostgreSQL, Redis, CLUSTER_NODES nodes (3), nginx.
 cluster: build
 	@scripts/run-cluster.sh
+
+# Faults injected under load on a cluster on this machine, measured (tests/chaos/chaos.py): a table
+# and build/chaos/summary.json. CHAOS_FAULTS (3,4,5,6), CHAOS_HOLD_S (60) and the rest by env.
+chaos: build
+	PSM_BIN=$(abspath $(BUILD))/psm python3 tests/chaos/chaos.py
 
 test-release: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300
