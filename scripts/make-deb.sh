@@ -51,19 +51,20 @@ grep -v '^\s*#' "$web/vendor.txt" | grep '=' | sed 's/.*=\s*//' |
   done
 
 # Examples: the nginx site for this one node (render.py with the node on loopback), the
-# firewall, Prometheus and Grafana files.
+# firewall, Prometheus and Grafana files, and Patroni's configuration for a failover pair.
 ex="$dist/examples"
-mkdir -p "$ex/nginx" "$ex/nftables" "$ex/prometheus" "$ex/grafana"
+mkdir -p "$ex/nginx" "$ex/nftables" "$ex/prometheus" "$ex/grafana" "$ex/patroni"
 python3 "$root/deploy/nginx/render.py" --nodes 127.0.0.1:8080 --out "$ex/nginx"
 cp "$root/deploy/nginx/psm.conf.in" "$root/deploy/nginx/render.py" "$ex/nginx/"
 cp "$root/deploy/nftables/psm.nft" "$ex/nftables/"
+cp "$root/deploy/patroni/render.py" "$ex/patroni/"
 cp "$root"/deploy/prometheus/*.yml "$ex/prometheus/"
 cp "$root/deploy/grafana/psm-dashboard.json" "$ex/grafana/"
 cp "$root/deploy/.env.example" "$ex/env.example"
 chmod -R u=rwX,go=rX "$ex"
-chmod a-x "$ex/nginx/render.py"
+chmod a-x "$ex/nginx/render.py" "$ex/patroni/render.py"
 
-for doc in install.md monitoring.md security.md deployment.md; do
+for doc in install.md operations.md monitoring.md security.md deployment.md; do
   cp "$root/docs/$doc" "$dist/doc/"
 done
 
